@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Kernel
+
+/// The body of a successful login or refresh (OAuth2 token response).
+public struct TokenPair: Codable, Sendable, ResponseEncodable {
+    public var accessToken: String
+    public var refreshToken: String
+    public var tokenType: String
+    public var expiresIn: Int
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token"
+        case refreshToken = "refresh_token"
+        case tokenType = "token_type"
+        case expiresIn = "expires_in"
+    }
+}
+
+/// Issues access/refresh pairs, rotates refresh tokens and revokes families.
+public struct TokenIssuer: Sendable {
+    let codec: TokenCodec
+    let refreshTokens: any RefreshTokenStore
+    let users: any UserStore
+    let accessLifetime: Duration
+    let refreshLifetime: Duration
+
+    public func issue(for user: User) async throws -> TokenPair {
+        let refreshID = UUID().uuidString.lowercased()
+        return try await pair(for: user, refreshID: refreshID) { expiresAt in
+            try await refreshTokens.record(id: refreshID, family: UUID().uuidString.lowercased(), username: user.username, expiresAt: expiresAt)
+        }
+    }
+
+    /// Exchanges a live refresh token for a new pair. A spent token presented again revokes
+    /// its whole family: either the client or a thief holds a copy, and we cannot tell which.
+    public func refresh(_ token: String) async throws -> TokenPair {
+        let claims = try await verifyRefresh(token)
+        guard let stored = try await users.find(username: claims.sub.value), !stored.user.disabled else {
+            _ = try await refreshTokens.revokeFamily(of: claims.jti.value)
+            throw APIError.unauthorized("The account is disabled or no longer exists", code: "invalid_token")
+        }
+        let newID = UUID().uuidString.lowercased()
+        return try await pair(for: stored.user, refreshID: newID) { expiresAt in
+            switch try await refreshTokens.rotate(id: claims.jti.value, newID: newID, expiresAt: expiresAt) {
+            case .rotated:
+                return
+            case .reuseDetected:
+                throw APIError.unauthorized(
+                    "Refresh token was already used; every session from that login has been revoked",
+                    code: "invalid_token"
+                )
+            case .unknown:
+                throw APIError.unauthorized("Refresh token is not recognised", code: "invalid_token")
+            }
+        }
+    }
+
+    /// Ends the session (token family) the refresh token belongs to.
+    public func revoke(_ token: String) async throws {
+        let claims = try await verifyRefresh(token)
+        _ = try await refreshTokens.revokeFamily(of: claims.jti.value)
+    }
+
+    private func verifyRefresh(_ token: String) async throws -> TokenClaims {
+        do {
+            return try await codec.verify(token, expecting: .refresh)
+        } catch {
+            throw APIError.unauthorized(error.message, code: "invalid_token")
+        }
+    }
+
+    private func pair(for user: User, refreshID: String, store: (Date) async throws -> Void) async throws -> TokenPair {
+        let now = Date()
+        let access = TokenClaims(
+            subject: user.username, role: user.role, type: .access, issuedAt: now, lifetime: accessLifetime,
+            id: UUID().uuidString.lowercased()
+        )
+        let refresh = TokenClaims(
+            subject: user.username, role: user.role, type: .refresh, issuedAt: now, lifetime: refreshLifetime, id: refreshID
+        )
+        try await store(refresh.exp.value)
+        return TokenPair(
+            accessToken: try await codec.sign(access),
+            refreshToken: try await codec.sign(refresh),
+            tokenType: "bearer",
+            expiresIn: Int(accessLifetime.components.seconds)
+        )
+    }
+}

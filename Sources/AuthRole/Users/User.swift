@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import Kernel
+
+/// An account as the API shows it (never with its password hash).
+public struct User: Codable, Sendable, Equatable, ResponseEncodable {
+    public var username: String
+    public var email: String
+    public var role: UserRole
+    public var disabled: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case username, email, role, disabled
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+/// A stored account with its bcrypt hash, for the login path only.
+public struct StoredUser: Sendable {
+    public var user: User
+    public var passwordHash: String
+}
+
+/// What an admin may change about an account.
+public struct UserChanges: Sendable {
+    public var email: String?
+    public var role: UserRole?
+    public var disabled: Bool?
+    public var passwordHash: String?
+
+    public init(email: String? = nil, role: UserRole? = nil, disabled: Bool? = nil, passwordHash: String? = nil) {
+        self.email = email
+        self.role = role
+        self.disabled = disabled
+        self.passwordHash = passwordHash
+    }
+}
+
+public struct UserPage: Codable, Sendable, ResponseEncodable {
+    public var users: [User]
+    public var total: Int
+    public var limit: Int
+    public var offset: Int
+}
+
+public enum UserStoreError: Error, Equatable {
+    case duplicateUsername
+}

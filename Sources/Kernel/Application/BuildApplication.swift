@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+
+/// Assembles the HTTP application for the given role modules on top of the kernel:
+/// middleware, kernel endpoints, each role's routes, and their background services.
+public func buildApplication(
+    environment: KernelEnvironment,
+    modules: [RoleModule]
+) -> some ApplicationProtocol {
+    let settings = environment.settings
+    return Application(
+        router: buildRouter(environment: environment, modules: modules).router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "mlopsd"),
+        services: modules.flatMap(\.services),
+        logger: environment.logger
+    )
+}
+
+/// The router with every kernel and role route, and the catalog of what was registered.
+public func buildRouter(
+    environment: KernelEnvironment,
+    modules: [RoleModule]
+) -> (router: Router<AppRequestContext>, catalog: RouteCatalog) {
+    let settings = environment.settings
+    let router = Router(context: AppRequestContext.self)
+    let catalog = RouteCatalog()
+    let routes = CatalogingRouter(router: router, catalog: catalog)
+    let httpMetrics = HTTPMetrics(registry: environment.metrics)
+    let startedAt = ContinuousClock.now
+    let processRole = settings.role
+
+    // Outermost first: the request id exists before anything logs; the access log and metrics
+    // see the final status because errors become responses just below them.
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: MetricsMiddleware(metrics: httpMetrics))
+    router.add(middleware: ErrorEnvelopeMiddleware(catalog: catalog))
+    router.add(middleware: BodyLimitMiddleware(limit: settings.maxBodyBytes))
+
+    let buildInfo = environment.metrics.makeGauge(
+        descriptor: .init(namespace: "mlopsd", metricName: "build", unitName: "info", helpText: "Version and role of this process"),
+        labels: [("version", MLOpsVersion.current), ("role", processRole.rawValue)]
+    )
+    buildInfo.set(to: 1)
+    let jobGauges = JobGauges(registry: environment.metrics, modules: modules)
+    let databases = modules.flatMap(\.databases)
+
+    let health: @Sendable (ServiceRole) -> HealthReport = { role in
+        HealthReport(status: "ok", role: role.rawValue, version: MLOpsVersion.current, uptimeSeconds: (ContinuousClock.now - startedAt).seconds)
+    }
+    routes.get("health") { _, _ in health(processRole) }
+    routes.get("ready") { _, _ in try await Readiness.check(databases) }
+    routes.get("metrics") { _, _ -> Response in
+        await jobGauges.refresh()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: environment.metrics.emitToBuffer()))
+        )
+    }
+
+    for module in modules {
+        let group = routes.group(RouterPath(module.role.apiPrefix))
+        let document = OpenAPIDocument.build(for: module)
+        group.get("health") { _, _ in health(module.role) }
+        group.get("ready") { _, _ in try await Readiness.check(module.databases) }
+        group.get("openapi.json") { _, _ in OpenAPIResponse(document: document) }
+        if let runner = module.jobRunner {
+            JobRoutes.register(on: group.group().add(middleware: AuthGuard.admin(environment.tokens)), runner: runner)
+        }
+        module.installRoutes(group)
+    }
+    return (router, catalog)
+}
+
+struct HealthReport: ResponseEncodable {
+    var status: String
+    var role: String
+    var version: String
+    var uptimeSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case status, role, version
+        case uptimeSeconds = "uptime_seconds"
+    }
+}
+
+enum Readiness {
+    struct Report: ResponseEncodable {
+        var status: String
+        var checks: [String: String]
+    }
+
+    static func check(_ databases: [AppDatabase]) async throws -> Report {
+        var checks: [String: String] = [:]
+        var failed: [FieldProblem] = []
+        for database in databases {
+            let name = URL(fileURLWithPath: database.path).lastPathComponent
+            if await database.isReachable() {
+                checks[name] = "ok"
+            } else {
+                checks[name] = "unreachable"
+                failed.append(FieldProblem(field: name, problem: "database is not reachable"))
+            }
+        }
+        guard failed.isEmpty else {
+            throw APIError(.serviceUnavailable, code: "not_ready", message: "A dependency is not ready", details: failed)
+        }
+        return Report(status: "ready", checks: checks)
+    }
+}
+
+struct OpenAPIResponse: ResponseGenerator {
+    let document: JSONValue
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: document.jsonString()))
+        )
+    }
+}
+
+/// Jobs by role and status, read from the job stores when `/metrics` is scraped.
+struct JobGauges: Sendable {
+    let entries: [(role: String, runner: JobRunner, gauges: [JobStatus: Gauge])]
+
+    init(registry: PrometheusCollectorRegistry, modules: [RoleModule]) {
+        entries = modules.compactMap { module in
+            guard let runner = module.jobRunner else { return nil }
+            let gauges = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { status in
+                (status, registry.makeGauge(
+                    descriptor: .init(namespace: "mlopsd", metricName: "jobs", unitName: "", helpText: "Jobs by role and status"),
+                    labels: [("role", module.role.rawValue), ("status", status.rawValue)]
+                ))
+            })
+            return (module.role.rawValue, runner, gauges)
+        }
+    }
+
+    func refresh() async {
+        for entry in entries {
+            guard let counts = try? await entry.runner.store.countByStatus() else { continue }
+            for (status, gauge) in entry.gauges { gauge.set(to: Double(counts[status] ?? 0)) }
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

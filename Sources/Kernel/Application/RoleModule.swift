@@ -1,0 +1,53 @@
+import Hummingbird
+import ServiceLifecycle
+
+/// One role as the executable sees it: its routes, its background services, what readiness
+/// checks, and its part of the OpenAPI document. Roles never import each other.
+public struct RoleModule: Sendable {
+    public typealias RouteInstaller = @Sendable (RouterGroup<AppRequestContext>) -> Void
+
+    public let role: ServiceRole
+    public let summary: String
+    public let databases: [AppDatabase]
+    public let jobRunner: JobRunner?
+    public let services: [any Service]
+    /// OpenAPI `paths` entries with paths relative to the role prefix (`/login`, not `/api/v1/auth/login`).
+    public let openAPIPaths: JSONValue
+    public let openAPIComponents: JSONValue
+    let installRoutes: RouteInstaller
+
+    public init(
+        role: ServiceRole,
+        summary: String,
+        databases: [AppDatabase] = [],
+        jobRunner: JobRunner? = nil,
+        services: [any Service] = [],
+        openAPIPaths: JSONValue = .object([:]),
+        openAPIComponents: JSONValue = .object([:]),
+        installRoutes: @escaping RouteInstaller
+    ) {
+        self.role = role
+        self.summary = summary
+        self.databases = databases
+        self.jobRunner = jobRunner
+        self.services = services + (jobRunner.map { [$0] } ?? [])
+        self.openAPIPaths = openAPIPaths
+        self.openAPIComponents = openAPIComponents
+        self.installRoutes = installRoutes
+    }
+
+    /// Placeholder for a role whose implementation has not landed yet: its URL space answers
+    /// 503 with a clear message instead of 404, so clients can tell "not yet" from "wrong path".
+    public static func unavailable(_ role: ServiceRole) -> RoleModule {
+        RoleModule(role: role, summary: "The \(role.rawValue) role is not available in this build") { routes in
+            let error = APIError(
+                .serviceUnavailable,
+                code: "role_unavailable",
+                message: "The \(role.rawValue) role is not implemented in mlopsd \(MLOpsVersion.current) yet"
+            )
+            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+                routes.on("**", method: method) { _, _ -> Response in throw error }
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import JWTKit
+
+public enum TokenType: String, Codable, Sendable {
+    case access
+    case refresh
+}
+
+/// The JWT payload shared by every role: `sub, role, type, exp, iat, jti` (DESIGN.md §2).
+public struct TokenClaims: JWTPayload, Sendable {
+    public var sub: SubjectClaim
+    public var role: UserRole
+    public var type: TokenType
+    public var exp: ExpirationClaim
+    public var iat: IssuedAtClaim
+    public var jti: IDClaim
+
+    public init(subject: String, role: UserRole, type: TokenType, issuedAt: Date, lifetime: Duration, id: String) {
+        self.sub = SubjectClaim(value: subject)
+        self.role = role
+        self.type = type
+        self.iat = IssuedAtClaim(value: issuedAt)
+        self.exp = ExpirationClaim(value: issuedAt.addingTimeInterval(TimeInterval(lifetime.components.seconds)))
+        self.jti = IDClaim(value: id)
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Hummingbird
+
+/// Body decoding with the checks every endpoint needs: media type (415), size (413),
+/// syntax (400) and shape (422 naming the field).
+public enum RequestDecoding {
+    public enum BodyFormat: Sendable {
+        case json
+        case form
+    }
+
+    /// The format of the request body, or a 415 naming the accepted types.
+    public static func format(of request: Request, accepting accepted: [BodyFormat]) throws -> BodyFormat {
+        let contentType = request.headers[.contentType].map { MediaType(from: $0) } ?? nil
+        for format in accepted {
+            switch (format, contentType) {
+            case (.json, .some(let type)) where type.isType(.applicationJson):
+                return .json
+            case (.form, .some(let type)) where type.isType(.applicationUrlEncoded):
+                return .form
+            default:
+                continue
+            }
+        }
+        let names = accepted.map { $0 == .json ? "application/json" : "application/x-www-form-urlencoded" }
+        throw APIError(
+            .unsupportedMediaType,
+            code: "unsupported_media_type",
+            message: "Content-Type must be \(names.joined(separator: " or "))"
+                + (request.headers[.contentType].map { ", got '\($0)'" } ?? "")
+        )
+    }
+
+    static func collectBody(_ request: Request, context: AppRequestContext) async throws -> ByteBuffer {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > context.bodyLimit {
+            throw payloadTooLarge(limit: context.bodyLimit)
+        }
+        do {
+            return try await request.body.collect(upTo: context.bodyLimit)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw payloadTooLarge(limit: context.bodyLimit)
+        }
+    }
+
+    static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(.contentTooLarge, code: "payload_too_large", message: "Request body exceeds the limit of \(limit) bytes")
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, format: BodyFormat, from buffer: ByteBuffer) throws -> T {
+        do {
+            switch format {
+            case .json:
+                guard buffer.readableBytes > 0 else {
+                    throw APIError.badRequest("Request body is empty; a JSON object is expected", code: "malformed_json")
+                }
+                return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            case .form:
+                return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
+            }
+        } catch let error as DecodingError {
+            throw apiError(for: error)
+        }
+    }
+
+    /// Maps Foundation's decoding errors onto the envelope: syntax → 400, shape → 422 with the field path.
+    static func apiError(for error: DecodingError) -> APIError {
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return APIError.badRequest("Request body is not valid JSON", code: "malformed_json")
+        case .dataCorrupted(let context):
+            return .validation(field: fieldPath(context.codingPath), problem: "invalid value")
+        case .keyNotFound(let key, let context):
+            return .validation(field: fieldPath(context.codingPath + [key]), problem: "field required")
+        case .valueNotFound(_, let context):
+            return .validation(field: fieldPath(context.codingPath), problem: "must not be null")
+        case .typeMismatch(let type, let context):
+            return .validation(field: fieldPath(context.codingPath), problem: "expected \(typeName(type))")
+        @unknown default:
+            return APIError.badRequest("Request body could not be decoded")
+        }
+    }
+
+    static func fieldPath(_ path: [any CodingKey]) -> String {
+        guard !path.isEmpty else { return "body" }
+        return path.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }
+            .joined(separator: ".")
+            .replacingOccurrences(of: ".[", with: "[")
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "string"
+        case is Bool.Type: "boolean"
+        case is Int.Type, is Double.Type, is Float.Type, is Int64.Type: "number"
+        case is [Any].Type: "array"
+        default: type == [String: JSONValue].self ? "object" : "\(type)".lowercased()
+        }
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body (checking type, size and shape).
+    public func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        let format = try RequestDecoding.format(of: self, accepting: [.json])
+        let buffer = try await RequestDecoding.collectBody(self, context: context)
+        return try RequestDecoding.decode(T.self, format: format, from: buffer)
+    }
+
+    /// Decodes a JSON or `application/x-www-form-urlencoded` body, as OAuth2 clients send either.
+    public func decodeJSONOrForm<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        let format = try RequestDecoding.format(of: self, accepting: [.json, .form])
+        let buffer = try await RequestDecoding.collectBody(self, context: context)
+        return try RequestDecoding.decode(T.self, format: format, from: buffer)
+    }
+}

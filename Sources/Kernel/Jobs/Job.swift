@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import Hummingbird
+
+public enum JobStatus: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case pending, running, completed, failed, cancelled
+
+    public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
+}
+
+/// One asynchronous job, as stored and as returned by `GET …/status/{job_id}` (DESIGN.md §3).
+public struct Job: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "jobs"
+
+    public var jobID: String
+    public var jobType: String
+    public var status: JobStatus
+    public var progress: Int
+    public var message: String?
+    public var params: JSONValue
+    public var result: JSONValue?
+    public var error: String?
+    public var createdBy: String
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var completedAt: Date?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case jobID = "job_id"
+        case jobType = "job_type"
+        case status, progress, message, params, result, error
+        case createdBy = "created_by"
+        case createdAt = "created_at"
+        case startedAt = "started_at"
+        case completedAt = "completed_at"
+    }
+
+    public init(type: String, params: JSONValue, createdBy: String, now: Date = Date()) {
+        self.jobID = UUID().uuidString.lowercased()
+        self.jobType = type
+        self.status = .pending
+        self.progress = 0
+        self.message = "queued"
+        self.params = params
+        self.result = nil
+        self.error = nil
+        self.createdBy = createdBy
+        self.createdAt = now
+    }
+}
+
+/// Filters and paging for job listings.
+public struct JobQuery: Sendable, Equatable {
+    public var status: JobStatus?
+    public var type: String?
+    public var limit: Int
+    public var offset: Int
+
+    public init(status: JobStatus? = nil, type: String? = nil, limit: Int = 50, offset: Int = 0) {
+        self.status = status
+        self.type = type
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+public struct JobPage: Codable, Sendable {
+    public var jobs: [Job]
+    public var total: Int
+    public var limit: Int
+    public var offset: Int
+}
+
+extension Job: ResponseEncodable {}
+extension JobPage: ResponseEncodable {}

@@ -1,0 +1,228 @@
+import Configuration
+import Foundation
+import Logging
+
+/// Everything a role reads from its environment, validated once at start-up. Names follow
+/// DESIGN.md §5 so `.env` files written for the original Python services keep working.
+public struct Settings: Sendable {
+    public var role: ServiceRole
+    public var host: String
+    public var port: Int
+    public var dataDirectory: String
+    public var modelsDirectory: String
+    public var stateDirectory: String
+
+    public var jwtSecret: String
+    public var accessTokenLifetime: Duration
+    public var refreshTokenLifetime: Duration
+
+    public var adminUsername: String
+    public var adminPassword: String
+    public var adminEmail: String
+
+    public var debug: Bool
+    public var logLevel: Logger.Level
+
+    public var mlflowTrackingURI: String?
+    public var mlflowUsername: String?
+    public var mlflowPassword: String?
+    public var mlflowToken: String?
+
+    /// Largest request body accepted by JSON and form endpoints (uploads set their own limit).
+    public var maxBodyBytes: Int
+    public var bcryptCost: Int
+    /// Finished jobs kept per role before the oldest are evicted.
+    public var jobHistoryLimit: Int
+    public var loginMaxFailures: Int
+    public var loginLockout: Duration
+
+    /// Notes for the operator produced while loading (ephemeral secret, generated password).
+    /// They are printed by the executable; the generated password only when it is actually used.
+    public var warnings: [String] = []
+    /// True when `adminPassword` was generated because debug mode had none.
+    public var adminPasswordWasGenerated = false
+
+    /// Values from `env.example` and the original plan that must never reach production.
+    public static let placeholderSecrets: Set<String> = [
+        "your-secret-key",
+        "change-me",
+        "changeme",
+        "secret",
+        "change-me-to-a-random-string-of-at-least-32-bytes",
+    ]
+    public static let placeholderPasswords: Set<String> = [
+        "change-me", "changeme", "admin", "password", "change-me-admin-password",
+    ]
+    public static let secretVariables = [
+        "JWT_SECRET_KEY", "ADMIN_PASSWORD", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN",
+    ]
+
+    /// Reads the process environment, then `.env` in the working directory (the environment wins).
+    public static func fromEnvironment(roleOverride: ServiceRole? = nil, portOverride: Int? = nil, hostOverride: String? = nil)
+        async throws -> Settings
+    {
+        let secrets = SecretsSpecifier<String, String>.specific(Set(secretVariables))
+        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(secretsSpecifier: secrets)]
+        if FileManager.default.fileExists(atPath: ".env") {
+            do {
+                providers.append(try await EnvironmentVariablesProvider(environmentFilePath: ".env", secretsSpecifier: secrets))
+            } catch {
+                throw SettingsError(variable: ".env", problem: "cannot be read: \(error)")
+            }
+        }
+        return try Settings(
+            config: ConfigReader(providers: providers),
+            roleOverride: roleOverride,
+            portOverride: portOverride,
+            hostOverride: hostOverride
+        )
+    }
+
+    public init(
+        config: ConfigReader,
+        roleOverride: ServiceRole? = nil,
+        portOverride: Int? = nil,
+        hostOverride: String? = nil
+    ) throws {
+        let reader = VariableReader(config: config)
+
+        debug = try reader.bool("DEBUG", default: false)
+        role = try roleOverride ?? reader.parse("MLOPSD_ROLE", default: .all, expected: "one of data, train, predict, auth, all") {
+            ServiceRole(rawValue: $0.lowercased())
+        }
+        host = hostOverride ?? reader.string("MLOPSD_HOST") ?? "127.0.0.1"
+        port = try portOverride ?? reader.int("MLOPSD_PORT", default: role.defaultPort, range: 1...65535)
+        dataDirectory = reader.string("MLOPSD_DATA_DIR") ?? "var/data"
+        modelsDirectory = reader.string("MLOPSD_MODELS_DIR") ?? "var/models"
+        stateDirectory = reader.string("MLOPSD_STATE_DIR") ?? "var/state"
+
+        let algorithm = reader.string("JWT_ALGORITHM") ?? "HS256"
+        guard algorithm == "HS256" else {
+            throw SettingsError(variable: "JWT_ALGORITHM", problem: "only HS256 is supported, got '\(algorithm)'")
+        }
+        accessTokenLifetime = .seconds(try reader.int("ACCESS_TOKEN_EXPIRE_MINUTES", default: 30, range: 1...1440) * 60)
+        refreshTokenLifetime = .seconds(try reader.int("REFRESH_TOKEN_EXPIRE_DAYS", default: 7, range: 1...365) * 86_400)
+
+        adminUsername = reader.string("ADMIN_USERNAME") ?? "admin"
+        guard UsernameRule.isValid(adminUsername) else {
+            throw SettingsError(variable: "ADMIN_USERNAME", problem: UsernameRule.description)
+        }
+        adminEmail = reader.string("ADMIN_EMAIL") ?? "admin@mlops.local"
+        logLevel = try reader.parse("LOG_LEVEL", default: .info, expected: "one of DEBUG, INFO, WARNING, ERROR, CRITICAL") {
+            Settings.logLevel(named: $0)
+        }
+
+        mlflowTrackingURI = reader.string("MLFLOW_TRACKING_URI")
+        if let uri = mlflowTrackingURI {
+            guard let url = URL(string: uri), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw SettingsError(variable: "MLFLOW_TRACKING_URI", problem: "must be an http(s) URL, got '\(uri)'")
+            }
+        }
+        mlflowUsername = reader.string("MLFLOW_TRACKING_USERNAME")
+        mlflowPassword = reader.string("MLFLOW_TRACKING_PASSWORD", secret: true)
+        mlflowToken = reader.string("MLFLOW_TRACKING_TOKEN", secret: true)
+
+        maxBodyBytes = try reader.int("MLOPSD_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30))
+        bcryptCost = try reader.int("MLOPSD_BCRYPT_COST", default: 12, range: (debug ? 4 : 12)...16)
+        jobHistoryLimit = try reader.int("MLOPSD_JOB_HISTORY", default: 1000, range: 1...1_000_000)
+        loginMaxFailures = try reader.int("MLOPSD_LOGIN_MAX_FAILURES", default: 5, range: 1...1000)
+        loginLockout = .seconds(try reader.int("MLOPSD_LOGIN_LOCKOUT_SECONDS", default: 300, range: 1...86_400))
+
+        let secret = reader.string("JWT_SECRET_KEY", secret: true) ?? ""
+        if let problem = Settings.secretProblem(secret) {
+            guard debug else { throw SettingsError(variable: "JWT_SECRET_KEY", problem: problem) }
+            jwtSecret = Settings.randomToken(bytes: 48)
+            warnings.append("JWT_SECRET_KEY \(problem); DEBUG=true, so an ephemeral secret is used and tokens die with this process")
+        } else {
+            jwtSecret = secret
+        }
+
+        let password = reader.string("ADMIN_PASSWORD", secret: true) ?? ""
+        if password.isEmpty || Settings.placeholderPasswords.contains(password.lowercased()) {
+            guard debug else {
+                throw SettingsError(
+                    variable: "ADMIN_PASSWORD",
+                    problem: password.isEmpty ? "is not set" : "is the example value; choose a real password"
+                )
+            }
+            adminPassword = Settings.randomToken(bytes: 12)
+            adminPasswordWasGenerated = true
+        } else {
+            guard PasswordRule.isValid(password) else {
+                throw SettingsError(variable: "ADMIN_PASSWORD", problem: PasswordRule.description)
+            }
+            adminPassword = password
+        }
+    }
+
+    /// Why a JWT secret is unfit, or nil when it is fine.
+    static func secretProblem(_ secret: String) -> String? {
+        if secret.isEmpty { return "is not set" }
+        if placeholderSecrets.contains(secret.lowercased()) { return "is the example value; generate one with `openssl rand -hex 32`" }
+        if secret.utf8.count < 32 { return "must be at least 32 bytes (got \(secret.utf8.count))" }
+        return nil
+    }
+
+    static func logLevel(named name: String) -> Logger.Level? {
+        switch name.uppercased() {
+        case "TRACE": .trace
+        case "DEBUG": .debug
+        case "INFO": .info
+        case "NOTICE": .notice
+        case "WARNING", "WARN": .warning
+        case "ERROR": .error
+        case "CRITICAL", "FATAL": .critical
+        default: nil
+        }
+    }
+
+    /// URL-safe random text from the system CSPRNG.
+    public static func randomToken(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+/// Typed access to variables with errors that name the variable.
+private struct VariableReader {
+    let config: ConfigReader
+
+    func string(_ name: String, secret: Bool = false) -> String? {
+        guard let value = config.string(forKey: ConfigKey([name]), isSecret: secret)?.trimmingCharacters(in: .whitespaces),
+            !value.isEmpty
+        else { return nil }
+        return value
+    }
+
+    func int(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = string(name) else { return defaultValue }
+        guard let value = Int(text) else {
+            throw SettingsError(variable: name, problem: "expected a whole number, got '\(text)'")
+        }
+        guard range.contains(value) else {
+            throw SettingsError(variable: name, problem: "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    func bool(_ name: String, default defaultValue: Bool) throws -> Bool {
+        guard let text = string(name) else { return defaultValue }
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw SettingsError(variable: name, problem: "expected true or false, got '\(text)'")
+        }
+    }
+
+    func parse<T>(_ name: String, default defaultValue: T, expected: String, _ transform: (String) -> T?) throws -> T {
+        guard let text = string(name) else { return defaultValue }
+        guard let value = transform(text) else {
+            throw SettingsError(variable: name, problem: "expected \(expected), got '\(text)'")
+        }
+        return value
+    }
+}

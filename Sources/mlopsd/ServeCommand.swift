@@ -1,0 +1,61 @@
+import ArgumentParser
+import AuthRole
+import Foundation
+import Hummingbird
+import Kernel
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run one role (or all of them) as an HTTP service.",
+        discussion: """
+            Default ports: data 8001, train 8002, predict 8003, auth 8004, all 8000.
+            Outside DEBUG=true the service refuses to start without a JWT_SECRET_KEY of at least 32 bytes \
+            and a real ADMIN_PASSWORD. A configuration error exits with status 2 before any port is bound.
+            """
+    )
+
+    @Option(help: "Role to serve: data, train, predict, auth or all (default: $MLOPSD_ROLE, else all).")
+    var role: ServiceRole?
+
+    @Option(help: "Address to bind (default: $MLOPSD_HOST, else 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to bind (default: $MLOPSD_PORT, else the role's port).")
+    var port: Int?
+
+    func run() async throws {
+        let settings: Settings
+        do {
+            settings = try await Settings.fromEnvironment(roleOverride: role, portOverride: port, hostOverride: host)
+        } catch let error as SettingsError {
+            FileHandle.standardError.write(Data("mlopsd: configuration error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        var logger = Logger(label: "mlopsd")
+        logger[metadataKey: "role"] = .string(settings.role.rawValue)
+        for warning in settings.warnings { logger.warning("\(warning)") }
+
+        let environment = await KernelEnvironment.make(settings: settings, logger: logger)
+        var modules: [RoleModule] = []
+        for served in settings.role.servedRoles {
+            modules.append(try await RoleAssembly.module(for: served, environment: environment))
+        }
+        let app = buildApplication(environment: environment, modules: modules)
+        logger.info("starting", metadata: ["version": "\(MLOpsVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)"])
+        try await app.runService()
+    }
+}
+
+/// Maps each role to the module that implements it in this build.
+enum RoleAssembly {
+    static func module(for role: ServiceRole, environment: KernelEnvironment) async throws -> RoleModule {
+        switch role {
+        case .auth: try await AuthRole.module(environment: environment)
+        case .data, .train, .predict, .all: .unavailable(role)
+        }
+    }
+}

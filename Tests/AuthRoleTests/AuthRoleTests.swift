@@ -1,0 +1,299 @@
+import AuthRole
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Kernel
+import MLOpsTesting
+import Synchronization
+import Testing
+
+struct AuthHarness {
+    let environment: TestEnvironment
+    let module: RoleModule
+
+    init(overrides: [String: String] = [:]) async throws {
+        environment = try await TestEnvironment(role: .auth, overrides: overrides)
+        module = try await AuthRole.module(environment: environment.kernel)
+    }
+
+    func run(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        defer { environment.removeFiles() }
+        try await buildApplication(environment: environment.kernel, modules: [module]).test(.router, test)
+    }
+}
+
+extension TestClientProtocol {
+    func login(_ username: String, _ password: String) async throws -> TestResponse {
+        try await send(.post, "/api/v1/auth/login", json: ["username": .string(username), "password": .string(password)])
+    }
+
+    func loginForm(_ form: String) async throws -> TestResponse {
+        try await execute(
+            uri: "/api/v1/auth/login", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+        )
+    }
+
+    func adminTokens() async throws -> (access: String, refresh: String) {
+        let body = try await login("admin", TestEnvironment.adminPassword).json()
+        return (try #require(body["access_token"]?.stringValue), try #require(body["refresh_token"]?.stringValue))
+    }
+}
+
+@Suite struct LoginTests {
+    @Test func jsonAndFormLoginIssueBothTokens() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let json = try await client.login("admin", TestEnvironment.adminPassword)
+            #expect(json.status == .ok)
+            let body = try json.json()
+            #expect(body["token_type"] == "bearer")
+            #expect(body["expires_in"] == 1800)
+            let access = try #require(body["access_token"]?.stringValue)
+            let claims = try await harness.environment.kernel.tokens.verify(access, expecting: .access)
+            #expect(claims.sub.value == "admin")
+            #expect(claims.role == .admin)
+
+            let form = try await client.loginForm("grant_type=password&username=admin&password=\(TestEnvironment.adminPassword)&scope=")
+            #expect(form.status == .ok)
+            #expect(try form.json()["refresh_token"]?.stringValue != nil)
+
+            let wrongGrant = try await client.loginForm("grant_type=client_credentials&username=admin&password=x")
+            #expect(wrongGrant.status == .badRequest)
+            let missing = try await client.send(.post, "/api/v1/auth/login", json: ["username": "admin"])
+            #expect(missing.status == .unprocessableContent)
+            #expect(try missing.json()["error"]?["details"] == [["field": "password", "problem": "field required"]])
+        }
+    }
+
+    @Test func unknownUserAndWrongPasswordLookTheSame() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let wrong = try await client.login("admin", "not-the-password")
+            let unknown = try await client.login("nobody", "not-the-password")
+            #expect(wrong.status == .unauthorized)
+            #expect(unknown.status == wrong.status)
+            #expect(String(buffer: unknown.body) == String(buffer: wrong.body))
+            #expect(wrong.headers[.wwwAuthenticate] == unknown.headers[.wwwAuthenticate])
+            #expect(wrong.errorCode == "invalid_credentials")
+        }
+    }
+
+    @Test func repeatedFailuresAreThrottledPerUsername() async throws {
+        let harness = try await AuthHarness(overrides: ["MLOPSD_LOGIN_MAX_FAILURES": "3", "MLOPSD_LOGIN_LOCKOUT_SECONDS": "60"])
+        try await harness.run { client in
+            for _ in 0..<3 { #expect(try await client.login("admin", "wrong-password").status == .unauthorized) }
+            let throttled = try await client.login("admin", TestEnvironment.adminPassword)
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.errorCode == "too_many_attempts")
+            let retryAfter = try #require(throttled.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...60).contains(retryAfter))
+            // Other names are unaffected; unknown names are throttled just the same.
+            #expect(try await client.login("someone", "x").status == .unauthorized)
+        }
+    }
+
+    @Test func throttleWindowExpires() async {
+        let clock = ManualClock()
+        let throttle = LoginThrottle(maxFailures: 2, window: .seconds(30), now: { clock.now })
+        await throttle.recordFailure(username: "Eve")
+        await throttle.recordFailure(username: "eve")
+        #expect(await throttle.retryAfter(username: "EVE") == 30)
+        clock.advance(.seconds(31))
+        #expect(await throttle.retryAfter(username: "eve") == nil)
+    }
+}
+
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let offset = Mutex<Duration>(.zero)
+    var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
+    func advance(_ by: Duration) { offset.withLock { $0 += by } }
+}
+
+
+@Suite struct TokenLifecycleTests {
+    @Test func refreshRotatesAndDetectsReuse() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let first = try await client.adminTokens()
+            let rotated = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(first.refresh)])
+            #expect(rotated.status == .ok)
+            let second = try #require(try rotated.json()["refresh_token"]?.stringValue)
+            #expect(second != first.refresh)
+
+            // The spent token is refused, and presenting it revokes the whole family…
+            let replay = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(first.refresh)])
+            #expect(replay.status == .unauthorized)
+            #expect(replay.errorCode == "invalid_token")
+            // …including the successor the legitimate client holds.
+            let successor = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(second)])
+            #expect(successor.status == .unauthorized)
+        }
+    }
+
+    @Test func tokenTypesAreNotInterchangeable() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let tokens = try await client.adminTokens()
+            let refreshAsAccess = try await client.send(.get, "/api/v1/auth/me", token: tokens.refresh)
+            #expect(refreshAsAccess.status == .unauthorized)
+            let accessAsRefresh = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(tokens.access)])
+            #expect(accessAsRefresh.status == .unauthorized)
+        }
+    }
+
+    @Test func expiredAndForgedTokensAreRefused() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let expired = try await harness.environment.token(
+                for: "admin", role: .admin, issuedAt: Date().addingTimeInterval(-7200), lifetime: .seconds(60)
+            )
+            let response = try await client.send(.get, "/api/v1/auth/me", token: expired)
+            #expect(response.status == .unauthorized)
+            #expect(try response.json()["error"]?["message"] == "Token has expired")
+
+            let forger = await TokenCodec(secret: String(repeating: "f", count: 48))
+            let forged = try await forger.sign(
+                TokenClaims(subject: "admin", role: .admin, type: .access, issuedAt: Date(), lifetime: .seconds(60), id: "x")
+            )
+            #expect(try await client.send(.get, "/api/v1/auth/users", token: forged).status == .unauthorized)
+        }
+    }
+
+    @Test func logoutRevokesTheSession() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let tokens = try await client.adminTokens()
+            let other = try await client.adminTokens()
+            let logout = try await client.send(.post, "/api/v1/auth/logout", json: ["refresh_token": .string(tokens.refresh)])
+            #expect(logout.status == .noContent)
+            #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(tokens.refresh)]).status == .unauthorized)
+            // Another login's session lives on.
+            #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(other.refresh)]).status == .ok)
+        }
+    }
+}
+
+@Suite struct UserAdminTests {
+    @Test func adminsManageUsersAndUsersCannot() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let admin = try await client.adminTokens().access
+            let created = try await client.send(
+                .post, "/api/v1/auth/users",
+                json: ["username": "alice", "password": "alice-password", "email": "alice@example.org", "role": "user"], token: admin
+            )
+            #expect(created.status == .created)
+            #expect(created.headers[.location] == "/api/v1/auth/users/alice")
+            #expect(try created.json()["role"] == "user")
+            #expect(try created.json()["password_hash"] == nil)
+
+            let duplicate = try await client.send(
+                .post, "/api/v1/auth/users",
+                json: ["username": "ALICE", "password": "another-password", "email": "a2@example.org"], token: admin
+            )
+            #expect(duplicate.status == .conflict)
+
+            let invalid = try await client.send(
+                .post, "/api/v1/auth/users", json: ["username": "a b", "password": "short", "email": "nope", "role": "root"], token: admin
+            )
+            #expect(invalid.status == .unprocessableContent)
+            let fields = try invalid.json()["error"]?["details"]
+            #expect(fields == [
+                ["field": "username", "problem": .string(UsernameRule.description)],
+                ["field": "password", "problem": .string(PasswordRule.description)],
+                ["field": "email", "problem": "expected an address like name@example.org"],
+                ["field": "role", "problem": "expected one of admin, user"],
+            ])
+
+            let alice = try #require(try await client.login("alice", "alice-password").json()["access_token"]?.stringValue)
+            let me = try await client.send(.get, "/api/v1/auth/me", token: alice)
+            #expect(try me.json()["username"] == "alice")
+            #expect(try me.json()["email"] == "alice@example.org")
+            let forbidden = try await client.send(.get, "/api/v1/auth/users", token: alice)
+            #expect(forbidden.status == .forbidden)
+            #expect(forbidden.errorCode == "forbidden")
+            #expect(try await client.send(.post, "/api/v1/auth/users", json: [:], token: alice).status == .forbidden)
+
+            let list = try await client.send(.get, "/api/v1/auth/users?limit=1", token: admin)
+            #expect(try list.json()["total"] == 2)
+            #expect(try list.json()["users"]?.arrayCount == 1)
+        }
+    }
+
+    @Test func disablingAUserEndsTheirSessions() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let admin = try await client.adminTokens().access
+            _ = try await client.send(
+                .post, "/api/v1/auth/users", json: ["username": "bob", "password": "bob-password", "email": "bob@example.org"], token: admin
+            )
+            let bob = try await client.login("bob", "bob-password").json()
+            let disabled = try await client.send(.patch, "/api/v1/auth/users/bob", json: ["disabled": true], token: admin)
+            #expect(try disabled.json()["disabled"] == true)
+            #expect(try await client.login("bob", "bob-password").status == .unauthorized)
+            let refresh = try #require(bob["refresh_token"]?.stringValue)
+            #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(refresh)]).status == .unauthorized)
+            let selfLockout = try await client.send(.patch, "/api/v1/auth/users/admin", json: ["disabled": true], token: admin)
+            #expect(selfLockout.status == .conflict)
+            #expect(try await client.send(.patch, "/api/v1/auth/users/ghost", json: ["disabled": true], token: admin).status == .notFound)
+        }
+    }
+
+    @Test func changedPasswordSurvivesARestart() async throws {
+        let environment = try await TestEnvironment(role: .auth)
+        defer { environment.removeFiles() }
+        let first = try await AuthRole.module(environment: environment.kernel)
+        try await buildApplication(environment: environment.kernel, modules: [first]).test(.router) { client in
+            let admin = try await client.adminTokens().access
+            let changed = try await client.send(
+                .post, "/api/v1/auth/me/password",
+                json: ["current_password": .string(TestEnvironment.adminPassword), "new_password": "a-brand-new-password"], token: admin
+            )
+            #expect(changed.status == .noContent)
+        }
+        // A restart with the same ADMIN_PASSWORD must not reset the account.
+        let second = try await AuthRole.module(environment: environment.kernel)
+        try await buildApplication(environment: environment.kernel, modules: [second]).test(.router) { client in
+            let old = try await client.login("admin", TestEnvironment.adminPassword)
+            let new = try await client.login("admin", "a-brand-new-password")
+            #expect(old.status == .unauthorized)
+            #expect(new.status == .ok)
+        }
+    }
+}
+
+@Suite struct AuthOpenAPITests {
+    /// Every route the running application registers must be documented, and nothing else.
+    @Test func documentMatchesTheRouter() async throws {
+        let harness = try await AuthHarness()
+        defer { harness.environment.removeFiles() }
+        let registered = buildRouter(environment: harness.environment.kernel, modules: [harness.module]).catalog.entries
+            .filter { $0.path.hasPrefix("/api/v1/auth") }
+        let document = OpenAPIDocument.build(for: harness.module)
+        guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
+        var documented: Set<RouteEntry> = []
+        for (path, item) in paths {
+            guard case .object(let operations) = item else { continue }
+            for method in operations.keys where method != "parameters" {
+                documented.insert(RouteEntry(method: method.uppercased(), path: path))
+            }
+        }
+        #expect(!registered.isEmpty)
+        let undocumented = Set(registered).subtracting(documented)
+        #expect(undocumented.isEmpty, "routes missing from the OpenAPI document: \(undocumented.sorted())")
+        let phantom = documented.subtracting(registered)
+        #expect(phantom.isEmpty, "documented routes that do not exist: \(phantom.sorted())")
+        #expect(document["openapi"] == "3.1.0")
+    }
+
+    @Test func servedByTheRunningService() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let response = try await client.send(.get, "/api/v1/auth/openapi.json")
+            #expect(response.status == .ok)
+            #expect(try response.json()["paths"]?["/api/v1/auth/login"]?["post"] != nil)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Kernel
+import MLOpsTesting
+import Testing
+
+@Suite struct TokenCodecTests {
+    @Test func roundTripsClaims() async throws {
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let token = try await env.token(for: "alice", role: .user)
+        let claims = try await env.kernel.tokens.verify(token, expecting: .access)
+        #expect(claims.sub.value == "alice")
+        #expect(claims.role == .user)
+        #expect(!claims.jti.value.isEmpty)
+    }
+
+    @Test func rejectsExpiredTamperedAndForeignTokens() async throws {
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let codec = env.kernel.tokens
+
+        let expired = try await env.token(for: "alice", role: .user, issuedAt: Date().addingTimeInterval(-600), lifetime: .seconds(60))
+        await #expect(throws: TokenRejection.expired) { try await codec.verify(expired, expecting: .access) }
+
+        let good = try await env.token(for: "alice", role: .user)
+        var parts = good.split(separator: ".").map(String.init)
+        // Promote ourselves in the payload but keep the old signature.
+        let forgedPayload = try JSONValue(jsonString: String(decoding: Self.base64URLDecode(parts[1]), as: UTF8.self))
+        guard case .object(var fields) = forgedPayload else { Issue.record("payload is not an object"); return }
+        fields["role"] = "admin"
+        parts[1] = Self.base64URL(Data(JSONValue.object(fields).jsonString().utf8))
+        await #expect(throws: TokenRejection.badSignature) { try await codec.verify(parts.joined(separator: "."), expecting: .access) }
+
+        let other = await TokenCodec(secret: String(repeating: "x", count: 40))
+        let foreign = try await other.sign(
+            TokenClaims(subject: "alice", role: .admin, type: .access, issuedAt: Date(), lifetime: .seconds(60), id: "1")
+        )
+        await #expect(throws: TokenRejection.badSignature) { try await codec.verify(foreign, expecting: .access) }
+    }
+
+    @Test func rejectsAlgNone() async throws {
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let header = Self.base64URL(Data(#"{"alg":"none","typ":"JWT"}"#.utf8))
+        let exp = Int(Date().timeIntervalSince1970) + 600
+        let payload = Self.base64URL(Data(#"{"sub":"mallory","role":"admin","type":"access","exp":\#(exp),"iat":0,"jti":"x"}"#.utf8))
+        for token in ["\(header).\(payload).", "\(header).\(payload)"] {
+            await #expect(throws: TokenRejection.self) { try await env.kernel.tokens.verify(token, expecting: .access) }
+        }
+    }
+
+    @Test func enforcesTokenType() async throws {
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let refresh = try await env.token(for: "alice", role: .user, type: .refresh)
+        await #expect(throws: TokenRejection.wrongType(expected: .access)) {
+            try await env.kernel.tokens.verify(refresh, expecting: .access)
+        }
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func base64URLDecode(_ text: String) -> Data {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        return Data(base64Encoded: base64) ?? Data()
+    }
+}

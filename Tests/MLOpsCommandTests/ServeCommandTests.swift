@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Runs the real `mlopsd` binary, as a user or a container would.
+enum Binary {
+    static var url: URL {
+        // The test bundle and the executable are built into the same products directory.
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("mlopsd").path), directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("mlopsd")
+    }
+
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// Runs `mlopsd` with exactly `environment` (plus PATH) and waits for it to exit.
+    static func run(_ arguments: [String], environment: [String: String], directory: URL) throws -> Outcome {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), errors: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+@Suite struct ServeCommandTests {
+    let directory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-cli-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    @Test func missingSecretOutsideDebugExits2() throws {
+        let outcome = try Binary.run(["serve", "--role", "auth", "--port", "0"], environment: ["ADMIN_PASSWORD": "a-real-password"], directory: directory)
+        #expect(outcome.status == 2)
+        #expect(outcome.errors.contains("JWT_SECRET_KEY"))
+        // Refused before doing anything: no state was created.
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("var").path))
+    }
+
+    @Test func invalidValueExits2NamingTheVariable() throws {
+        let outcome = try Binary.run(
+            ["serve"],
+            environment: ["JWT_SECRET_KEY": String(repeating: "k", count: 40), "ADMIN_PASSWORD": "a-real-password", "MLOPSD_PORT": "http"],
+            directory: directory
+        )
+        #expect(outcome.status == 2)
+        #expect(outcome.errors.contains("MLOPSD_PORT"))
+    }
+
+    @Test func dotEnvIsReadAndTheEnvironmentWins() throws {
+        try "JWT_SECRET_KEY=short\nADMIN_PASSWORD=a-real-password\n".write(
+            to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8
+        )
+        let fromFile = try Binary.run(["serve", "--role", "auth"], environment: [:], directory: directory)
+        #expect(fromFile.status == 2)
+        #expect(fromFile.errors.contains("JWT_SECRET_KEY: must be at least 32 bytes"))
+        let overridden = try Binary.run(["serve", "--role", "auth"], environment: ["MLOPSD_PORT": "nope"], directory: directory)
+        #expect(overridden.errors.contains("MLOPSD_PORT"))
+    }
+
+    @Test func versionAndHelp() throws {
+        let version = try Binary.run(["version"], environment: [:], directory: directory)
+        #expect(version.status == 0)
+        #expect(version.output.hasPrefix("mlopsd "))
+        let help = try Binary.run(["serve", "--help"], environment: [:], directory: directory)
+        #expect(help.status == 0)
+        #expect(help.output.contains("--role"))
+        #expect(help.output.contains("8004"))
+    }
+}
