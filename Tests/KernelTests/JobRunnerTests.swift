@@ -5,20 +5,17 @@ import Logging
 import MLOpsTesting
 import Testing
 
-/// A latch the tests open to let blocked jobs continue.
+/// A latch the tests open to let blocked jobs continue. Waiting polls so that a cancelled
+/// job (or a failed test tearing down) is never stuck behind a closed gate.
 actor Gate {
     private var isOpen = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    func wait() async {
-        if isOpen { return }
-        await withCheckedContinuation { waiters.append($0) }
+    func wait() async throws {
+        while !isOpen { try await Task.sleep(for: .milliseconds(2)) }
     }
 
     func open() {
         isOpen = true
-        waiters.forEach { $0.resume() }
-        waiters = []
     }
 }
 
@@ -29,7 +26,7 @@ func countingKind(gate: Gate, maxConcurrent: Int = 1) -> JobKind {
         let steps = execution.params["steps"]?.intValue ?? 3
         for step in 0..<steps {
             try await execution.progress(step * 100 / steps, "step \(step + 1) of \(steps)")
-            await gate.wait()
+            try await gate.wait()
         }
         try await execution.checkCancellation()
         if execution.params["fail"] == .bool(true) { throw JobFailure("asked to fail") }
@@ -155,7 +152,12 @@ func withRunner<T: Sendable>(
                 _ = try await waitFor(store, job.jobID) { $0.status.isFinished }
                 ids.append(job.jobID)
             }
-            let remaining = try await store.list(JobQuery()).jobs.map(\.jobID)
+            // Eviction follows the final status write; give it a moment.
+            var remaining = try await store.list(JobQuery()).jobs.map(\.jobID)
+            for _ in 0..<200 where remaining.count > 2 {
+                try await Task.sleep(for: .milliseconds(10))
+                remaining = try await store.list(JobQuery()).jobs.map(\.jobID)
+            }
             #expect(remaining == [ids[3], ids[2]])
         }
     }

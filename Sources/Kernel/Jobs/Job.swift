@@ -35,6 +35,37 @@ public struct Job: Codable, Sendable, Equatable, FetchableRecord, PersistableRec
         case completedAt = "completed_at"
     }
 
+    // Explicit row mapping: JSON documents are stored as text, and `null` parameters stay `null`.
+    public init(row: Row) throws {
+        jobID = row["job_id"]
+        jobType = row["job_type"]
+        status = row["status"]
+        progress = row["progress"]
+        message = row["message"]
+        params = try JSONValue(jsonString: row["params"] ?? "null")
+        result = try (row["result"] as String?).map(JSONValue.init(jsonString:))
+        error = row["error"]
+        createdBy = row["created_by"]
+        createdAt = row["created_at"]
+        startedAt = row["started_at"]
+        completedAt = row["completed_at"]
+    }
+
+    public func encode(to container: inout PersistenceContainer) throws {
+        container["job_id"] = jobID
+        container["job_type"] = jobType
+        container["status"] = status
+        container["progress"] = progress
+        container["message"] = message
+        container["params"] = params.jsonString()
+        container["result"] = result?.jsonString()
+        container["error"] = error
+        container["created_by"] = createdBy
+        container["created_at"] = createdAt
+        container["started_at"] = startedAt
+        container["completed_at"] = completedAt
+    }
+
     public init(type: String, params: JSONValue, createdBy: String, now: Date = Date()) {
         self.jobID = UUID().uuidString.lowercased()
         self.jobType = type
