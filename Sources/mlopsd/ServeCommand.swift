@@ -22,7 +22,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to bind (default: $MLOPSD_HOST, else 127.0.0.1).")
     var host: String?
 
-    @Option(help: "Port to bind (default: $MLOPSD_PORT, else the role's port).")
+    @Option(help: "Port to bind, 0 for any free port (default: $MLOPSD_PORT, else the role's port).")
     var port: Int?
 
     func run() async throws {
@@ -36,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         var logger = Logger(label: "mlopsd")
-        logger[metadataKey: "role"] = .string(settings.role.rawValue)
+        logger[metadataKey: "service"] = .string(settings.role.rawValue)
         for warning in settings.warnings { logger.warning("\(warning)") }
 
         let environment = await KernelEnvironment.make(settings: settings, logger: logger)

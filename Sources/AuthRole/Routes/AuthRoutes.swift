@@ -97,7 +97,7 @@ struct AuthRoutes: Sendable {
         let hash = try await hasher.hash(input.password)
         do {
             let user = try await users.create(username: input.username, email: input.email, role: input.role, passwordHash: hash)
-            context.logger.info("user created", metadata: ["username": "\(user.username)", "role": "\(user.role.rawValue)"])
+            context.logger.info("user created", metadata: ["username": "\(user.username)", "account_role": "\(user.role.rawValue)"])
             var response = try user.response(from: request, context: context)
             response.status = .created
             response.headers[.location] = "\(ServiceRole.auth.apiPrefix)/users/\(user.username)"

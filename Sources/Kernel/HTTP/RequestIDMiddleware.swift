@@ -13,6 +13,8 @@ public struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let requestID = request.headers[.xRequestID].flatMap(Self.acceptable) ?? Self.generate()
         context.requestID = requestID
+        // One correlation id in the logs: ours replaces the one Hummingbird generates.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(requestID)
         var response = try await next(request, context)
         response.headers[.xRequestID] = requestID

@@ -23,7 +23,7 @@ public struct JSONLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var fields: [String: JSONValue] = [
-            "ts": .string(Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))),
+            "ts": .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
             "level": .string(event.level.rawValue),
             "logger": .string(label),
             "msg": .string(event.message.description),

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `mlopsd serve` started as a real process on a free port, talked to over real HTTP.
+final class LiveServer: Sendable {
+    let process: Process
+    let baseURL: URL
+    let directory: URL
+
+    init(role: String, environment: [String: String]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        process = Process()
+        process.executableURL = Binary.url
+        process.arguments = ["serve", "--role", role, "--port", "0"]
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "MLOPSD_STATE_DIR": directory.appendingPathComponent("state").path]) { mine, _ in mine }
+        process.currentDirectoryURL = directory
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The server logs the address it bound; read until that line appears.
+        let reader = errors.fileHandleForReading
+        var log = ""
+        var port: Int?
+        let deadline = Date().addingTimeInterval(30)
+        while port == nil, Date() < deadline, process.isRunning {
+            let chunk = reader.availableData
+            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
+            log += String(decoding: chunk, as: UTF8.self)
+            if let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(log[range].split(separator: ":").last ?? "")
+            }
+        }
+        guard let port else {
+            process.terminate()
+            throw LiveServerError(description: "server did not start: \(log)")
+        }
+        baseURL = URL(string: "http://127.0.0.1:\(port)")!
+        // Keep draining stderr so the server never blocks on a full pipe.
+        reader.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    struct LiveServerError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Reply {
+        let status: Int
+        let headers: [String: String]
+        let body: Data
+
+        func json() throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
+        }
+    }
+
+    func request(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil) async throws -> Reply {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = method
+        request.httpBody = body
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
+        return Reply(status: http.statusCode, headers: headers, body: data)
+    }
+
+    func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {
+        try await request(method, path, body: try JSONSerialization.data(withJSONObject: object), contentType: "application/json", token: token)
+    }
+
+    /// SIGTERM, as docker stop sends; returns the exit status.
+    func stop() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(at: directory)
+        return process.terminationStatus
+    }
+}
+
+@Suite(.serialized) struct LiveServerTests {
+    static let environment = [
+        "JWT_SECRET_KEY": "live-test-secret-0123456789abcdefghijklmnop",
+        "ADMIN_PASSWORD": "live-admin-password",
+        "MLOPSD_BCRYPT_COST": "12",
+    ]
+
+    @Test func authRoleEndToEnd() async throws {
+        let server = try LiveServer(role: "auth", environment: Self.environment)
+        defer { #expect(server.stop() == 0, "graceful shutdown on SIGTERM") }
+
+        let form = try await server.request(
+            "POST", "api/v1/auth/login", body: Data("username=admin&password=live-admin-password".utf8),
+            contentType: "application/x-www-form-urlencoded"
+        )
+        #expect(form.status == 200)
+        let admin = try #require(try form.json()["access_token"] as? String)
+        let json = try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"])
+        #expect(json.status == 200)
+
+        let me = try await server.request("GET", "api/v1/auth/me", token: admin)
+        #expect(try me.json()["role"] as? String == "admin")
+
+        let created = try await server.json(
+            "POST", "api/v1/auth/users", ["username": "dana", "password": "dana-password", "email": "dana@example.org"], token: admin
+        )
+        #expect(created.status == 201)
+        let dana = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "dana", "password": "dana-password"]).json()["access_token"] as? String)
+        #expect(try await server.request("GET", "api/v1/auth/users", token: dana).status == 403)
+
+        let tampered = admin.dropLast(2) + (admin.hasSuffix("AA") ? "BB" : "AA")
+        let forged = try await server.request("GET", "api/v1/auth/me", token: String(tampered))
+        #expect(forged.status == 401)
+        #expect(forged.headers["www-authenticate"]?.hasPrefix("Bearer") == true)
+
+        let metrics = try await server.request("GET", "metrics")
+        #expect(metrics.status == 200)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains(#"mlopsd_http_requests_total{route="/api/v1/auth/users",method="POST",status="201"} 1"#))
+        #expect(try await server.request("GET", "ready").status == 200)
+    }
+
+    @Test func allRoleServesAuthAndAnswers503ForRolesNotBuiltYet() async throws {
+        let server = try LiveServer(role: "all", environment: Self.environment)
+        defer { _ = server.stop() }
+        #expect(try await server.request("GET", "health").status == 200)
+        #expect(try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).status == 200)
+        let data = try await server.request("GET", "api/v1/data/datasets")
+        #expect(data.status == 503)
+        #expect(data.headers["x-request-id"] != nil)
+    }
+}
