@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import Kernel
 import MLOpsTesting
 import Testing
@@ -63,5 +64,27 @@ import Testing
         let tuned = try load(base.merging(["ACCESS_TOKEN_EXPIRE_MINUTES": "5", "LOG_LEVEL": "warning"]) { $1 })
         #expect(tuned.accessTokenLifetime == .seconds(300))
         #expect(tuned.logLevel == .warning)
+    }
+}
+
+@Suite struct EnvTemplateTests {
+    /// `env.example` is what users copy to `.env`: its placeholders must never start a production server.
+    @Test func templatePlaceholdersAreRefused() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let template = try String(contentsOf: root.appendingPathComponent("env.example"), encoding: .utf8)
+        var variables: [String: String] = [:]
+        for line in template.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { variables[String(parts[0])] = String(parts[1]) }
+        }
+        #expect(variables["JWT_SECRET_KEY"] != nil)
+        let error = #expect(throws: SettingsError.self) { try Settings(config: TestEnvironment.config(variables)) }
+        #expect(error?.variable == "JWT_SECRET_KEY")
+        variables["JWT_SECRET_KEY"] = TestEnvironment.secret
+        let passwordError = #expect(throws: SettingsError.self) { try Settings(config: TestEnvironment.config(variables)) }
+        #expect(passwordError?.variable == "ADMIN_PASSWORD")
+        variables["ADMIN_PASSWORD"] = "a-real-password"
+        let settings = try Settings(config: TestEnvironment.config(variables))
+        #expect(settings.role == .all)
     }
 }
