@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean
+.PHONY: build test run release clean bench
 
 build:
 	$(SWIFT) build
@@ -21,3 +21,7 @@ release:
 
 clean:
 	rm -rf .build var
+
+# Release benchmarks against the Python peers (pandas in a venv), figures into docs/benchmarks.md.
+bench:
+	bash bench/run.sh

@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "mlopsd", targets: ["mlopsd"]),
+        .executable(name: "mlopsd-bench", targets: ["MLOpsBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -58,6 +59,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MLOpsBench",
+            dependencies: ["MLCore"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -144,3 +144,13 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
         #expect(profile.columns.first { $0.name == "caseid" }?.flags.contains(.idLike) == false)
     }
 }
+
+@Suite struct CategoryEncodingTests {
+    /// Enough distinct labels to make the label table grow several times.
+    @Test func manyDistinctLabelsKeepTheirCodes() throws {
+        let values = (0..<5000).map { "label-\($0 % 1700)" }
+        let table = try CSVReader.read(string: "c\n" + values.joined(separator: "\n") + "\n")
+        #expect(labels(table, "c")?.compactMap { $0 } == values)
+        #expect(table.schema.columns[0].categories?.count == 1700)
+    }
+}

@@ -40,61 +40,106 @@ public enum CSVReader {
     }
 }
 
-/// Accepts the file chunk by chunk: the first chunk decides BOM and delimiter.
+/// Accepts the file chunk by chunk into one buffer (the only copy of the bytes) and tokenizes
+/// each chunk as it arrives; the first chunk decides BOM and delimiter.
 struct StreamingReader {
     let options: CSVOptions
-    let estimatedBytes: Int
+    private var data: [UInt8] = []
     private var tokenizer: CSVTokenizer?
-    private var sawBytes = false
+    private let estimatedBytes: Int
 
     init(options: CSVOptions, estimatedBytes: Int) {
         self.options = options
         self.estimatedBytes = estimatedBytes
+        data.reserveCapacity(estimatedBytes)
     }
+
+    /// Field offsets are 32-bit: the reader holds the whole file in memory, and tables past
+    /// 4 GiB of CSV are out of its reach anyway.
+    static let maximumBytes = Int(UInt32.max)
 
     mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) throws(CSVError) {
-        var chunk = chunk
-        if tokenizer == nil {
-            if chunk.count >= 3, chunk[0] == 0xEF, chunk[1] == 0xBB, chunk[2] == 0xBF {
-                chunk = UnsafeBufferPointer(rebasing: chunk[3...])
-            }
-            guard !chunk.isEmpty else { return }
-            tokenizer = CSVTokenizer(delimiter: options.delimiter ?? Self.detectDelimiter(chunk))
+        guard data.count + chunk.count < Self.maximumBytes else {
+            throw CSVError(.unreadable("files larger than 4 GiB are not supported"))
         }
-        sawBytes = sawBytes || !chunk.isEmpty
-        let hadHeader = tokenizer?.header != nil
-        try tokenizer?.consume(chunk)
-        if !hadHeader, tokenizer?.header != nil { tokenizer?.reserve(estimatedBytes: estimatedBytes) }
+        var start = data.count
+        data.append(contentsOf: chunk)
+        if tokenizer == nil {
+            if start == 0, data.count >= 3, data[0] == 0xEF, data[1] == 0xBB, data[2] == 0xBF { start = 3 }
+            // Wait for the header line before guessing the delimiter from it.
+            guard let delimiter = options.delimiter ?? Self.detectDelimiter(data, from: start == 3 ? 3 : 0) else { return }
+            tokenizer = CSVTokenizer(delimiter: delimiter)
+            start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        }
+        let firstRows = tokenizer?.rowCount == 0
+        let from = start
+        let outcome = data.withUnsafeMutableBufferPointer { buffer in
+            Result { () throws(CSVError) in try tokenizer?.consume(buffer, from: from) }
+        }
+        try outcome.get()
+        if firstRows, let rows = tokenizer?.rowCount, rows > 0, estimatedBytes > data.count {
+            // Extrapolate the row count from the first chunk's bytes per row, plus 10%.
+            tokenizer?.reserve(rows: Int(Double(estimatedBytes) / Double(data.count) * Double(rows) * 1.1))
+        }
     }
 
-    /// Counts candidate delimiters outside quotes on the first line and picks the most frequent.
-    static func detectDelimiter(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt8 {
+    /// Counts candidate delimiters outside quotes on the first line and picks the most frequent
+    /// (comma on ties); nil while the first line is incomplete.
+    static func detectDelimiter(_ bytes: [UInt8], from start: Int, complete: Bool = false) -> UInt8? {
         var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
         var inQuotes = false
-        for byte in bytes {
+        var sawLineEnd = false
+        for byte in bytes[start...] {
             if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
             if inQuotes { continue }
-            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { break }
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                sawLineEnd = true
+                break
+            }
             if counts[byte] != nil { counts[byte, default: 0] += 1 }
         }
-        let best = counts.max { lhs, rhs in lhs.value < rhs.value || (lhs.value == rhs.value && lhs.key != UInt8(ascii: ",")) }
-        return best.map { $0.value > 0 ? $0.key : UInt8(ascii: ",") } ?? UInt8(ascii: ",")
+        guard sawLineEnd || complete else { return nil }
+        let comma = UInt8(ascii: ",")
+        let best = counts.max { lhs, rhs in lhs.value < rhs.value || (lhs.value == rhs.value && rhs.key == comma) }
+        guard let best, best.value > 0 else { return comma }
+        return best.key
     }
 
     mutating func finish() throws(CSVError) -> Table {
-        guard var tokenizer, sawBytes else { throw CSVError(.emptyFile) }
-        try tokenizer.finish()
+        let bomLength = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        guard data.count > bomLength else { throw CSVError(.emptyFile) }
+        if tokenizer == nil {
+            // A single line without a line break: the header of an empty table.
+            let delimiter = options.delimiter ?? Self.detectDelimiter(data, from: bomLength, complete: true) ?? UInt8(ascii: ",")
+            tokenizer = CSVTokenizer(delimiter: delimiter)
+            let outcome = data.withUnsafeMutableBufferPointer { buffer in
+                Result { () throws(CSVError) in try tokenizer?.consume(buffer, from: bomLength) }
+            }
+            try outcome.get()
+        }
+        guard var tokenizer else { throw CSVError(.emptyFile) }
+        let finished = data.withUnsafeMutableBufferPointer { buffer in
+            Result { () throws(CSVError) in try tokenizer.finish(buffer) }
+        }
+        try finished.get()
         guard let header = tokenizer.header else { throw CSVError(.noHeader, line: 1) }
         let names = try Self.columnNames(header)
         let decimalComma = options.decimalComma ?? (tokenizer.delimiter != UInt8(ascii: ","))
         let typing = ColumnTyping(options: options, decimalComma: decimalComma)
-        let buffers = tokenizer.columns
+        let layout = FieldLayout(columns: names.count, rows: tokenizer.rowCount)
         var results = [Result<Column, ColumnTyping.InvalidField>?](repeating: nil, count: names.count)
-        // Columns are typed independently: spread them over the cores.
-        results.withUnsafeMutableBufferPointer { slots in
-            let slots = SendableSlots(slots)
-            DispatchQueue.concurrentPerform(iterations: names.count) { index in
-                slots[index] = typing.type(buffers[index], name: names[index])
+        data.withUnsafeBufferPointer { bytes in
+            let store = tokenizer.fields
+            withExtendedLifetime(store) {
+                results.withUnsafeMutableBufferPointer { slots in
+                    let slots = SendableSlots(slots)
+                    let shared = SendableBuffers(bytes: bytes, offsets: store.buffer)
+                    // Columns are typed independently: spread them over the cores.
+                    DispatchQueue.concurrentPerform(iterations: names.count) { index in
+                        let fields = FieldSpans(bytes: shared.bytes, offsets: shared.offsets, layout: layout, column: index)
+                        slots[index] = typing.type(fields, name: names[index])
+                    }
+                }
             }
         }
         var columns: [Column] = []
@@ -127,6 +172,12 @@ struct StreamingReader {
         }
         return names
     }
+}
+
+/// Read-only buffers shared with `concurrentPerform` iterations.
+private struct SendableBuffers: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let offsets: UnsafeBufferPointer<UInt32>
 }
 
 /// Disjoint slots written from `concurrentPerform`: each index is written by exactly one iteration.

@@ -1,6 +1,7 @@
-/// An RFC 4180 state machine fed with byte chunks of any size: quoted fields, doubled quotes,
-/// embedded newlines, CRLF or LF. The first record becomes the header; later records are
-/// appended field by field into per-column buffers.
+/// An RFC 4180 state machine over a growing byte buffer (the file, appended chunk by chunk):
+/// quoted fields, doubled quotes, embedded newlines, CRLF or LF. The first record becomes the
+/// header; later records become per-column field offsets. Doubled quotes are collapsed in place,
+/// so every field is one contiguous span of the buffer.
 struct CSVTokenizer {
     private enum State {
         case fieldStart
@@ -11,10 +12,11 @@ struct CSVTokenizer {
 
     let delimiter: UInt8
     private var state = State.fieldStart
-    private var field: [UInt8] = []
-    private var record: [[UInt8]] = []
     private(set) var header: [[UInt8]]?
-    private(set) var columns: [FieldBuffer] = []
+    private var headerFields: [[UInt8]] = []
+    /// Row-major (start, end) offset pairs of every data field: one flat array, one append per bound.
+    let fields = OffsetStore()
+    private(set) var columnCount = 0
     /// Physical line where each data row starts, for error messages found while typing columns.
     private(set) var rowLines: [Int32] = []
 
@@ -24,6 +26,11 @@ struct CSVTokenizer {
     private var column = 0
     private var pendingCR = false
     private var quoteStartLine = 1
+    /// Current field: first byte, and where its next byte is written (behind the read position
+    /// once a doubled quote has been collapsed).
+    private var fieldStart = 0
+    private var writeIndex = 0
+    private var fieldWasQuoted = false
 
     init(delimiter: UInt8) {
         self.delimiter = delimiter
@@ -31,117 +38,141 @@ struct CSVTokenizer {
 
     var rowCount: Int { rowLines.count }
 
-    mutating func consume(_ chunk: UnsafeBufferPointer<UInt8>) throws(CSVError) {
+    /// Tokenizes `buffer[from...]`; earlier bytes were consumed by previous calls.
+    mutating func consume(_ buffer: UnsafeMutableBufferPointer<UInt8>, from start: Int) throws(CSVError) {
         let quote = UInt8(ascii: "\"")
         let newline = UInt8(ascii: "\n")
         let carriageReturn = UInt8(ascii: "\r")
-        for byte in chunk {
+        let count = buffer.count
+        var index = start
+        while index < count {
             if pendingCR {
                 pendingCR = false
-                if byte == newline { continue }
+                if buffer[index] == newline {
+                    index += 1
+                    continue
+                }
             }
             switch state {
             case .fieldStart:
-                if byte == quote {
+                if buffer[index] == quote {
                     state = .quoted
+                    fieldWasQuoted = true
                     quoteStartLine = line
-                } else if byte == delimiter {
-                    try endField()
-                } else if byte == newline || byte == carriageReturn {
-                    pendingCR = byte == carriageReturn
-                    try endRecord()
-                    line += 1
+                    index += 1
                 } else {
-                    append(byte)
                     state = .unquoted
                 }
+                fieldStart = index
+                writeIndex = index
             case .unquoted:
+                var end = index
+                while end < count {
+                    let byte = buffer[end]
+                    if byte == delimiter || byte == newline || byte == carriageReturn { break }
+                    end += 1
+                }
+                writeIndex = end
+                guard end < count else { return }
+                let byte = buffer[end]
                 if byte == delimiter {
-                    try endField()
-                    state = .fieldStart
-                } else if byte == newline || byte == carriageReturn {
+                    try endField(buffer)
+                } else {
                     pendingCR = byte == carriageReturn
-                    try endRecord()
+                    try endRecord(buffer)
                     line += 1
-                    state = .fieldStart
-                } else {
-                    append(byte)
                 }
+                state = .fieldStart
+                index = end + 1
             case .quoted:
-                if byte == quote {
-                    state = .quoteInQuoted
+                // Bytes move left only after a doubled quote; until then reading and writing coincide.
+                if writeIndex == index {
+                    while index < count, buffer[index] != quote {
+                        if buffer[index] == newline { line += 1 }
+                        index += 1
+                    }
+                    writeIndex = index
                 } else {
-                    if byte == newline { line += 1 }
-                    append(byte)
+                    while index < count, buffer[index] != quote {
+                        if buffer[index] == newline { line += 1 }
+                        buffer[writeIndex] = buffer[index]
+                        writeIndex += 1
+                        index += 1
+                    }
                 }
+                guard index < count else { return }
+                state = .quoteInQuoted
+                index += 1
             case .quoteInQuoted:
+                let byte = buffer[index]
                 if byte == quote {
-                    append(quote)
+                    buffer[writeIndex] = quote
+                    writeIndex += 1
                     state = .quoted
                 } else if byte == delimiter {
-                    try endField()
+                    try endField(buffer)
                     state = .fieldStart
                 } else if byte == newline || byte == carriageReturn {
                     pendingCR = byte == carriageReturn
-                    try endRecord()
+                    try endRecord(buffer)
                     line += 1
                     state = .fieldStart
                 } else {
                     throw CSVError(.unexpectedCharacterAfterQuote, line: line, column: columnName(column))
                 }
+                index += 1
             }
         }
     }
 
     /// Flushes a last record without a trailing newline.
-    mutating func finish() throws(CSVError) {
+    mutating func finish(_ buffer: UnsafeMutableBufferPointer<UInt8>) throws(CSVError) {
         switch state {
         case .quoted:
             throw CSVError(.unterminatedQuote, line: quoteStartLine, column: columnName(column))
-        case .unquoted, .quoteInQuoted:
-            try endRecord()
+        case .unquoted:
+            writeIndex = buffer.count
+            try endRecord(buffer)
+        case .quoteInQuoted:
+            try endRecord(buffer)
         case .fieldStart:
-            if column > 0 { try endRecord() }
+            if column > 0 {
+                fieldStart = buffer.count
+                writeIndex = buffer.count
+                try endRecord(buffer)
+            }
         }
         state = .fieldStart
     }
 
-    private mutating func append(_ byte: UInt8) {
+    private mutating func endField(_ buffer: UnsafeMutableBufferPointer<UInt8>) throws(CSVError) {
         if header == nil {
-            field.append(byte)
-        } else if column < columns.count {
-            columns[column].bytes.append(byte)
-        }
-    }
-
-    private mutating func endField() throws(CSVError) {
-        if header == nil {
-            record.append(field)
-            field.removeAll(keepingCapacity: true)
+            headerFields.append(Array(buffer[fieldStart..<writeIndex]))
         } else {
-            guard column < columns.count else {
-                throw CSVError(.raggedRow(expected: columns.count, actual: column + 1), line: recordLine)
+            guard column < columnCount else {
+                throw CSVError(.raggedRow(expected: columnCount, actual: column + 1), line: recordLine)
             }
-            columns[column].ends.append(columns[column].bytes.count)
+            fields.append(fieldStart, writeIndex)
         }
         column += 1
+        fieldWasQuoted = false
     }
 
     /// Called at a line break outside quotes; the caller then advances `line`.
-    private mutating func endRecord() throws(CSVError) {
+    private mutating func endRecord(_ buffer: UnsafeMutableBufferPointer<UInt8>) throws(CSVError) {
         defer { recordLine = line + 1 }
         // An empty line between records is not a record.
-        if column == 0 && state == .fieldStart { return }
-        try endField()
+        if column == 0 && writeIndex == fieldStart && !fieldWasQuoted { return }
+        try endField(buffer)
         if let header {
             guard column == header.count else {
                 throw CSVError(.raggedRow(expected: header.count, actual: column), line: recordLine)
             }
             rowLines.append(Int32(truncatingIfNeeded: recordLine))
         } else {
-            header = record
-            columns = Array(repeating: FieldBuffer(), count: record.count)
-            record = []
+            header = headerFields
+            columnCount = headerFields.count
+            headerFields = []
         }
         column = 0
     }
@@ -151,10 +182,10 @@ struct CSVTokenizer {
         return String(decoding: header[index], as: UTF8.self)
     }
 
-    mutating func reserve(estimatedBytes: Int) {
-        guard let header, !header.isEmpty else { return }
-        let perColumn = estimatedBytes / header.count
-        for index in columns.indices { columns[index].reserve(bytes: perColumn, fields: perColumn / 4) }
+    /// Reserves offset storage for about `rows` records, to avoid regrowing a large array.
+    mutating func reserve(rows: Int) {
+        fields.reserve(rows * columnCount * 2)
+        rowLines.reserveCapacity(rows)
     }
 
     func line(ofRow row: Int) -> Int { Int(rowLines[row]) }

@@ -1,134 +1,184 @@
 /// Turns one column's raw fields into typed storage, inferring the kind from every value:
 /// numeric if all present values are numbers, else boolean, else date-time, else categorical.
 struct ColumnTyping {
-    let missingTokens: [[UInt8]]
-    let longestMissingToken: Int
+    private let missingTokens: [[UInt8]]
+    /// First bytes of the missing tokens: most fields are rejected as "not a token" on one lookup.
+    private let tokenStarts: [Bool]
+    private let matchesEmpty: Bool
     let decimalComma: Bool
     let inferTypes: Bool
 
     init(options: CSVOptions, decimalComma: Bool) {
-        missingTokens = options.missingTokens.map { Array($0.utf8) }
-        longestMissingToken = missingTokens.map(\.count).max() ?? 0
+        missingTokens = options.missingTokens.map { Array($0.utf8) }.filter { !$0.isEmpty }
+        var starts = [Bool](repeating: false, count: 256)
+        for token in missingTokens { starts[Int(token[0])] = true }
+        tokenStarts = starts
+        matchesEmpty = options.missingTokens.contains("")
         self.decimalComma = decimalComma
         self.inferTypes = options.inferTypes
-    }
-
-    /// Returns the typed column, or the index of a field that is not valid UTF-8.
-    func type(_ buffer: FieldBuffer, name: String) -> Result<Column, InvalidField> {
-        buffer.bytes.withUnsafeBufferPointer { bytes in
-            let missing = missingMask(buffer, bytes)
-            if inferTypes {
-                if let values = numbers(buffer, bytes, missing) { return .success(Column(name: name, storage: .numeric(values))) }
-                if let values = booleans(buffer, bytes, missing) { return .success(Column(name: name, storage: .boolean(values))) }
-                if let values = dates(buffer, bytes, missing) { return .success(Column(name: name, storage: .dateTime(values))) }
-            }
-            return categories(buffer, bytes, missing).map { Column(name: name, storage: $0) }
-        }
     }
 
     struct InvalidField: Error {
         let row: Int
     }
 
-    private func missingMask(_ buffer: FieldBuffer, _ bytes: UnsafeBufferPointer<UInt8>) -> [Bool] {
-        var mask = [Bool](repeating: false, count: buffer.count)
-        var start = 0
-        for (row, end) in buffer.ends.enumerated() {
+    /// Returns the typed column, or the index of a field that is not valid UTF-8.
+    func type(_ fields: FieldSpans, name: String) -> Result<Column, InvalidField> {
+        let bytes = fields.bytes
+                if inferTypes {
+                    if let values = parseAll(fields, Double.nan, { NumberParsing.parse(bytes, $0, $1, decimalComma: decimalComma) }) {
+                        return .success(Column(name: name, storage: .numeric(values)))
+                    }
+                    if let values = parseAll(fields, Int8(-1), Self.boolean(bytes), requirePresent: true) {
+                        return .success(Column(name: name, storage: .boolean(values)))
+                    }
+                    if let values = parseAll(fields, Double.nan, { DateTimeParsing.parse(bytes, $0, $1) }, requirePresent: true) {
+                        return .success(Column(name: name, storage: .dateTime(values)))
+                    }
+                }
+                return categories(fields).map { Column(name: name, storage: $0) }
+    }
+
+    /// Parses every field with `parse`; a field that fails must be a missing-value token.
+    /// nil as soon as one present value does not parse.
+    private func parseAll<Value>(
+        _ fields: FieldSpans,
+        _ missing: Value,
+        _ parse: (Int, Int) -> Value?,
+        requirePresent: Bool = false
+    ) -> [Value]? {
+        var present = false
+        var failed = false
+        // Filled as parsed, so an attempt that fails early (text in a numeric guess) touches little memory.
+        let values = [Value](unsafeUninitializedCapacity: fields.count) { buffer, initialized in
+            for row in 0..<fields.count {
+                let start = fields.start(row)
+                let end = fields.end(row)
+                if let value = parse(start, end) {
+                    buffer[row] = value
+                    present = true
+                } else if isMissing(fields.bytes, start, end) {
+                    buffer[row] = missing
+                } else {
+                    failed = true
+                    break
+                }
+                initialized = row + 1
+            }
+        }
+        return failed || (!present && requirePresent) ? nil : values
+    }
+
+    private func isMissing(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var from = start
+        var to = end
+        while from < to, bytes[from] == 0x20 { from += 1 }
+        while to > from, bytes[to - 1] == 0x20 { to -= 1 }
+        guard from < to else { return matchesEmpty }
+        guard tokenStarts[Int(bytes[from])] else { return false }
+        let length = to - from
+        return missingTokens.contains { token in
+            token.count == length && token.withUnsafeBufferPointer { tokenBytes in
+                memcmp(tokenBytes.baseAddress!, bytes.baseAddress! + from, length) == 0
+            }
+        }
+    }
+
+    // Only true/false: yes/no stay text so labels read back as the data had them.
+    private static func boolean(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int) -> Int8? {
+        { start, end in
             var from = start
             var to = end
             while from < to, bytes[from] == 0x20 { from += 1 }
             while to > from, bytes[to - 1] == 0x20 { to -= 1 }
-            let length = to - from
-            if length == 0 {
-                mask[row] = true
-            } else if length <= longestMissingToken {
-                mask[row] = missingTokens.contains { token in
-                    token.count == length && token.withUnsafeBufferPointer { tokenBytes in
-                        (0..<length).allSatisfy { tokenBytes[$0] == bytes[from + $0] }
-                    }
-                }
+            func equals(_ word: StaticString) -> Bool {
+                guard to - from == word.utf8CodeUnitCount else { return false }
+                return (0..<(to - from)).allSatisfy { bytes[from + $0] | 0x20 == word.utf8Start[$0] }
             }
-            start = end
-        }
-        return mask
-    }
-
-    private func numbers(_ buffer: FieldBuffer, _ bytes: UnsafeBufferPointer<UInt8>, _ missing: [Bool]) -> [Double]? {
-        var values = [Double](repeating: .nan, count: buffer.count)
-        var start = 0
-        for (row, end) in buffer.ends.enumerated() {
-            defer { start = end }
-            if missing[row] { continue }
-            guard let value = NumberParsing.parse(bytes, start, end, decimalComma: decimalComma) else { return nil }
-            values[row] = value
-        }
-        return values
-    }
-
-    private func booleans(_ buffer: FieldBuffer, _ bytes: UnsafeBufferPointer<UInt8>, _ missing: [Bool]) -> [Int8]? {
-        var values = [Int8](repeating: -1, count: buffer.count)
-        var start = 0
-        var present = 0
-        for (row, end) in buffer.ends.enumerated() {
-            defer { start = end }
-            if missing[row] { continue }
-            guard let value = Self.boolean(bytes, start, end) else { return nil }
-            values[row] = value
-            present += 1
-        }
-        return present > 0 ? values : nil
-    }
-
-    private static func boolean(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int8? {
-        var word: [UInt8] = []
-        for index in start..<end where bytes[index] != 0x20 {
-            guard word.count < 5 else { return nil }
-            word.append(bytes[index] | 0x20)  // ASCII lower case
-        }
-        // Only true/false: yes/no stay text so labels read back as the data had them.
-        switch word {
-        case Array("true".utf8): return 1
-        case Array("false".utf8): return 0
-        default: return nil
+            if equals("true") { return 1 }
+            if equals("false") { return 0 }
+            return nil
         }
     }
 
-    private func dates(_ buffer: FieldBuffer, _ bytes: UnsafeBufferPointer<UInt8>, _ missing: [Bool]) -> [Double]? {
-        var values = [Double](repeating: .nan, count: buffer.count)
-        var start = 0
-        var present = 0
-        for (row, end) in buffer.ends.enumerated() {
-            defer { start = end }
-            if missing[row] { continue }
-            guard let value = DateTimeParsing.parse(bytes, start, end) else { return nil }
-            values[row] = value
-            present += 1
-        }
-        return present > 0 ? values : nil
-    }
-
-    private func categories(
-        _ buffer: FieldBuffer, _ bytes: UnsafeBufferPointer<UInt8>, _ missing: [Bool]
-    ) -> Result<ColumnStorage, InvalidField> {
-        var codes = [Int32](repeating: -1, count: buffer.count)
+    /// Dictionary-encodes the column. Fields are looked up by their bytes; a `String` is made
+    /// (and validated as UTF-8) only once per distinct label.
+    private func categories(_ fields: FieldSpans) -> Result<ColumnStorage, InvalidField> {
+        var codes = [Int32](repeating: -1, count: fields.count)
         var labels: [String] = []
-        var lookup: [String: Int32] = [:]
-        var start = 0
-        for (row, end) in buffer.ends.enumerated() {
-            defer { start = end }
-            if missing[row] { continue }
-            guard let label = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) else {
-                return .failure(InvalidField(row: row))
-            }
-            if let code = lookup[label] {
+        var lookup = LabelTable()
+        let bytes = fields.bytes
+        for row in 0..<fields.count {
+            let start = fields.start(row)
+            let end = fields.end(row)
+            if isMissing(bytes, start, end) { continue }
+            let key = UnsafeBufferPointer(start: bytes.baseAddress! + start, count: end - start)
+            if let code = lookup.code(for: key) {
                 codes[row] = code
-            } else {
-                let code = Int32(labels.count)
-                lookup[label] = code
-                labels.append(label)
-                codes[row] = code
+                continue
             }
+            guard let label = String(validating: key, as: UTF8.self) else { return .failure(InvalidField(row: row)) }
+            let code = Int32(labels.count)
+            lookup.insert(key, code: code)
+            labels.append(label)
+            codes[row] = code
         }
         return .success(.categorical(codes: codes, labels: labels))
     }
 }
+
+/// Open-addressing table from label bytes to codes. Categorical columns have few distinct
+/// labels and many repeats, so a cheap FNV-1a hash beats `Dictionary`'s SipHash here.
+private struct LabelTable {
+    private var slots = [Int32](repeating: -1, count: 64)
+    private var hashes = [UInt64](repeating: 0, count: 64)
+    private var keys: [UnsafeBufferPointer<UInt8>] = []
+
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    func code(for key: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let hash = Self.hash(key)
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while slots[index] >= 0 {
+            let code = slots[index]
+            if hashes[index] == hash, Self.equal(keys[Int(code)], key) { return code }
+            index = (index + 1) & mask
+        }
+        return nil
+    }
+
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, code: Int32) {
+        keys.append(key)
+        // Growing re-places every key, the new one included.
+        if keys.count * 2 > slots.count { grow() } else { place(Self.hash(key), code) }
+    }
+
+    private mutating func place(_ hash: UInt64, _ code: Int32) {
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while slots[index] >= 0 { index = (index + 1) & mask }
+        slots[index] = code
+        hashes[index] = hash
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        hashes = [UInt64](repeating: 0, count: slots.count)
+        for (code, key) in keys.enumerated() { place(Self.hash(key), Int32(code)) }
+    }
+
+    private static func equal(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        lhs.count == rhs.count && (lhs.isEmpty || memcmp(lhs.baseAddress!, rhs.baseAddress!, lhs.count) == 0)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,16 +1,22 @@
-/// The raw bytes of one column's fields, back to back: field `i` is `bytes[start(i)..<ends[i]]`.
-/// Holding fields per column (rather than rows of `String`) keeps one compact copy of the data
-/// and lets each column be typed on its own.
-struct FieldBuffer {
-    var bytes: [UInt8] = []
-    var ends: [Int] = []
+struct FieldLayout {
+    let columns: Int
+    let rows: Int
+}
 
-    var count: Int { ends.count }
+/// One column's fields inside the file's bytes. Offsets are stored row-major as (start, end)
+/// pairs: field (row, column) is `bytes[offsets[k]..<offsets[k + 1]]` with k = 2 × (row × columns + column).
+/// The bytes are read once into one buffer and no field is copied.
+struct FieldSpans {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let offsets: UnsafeBufferPointer<UInt32>
+    let layout: FieldLayout
+    let column: Int
 
-    func start(_ index: Int) -> Int { index == 0 ? 0 : ends[index - 1] }
+    var count: Int { layout.rows }
 
-    mutating func reserve(bytes byteCount: Int, fields: Int) {
-        bytes.reserveCapacity(byteCount)
-        ends.reserveCapacity(fields)
-    }
+    @inline(__always)
+    func start(_ row: Int) -> Int { Int(offsets[2 * (row * layout.columns + column)]) }
+
+    @inline(__always)
+    func end(_ row: Int) -> Int { Int(offsets[2 * (row * layout.columns + column) + 1]) }
 }

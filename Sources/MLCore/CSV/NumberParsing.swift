@@ -7,19 +7,27 @@ import Darwin
 /// Decimal text → Double without going through `String`. Most CSV numbers have few digits,
 /// where mantissa × 10^k is exact (Clinger's fast path); anything else goes to `strtod`.
 enum NumberParsing {
-    private static let powersOfTen: [Double] = (0...22).map { exponent in
-        var value = 1.0
-        for _ in 0..<exponent { value *= 10 }
-        return value
+    @inline(__always)
+    private static func powerOfTen(_ exponent: Int) -> Double {
+        // Exact for 0...22; a switch-free table lookup without bounds checks.
+        withUnsafeBytes(of: powers) { $0.load(fromByteOffset: exponent * 8, as: Double.self) }
     }
+
+    private static let powers: (Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double,
+        Double, Double, Double, Double, Double, Double, Double, Double, Double, Double, Double) = (
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+    )
 
     /// Parses `bytes[start..<end]`; `decimalComma` also accepts `,` as the decimal separator.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, decimalComma: Bool) -> Double? {
         var index = start
         var end = end
-        while index < end, bytes[index] == 0x20 { index += 1 }
-        while end > index, bytes[end - 1] == 0x20 { end -= 1 }
         guard index < end else { return nil }
+        if bytes[index] == 0x20 || bytes[end - 1] == 0x20 {
+            while index < end, bytes[index] == 0x20 { index += 1 }
+            while end > index, bytes[end - 1] == 0x20 { end -= 1 }
+            guard index < end else { return nil }
+        }
         let first = index
         var negative = false
         if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
@@ -72,7 +80,7 @@ enum NumberParsing {
         }
         guard index == end else { return nil }
         if significant <= 15, mantissa < (1 << 53), abs(exponent) <= 22 {
-            let magnitude = exponent < 0 ? Double(mantissa) / powersOfTen[-exponent] : Double(mantissa) * powersOfTen[exponent]
+            let magnitude = exponent < 0 ? Double(mantissa) / powerOfTen(-exponent) : Double(mantissa) * powerOfTen(exponent)
             return negative ? -magnitude : magnitude
         }
         return slowParse(bytes, first, end, replacingComma: usedComma)
@@ -94,6 +102,7 @@ enum NumberParsing {
 
     @inline(__always)
     private static func digitValue(_ byte: UInt8) -> Int? {
-        byte >= 0x30 && byte <= 0x39 ? Int(byte - 0x30) : nil
+        let digit = byte &- 0x30
+        return digit < 10 ? Int(digit) : nil
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import MLCore
+
+/// `mlopsd-bench`: timings of MLCore's hot paths, printed as one JSON object per case so
+/// `bench/run.sh` can set them beside the Python peers measured in the same run.
+@main
+enum BenchMain {
+    static func main() throws {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let suite = arguments.first else {
+            FileHandle.standardError.write(Data("usage: mlopsd-bench csv FILE [ITERATIONS]\n".utf8))
+            exit(2)
+        }
+        switch suite {
+        case "csv":
+            let file = arguments.dropFirst().first ?? "../shared/datasets/diamonds.csv"
+            let iterations = arguments.dropFirst(2).first.flatMap { Int($0) } ?? 20
+            var rows = 0
+            let timing = try measure(iterations: iterations) {
+                rows = try CSVReader.read(path: file).rowCount
+            }
+            report(name: "csv_read_infer", file: file, rows: rows, timing: timing)
+        default:
+            FileHandle.standardError.write(Data("unknown suite '\(suite)'\n".utf8))
+            exit(2)
+        }
+    }
+
+    struct Timing {
+        var median: Double
+        var minimum: Double
+    }
+
+    /// One warm-up run, then `iterations` timed runs; milliseconds.
+    static func measure(iterations: Int, _ body: () throws -> Void) throws -> Timing {
+        try body()
+        var samples: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<iterations {
+            let elapsed = try clock.measure(body)
+            samples.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+        }
+        samples.sort()
+        return Timing(median: samples[samples.count / 2], minimum: samples[0])
+    }
+
+    static func report(name: String, file: String, rows: Int, timing: Timing) {
+        let fields = [
+            "\"name\":\"\(name)\"",
+            "\"implementation\":\"mlopsd\"",
+            "\"file\":\"\(URL(fileURLWithPath: file).lastPathComponent)\"",
+            "\"rows\":\(rows)",
+            "\"median_ms\":\(String(format: "%.3f", timing.median))",
+            "\"min_ms\":\(String(format: "%.3f", timing.minimum))",
+        ]
+        print("{" + fields.joined(separator: ",") + "}")
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `make bench`: release builds of mlopsd's benchmarks beside their Python peers, measured in the
+# same run on the same machine; appends the figures to docs/benchmarks.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+datasets=${DATASETS:-../shared/datasets}
+iterations=${ITERATIONS:-20}
+venv=.venv-bench
+
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet pandas
+fi
+swift build -c release --product mlopsd-bench
+bench=$(swift build -c release --show-bin-path)/mlopsd-bench
+
+# This machine shares its cores with neighbours: alternate the two sides over several rounds
+# and keep each side's best round, so a noisy moment does not decide the comparison.
+rounds=${ROUNDS:-5}
+best() { python3 -c 'import json,sys; rs=[json.loads(l) for l in sys.stdin if l.strip()]; print(json.dumps(min(rs, key=lambda r: r["median_ms"])))'; }
+ours_all=""
+peer_all=""
+for _ in $(seq "$rounds"); do
+    ours_all+=$("$bench" csv "$datasets/diamonds.csv" "$iterations")$'\n'
+    peer_all+=$("$venv/bin/python" bench/pandas_csv.py "$datasets/diamonds.csv" "$iterations")$'\n'
+done
+ours=$(printf '%s' "$ours_all" | best)
+peer=$(printf '%s' "$peer_all" | best)
+echo "$ours"
+echo "$peer"
+
+row=$(python3 - "$ours" "$peer" <<'PY'
+import json, sys, datetime, platform, os
+ours, peer = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+cpu = "unknown CPU"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip(); break
+except OSError:
+    pass
+ratio = peer["median_ms"] / ours["median_ms"]
+print(f"| {datetime.date.today()} | CSV read + type inference, `{ours['file']}` ({ours['rows']} rows) "
+      f"| {ours['median_ms']:.1f} ms | {peer['implementation']}: {peer['median_ms']:.1f} ms "
+      f"| **{ratio:.2f}×** | {os.cpu_count()} cores, {cpu} |")
+PY
+)
+if [ ! -f docs/benchmarks.md ]; then
+    mkdir -p docs
+    cat > docs/benchmarks.md <<'MD'
+# Benchmarks
+
+Release builds, measured by `make bench` (`bench/run.sh`): mlopsd and its peer run in the same
+session on the same machine; each figure is the median of 20 timed runs after one warm-up, and
+the two sides alternate over 5 rounds with each side's best round kept (the machine's cores are
+shared, so single rounds are noisy).
+"Speed-up" is peer time ÷ mlopsd time (above 1 means mlopsd is faster).
+
+| date | case | mlopsd | peer | speed-up | machine |
+|---|---|---|---|---|---|
+MD
+fi
+echo "$row" >> docs/benchmarks.md
+echo "$row"
