@@ -1,0 +1,182 @@
+import Foundation
+
+/// How a bundle's model was produced: enough to reproduce it.
+public struct TrainingRecord: Codable, Sendable, Equatable {
+    public var preprocess: PreprocessSpec?
+    public var features: FeatureOptions
+    public var seed: UInt64
+    public var cvFolds: Int?
+    /// md5 of the raw file the data came from (DVC data version).
+    public var dataVersion: String
+    public var fitSeconds: Double?
+
+    public init(preprocess: PreprocessSpec?, features: FeatureOptions, seed: UInt64, cvFolds: Int? = nil, dataVersion: String, fitSeconds: Double? = nil) {
+        self.preprocess = preprocess
+        self.features = features
+        self.seed = seed
+        self.cvFolds = cvFolds
+        self.dataVersion = dataVersion
+        self.fitSeconds = fitSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case preprocess, features, seed
+        case cvFolds = "cv_folds"
+        case dataVersion = "data_version"
+        case fitSeconds = "fit_seconds"
+    }
+}
+
+/// One prediction from raw input.
+public struct Prediction: Sendable, Equatable {
+    /// The predicted class label, or the regression value formatted by the caller.
+    public var label: String?
+    public var value: Double
+    /// Probability of the predicted class.
+    public var probability: Double?
+    /// Per-class probabilities keyed by label.
+    public var probabilities: [String: Double]?
+    public var unknownFields: [String]
+}
+
+/// Everything inference needs in one file: input schema, fitted feature pipeline, model, class
+/// labels, metrics, and how it was trained. Prediction never needs the training data.
+public struct ModelBundle: Sendable {
+    public static let format = "mlopsd-model-bundle"
+    public static let formatVersion = 1
+
+    public var name: String
+    public var task: TaskKind
+    public var pipeline: FeaturePipeline
+    public var classLabels: [String]
+    public var metrics: [String: Double]
+    public var training: TrainingRecord
+    public var createdAt: Date
+    public var model: any Model
+
+    public var modelType: String { type(of: model).modelType }
+    public var inputSchema: [ColumnSchema] { pipeline.inputSchema }
+
+    public init(
+        name: String, task: TaskKind, pipeline: FeaturePipeline, classLabels: [String], metrics: [String: Double],
+        training: TrainingRecord, createdAt: Date = Date(), model: any Model
+    ) {
+        self.name = name
+        self.task = task
+        self.pipeline = pipeline
+        self.classLabels = classLabels
+        self.metrics = metrics
+        self.training = training
+        self.createdAt = createdAt
+        self.model = model
+    }
+
+    /// Predicts every record; a bad record yields its field issues without failing the others.
+    public func predict(records: [[String: RawValue]]) -> [Result<Prediction, RecordIssues>] {
+        let transformed = records.map { pipeline.transform(record: $0) }
+        let good = transformed.compactMap { try? $0.get() }
+        let matrix = FeatureMatrix(
+            rows: good.count, columns: pipeline.featureNames.count, values: good.flatMap(\.features), names: pipeline.featureNames
+        )
+        let values = model.predict(matrix)
+        let probabilities = model.predictProbabilities(matrix)
+        var next = 0
+        return transformed.map { result in
+            result.map { record in
+                defer { next += 1 }
+                return prediction(value: values[next], probabilities: probabilities?[next], unknownFields: record.unknownFields)
+            }
+        }
+    }
+
+    private func prediction(value: Double, probabilities: [Double]?, unknownFields: [String]) -> Prediction {
+        guard task == .classification else {
+            return Prediction(label: nil, value: value, probability: nil, probabilities: nil, unknownFields: unknownFields)
+        }
+        let index = Int(value)
+        let byLabel = probabilities.map { Dictionary(uniqueKeysWithValues: zip(classLabels, $0)) }
+        return Prediction(
+            label: classLabels.indices.contains(index) ? classLabels[index] : nil,
+            value: value,
+            probability: probabilities.flatMap { $0.indices.contains(index) ? $0[index] : nil },
+            probabilities: byLabel,
+            unknownFields: unknownFields
+        )
+    }
+}
+
+extension ModelBundle: Codable {
+    enum CodingKeys: String, CodingKey {
+        case format
+        case formatVersion = "format_version"
+        case name
+        case modelType = "model_type"
+        case task, pipeline
+        case classLabels = "class_labels"
+        case metrics, training
+        case createdAt = "created_at"
+        case model
+    }
+
+    public enum LoadError: Error, Sendable, Equatable, CustomStringConvertible {
+        case notABundle
+        case unsupportedVersion(Int)
+        case unknownModelType(String)
+
+        public var description: String {
+            switch self {
+            case .notABundle: "not an mlopsd model bundle"
+            case .unsupportedVersion(let version): "bundle format version \(version) is newer than this mlopsd understands (\(ModelBundle.formatVersion))"
+            case .unknownModelType(let type): "model type '\(type)' is not available in this build"
+            }
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard try container.decodeIfPresent(String.self, forKey: .format) == Self.format else { throw LoadError.notABundle }
+        let version = try container.decode(Int.self, forKey: .formatVersion)
+        guard version <= Self.formatVersion else { throw LoadError.unsupportedVersion(version) }
+        let modelType = try container.decode(String.self, forKey: .modelType)
+        guard let type = ModelCatalog.type(named: modelType) else { throw LoadError.unknownModelType(modelType) }
+        name = try container.decode(String.self, forKey: .name)
+        task = try container.decode(TaskKind.self, forKey: .task)
+        pipeline = try container.decode(FeaturePipeline.self, forKey: .pipeline)
+        classLabels = try container.decode([String].self, forKey: .classLabels)
+        metrics = try container.decode([String: Double].self, forKey: .metrics)
+        training = try container.decode(TrainingRecord.self, forKey: .training)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        model = try type.init(from: container.superDecoder(forKey: .model))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.format, forKey: .format)
+        try container.encode(Self.formatVersion, forKey: .formatVersion)
+        try container.encode(name, forKey: .name)
+        try container.encode(modelType, forKey: .modelType)
+        try container.encode(task, forKey: .task)
+        try container.encode(pipeline, forKey: .pipeline)
+        try container.encode(classLabels, forKey: .classLabels)
+        try container.encode(metrics, forKey: .metrics)
+        try container.encode(training, forKey: .training)
+        try container.encode(createdAt, forKey: .createdAt)
+        try model.encode(to: container.superEncoder(forKey: .model))
+    }
+
+    /// The bundle file: JSON with sorted keys (diff-friendly), ISO 8601 dates.
+    public func fileData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(self)
+    }
+
+    public static func load(from data: Data) throws -> ModelBundle {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try decoder.decode(ModelBundle.self, from: data)
+    }
+}

@@ -1,0 +1,38 @@
+/// The scikit-learn-like contract every model type implements: fit on features and targets
+/// (with optional sample weights), then predict values and class probabilities.
+public protocol Model: Sendable, Codable {
+    /// Stable identifier used in bundles, leaderboards and APIs (`logistic_regression`, …).
+    static var modelType: String { get }
+    associatedtype Parameters: Codable & Sendable & Equatable
+
+    var parameters: Parameters { get }
+
+    init(parameters: Parameters)
+
+    mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws
+
+    /// Class indices (as Double) for classification, values for regression.
+    func predict(_ features: FeatureMatrix) -> [Double]
+
+    /// Per-row class probabilities in label order; nil for regression.
+    func predictProbabilities(_ features: FeatureMatrix) -> [[Double]]?
+
+    /// Importance per feature column (gain for trees, |coefficient| for linear models).
+    var featureImportances: [Double] { get }
+}
+
+public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
+    case empty
+    case mismatchedLengths(features: Int, targets: Int)
+    case invalidParameter(name: String, problem: String)
+    case notFitted
+
+    public var description: String {
+        switch self {
+        case .empty: "no training rows"
+        case .mismatchedLengths(let features, let targets): "\(features) feature rows but \(targets) targets"
+        case .invalidParameter(let name, let problem): "\(name): \(problem)"
+        case .notFitted: "the model has not been fitted"
+        }
+    }
+}
