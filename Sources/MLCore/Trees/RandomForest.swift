@@ -1,0 +1,227 @@
+import Dispatch
+
+/// Bagged CART trees (scikit-learn's RandomForestClassifier/Regressor): each tree sees a
+/// bootstrap sample and a random subset of features per split; predictions average the trees.
+/// Trees grow in parallel; each tree's randomness comes from (seed, tree index) only, so the
+/// forest is the same whatever the thread timing.
+public struct RandomForest: Model {
+    public static let modelType = "random_forest"
+
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var estimators: Int
+        public var maxDepth: Int?
+        public var minSamplesSplit: Int
+        public var minSamplesLeaf: Int
+        /// nil: "sqrt" for classification, all features for regression (scikit-learn's defaults).
+        public var maxFeatures: MaxFeatures?
+        public var bootstrap: Bool
+        public var seed: UInt64
+        public var classWeight: String?
+        public var maxBins: Int
+
+        public init(
+            estimators: Int = 100, maxDepth: Int? = 10, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1,
+            maxFeatures: MaxFeatures? = nil, bootstrap: Bool = true, seed: UInt64 = 42, classWeight: String? = nil, maxBins: Int = 255
+        ) {
+            self.estimators = estimators
+            self.maxDepth = maxDepth
+            self.minSamplesSplit = minSamplesSplit
+            self.minSamplesLeaf = minSamplesLeaf
+            self.maxFeatures = maxFeatures
+            self.bootstrap = bootstrap
+            self.seed = seed
+            self.classWeight = classWeight
+            self.maxBins = maxBins
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case estimators = "n_estimators"
+            case maxDepth = "max_depth"
+            case minSamplesSplit = "min_samples_split"
+            case minSamplesLeaf = "min_samples_leaf"
+            case maxFeatures = "max_features"
+            case bootstrap, seed
+            case classWeight = "class_weight"
+            case maxBins = "max_bins"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Parameters()
+            estimators = try container.decodeIfPresent(Int.self, forKey: .estimators) ?? defaults.estimators
+            maxDepth = container.contains(.maxDepth) ? try container.decodeIfPresent(Int.self, forKey: .maxDepth) : defaults.maxDepth
+            minSamplesSplit = try container.decodeIfPresent(Int.self, forKey: .minSamplesSplit) ?? defaults.minSamplesSplit
+            minSamplesLeaf = try container.decodeIfPresent(Int.self, forKey: .minSamplesLeaf) ?? defaults.minSamplesLeaf
+            maxFeatures = try container.decodeIfPresent(MaxFeatures.self, forKey: .maxFeatures)
+            bootstrap = try container.decodeIfPresent(Bool.self, forKey: .bootstrap) ?? defaults.bootstrap
+            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+            classWeight = try container.decodeIfPresent(String.self, forKey: .classWeight)
+            maxBins = try container.decodeIfPresent(Int.self, forKey: .maxBins) ?? defaults.maxBins
+        }
+
+        func validate() throws {
+            if estimators < 1 { throw ModelError.invalidParameter(name: "n_estimators", problem: "must be at least 1") }
+            if let maxDepth, maxDepth < 1 { throw ModelError.invalidParameter(name: "max_depth", problem: "must be at least 1 or null") }
+            if minSamplesSplit < 2 { throw ModelError.invalidParameter(name: "min_samples_split", problem: "must be at least 2") }
+            if minSamplesLeaf < 1 { throw ModelError.invalidParameter(name: "min_samples_leaf", problem: "must be at least 1") }
+            if !(2...255).contains(maxBins) { throw ModelError.invalidParameter(name: "max_bins", problem: "must be between 2 and 255") }
+            if classWeight != nil, classWeight != "balanced" {
+                throw ModelError.invalidParameter(name: "class_weight", problem: "expected \"balanced\" or null")
+            }
+        }
+    }
+
+    public var parameters: Parameters
+    public private(set) var trees: [TreeStructure] = []
+    public private(set) var task: TaskKind = .regression
+    public private(set) var outputs = 1
+    public private(set) var featureImportances: [Double] = []
+
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
+
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
+        try parameters.validate()
+        guard features.rows > 0 else { throw ModelError.empty }
+        guard features.rows == targets.values.count else {
+            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
+        }
+        task = targets.task
+        outputs = task == .classification ? targets.classCount : 1
+        var sampleWeights = weights ?? Array(repeating: 1, count: features.rows)
+        if parameters.classWeight == "balanced", task == .classification {
+            for (index, weight) in ClassWeights.balanced(targets).enumerated() { sampleWeights[index] *= weight }
+        }
+        let data = BinnedMatrix(features, maxBins: parameters.maxBins)
+        let defaultFeatures: MaxFeatures = task == .classification ? .sqrt : .fraction(1)
+        let settings = TreeSettings(
+            maxDepth: parameters.maxDepth,
+            minSamplesSplit: parameters.minSamplesSplit,
+            minSamplesLeaf: parameters.minSamplesLeaf,
+            featuresPerSplit: (parameters.maxFeatures ?? defaultFeatures).resolve(features.columns)
+        )
+        let grown = Self.growTrees(
+            count: parameters.estimators, data: data, targets: targets, weights: sampleWeights, settings: settings,
+            bootstrap: parameters.bootstrap, seed: parameters.seed
+        )
+        trees = grown.map(\.tree)
+        var importances = [Double](repeating: 0, count: features.columns)
+        for tree in grown { for (index, value) in tree.importances.enumerated() { importances[index] += value } }
+        let total = importances.reduce(0, +)
+        featureImportances = total > 0 ? importances.map { $0 / total } : importances
+    }
+
+    static func growTrees(
+        count: Int, data: BinnedMatrix, targets: Targets, weights: [Double], settings: TreeSettings, bootstrap: Bool, seed: UInt64
+    ) -> [(tree: TreeStructure, importances: [Double])] {
+        let slots = UnsafeMutableBufferPointer<(tree: TreeStructure, importances: [Double])?>.allocate(capacity: count)
+        slots.initialize(repeating: nil)
+        defer {
+            slots.deinitialize()
+            slots.deallocate()
+        }
+        let shared = UncheckedBox(slots)
+        DispatchQueue.concurrentPerform(iterations: count) { index in
+            // A distinct, reproducible stream per tree.
+            var seeder = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
+            let treeSeed = seeder.next()
+            var sampler = SeededGenerator(seed: treeSeed)
+            var treeWeights = weights
+            if bootstrap {
+                var multiplicity = [Double](repeating: 0, count: data.rows)
+                for _ in 0..<data.rows { multiplicity[Int(sampler.next() % UInt64(data.rows))] += 1 }
+                for row in 0..<data.rows { treeWeights[row] *= multiplicity[row] }
+            }
+            let rows = (0..<data.rows).filter { treeWeights[$0] > 0 }.map { Int32($0) }
+            var grower = TreeGrower(data: data, targets: targets, settings: settings, seed: sampler.next())
+            let tree = grower.grow(rows: rows, weights: treeWeights)
+            shared.value[index] = (tree, grower.importances)
+        }
+        return slots.map { $0! }
+    }
+
+    public func predict(_ features: FeatureMatrix) -> [Double] {
+        let averaged = averagedLeaves(features)
+        guard task == .classification else { return averaged.map { $0[0] } }
+        return averaged.map { row in Double(row.indices.max { row[$0] < row[$1] } ?? 0) }
+    }
+
+    public func predictProbabilities(_ features: FeatureMatrix) -> [[Double]]? {
+        task == .classification ? averagedLeaves(features) : nil
+    }
+
+    private func averagedLeaves(_ features: FeatureMatrix) -> [[Double]] {
+        let scale = 1 / Double(max(trees.count, 1))
+        return (0..<features.rows).map { row in
+            var sums = [Double](repeating: 0, count: outputs)
+            let values = features.row(row)
+            for tree in trees {
+                let offset = tree.leafOffset(for: values)
+                for output in 0..<outputs { sums[output] += tree.leafValues[offset + output] }
+            }
+            return sums.map { $0 * scale }
+        }
+    }
+}
+
+/// One CART tree: a forest of one tree without bootstrap or feature sampling.
+public struct DecisionTree: Model {
+    public static let modelType = "decision_tree"
+
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var maxDepth: Int?
+        public var minSamplesSplit: Int
+        public var minSamplesLeaf: Int
+        public var classWeight: String?
+        public var maxBins: Int
+
+        public init(maxDepth: Int? = 10, minSamplesSplit: Int = 2, minSamplesLeaf: Int = 1, classWeight: String? = nil, maxBins: Int = 255) {
+            self.maxDepth = maxDepth
+            self.minSamplesSplit = minSamplesSplit
+            self.minSamplesLeaf = minSamplesLeaf
+            self.classWeight = classWeight
+            self.maxBins = maxBins
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case maxDepth = "max_depth"
+            case minSamplesSplit = "min_samples_split"
+            case minSamplesLeaf = "min_samples_leaf"
+            case classWeight = "class_weight"
+            case maxBins = "max_bins"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Parameters()
+            maxDepth = container.contains(.maxDepth) ? try container.decodeIfPresent(Int.self, forKey: .maxDepth) : defaults.maxDepth
+            minSamplesSplit = try container.decodeIfPresent(Int.self, forKey: .minSamplesSplit) ?? defaults.minSamplesSplit
+            minSamplesLeaf = try container.decodeIfPresent(Int.self, forKey: .minSamplesLeaf) ?? defaults.minSamplesLeaf
+            classWeight = try container.decodeIfPresent(String.self, forKey: .classWeight)
+            maxBins = try container.decodeIfPresent(Int.self, forKey: .maxBins) ?? defaults.maxBins
+        }
+    }
+
+    public var parameters: Parameters
+    private var forest: RandomForest
+
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+        forest = RandomForest(parameters: .init(
+            estimators: 1, maxDepth: parameters.maxDepth, minSamplesSplit: parameters.minSamplesSplit,
+            minSamplesLeaf: parameters.minSamplesLeaf, maxFeatures: .fraction(1), bootstrap: false,
+            classWeight: parameters.classWeight, maxBins: parameters.maxBins
+        ))
+    }
+
+    public var tree: TreeStructure? { forest.trees.first }
+
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
+        try forest.fit(features, targets, weights: weights)
+    }
+
+    public func predict(_ features: FeatureMatrix) -> [Double] { forest.predict(features) }
+    public func predictProbabilities(_ features: FeatureMatrix) -> [[Double]]? { forest.predictProbabilities(features) }
+    public var featureImportances: [Double] { forest.featureImportances }
+}
