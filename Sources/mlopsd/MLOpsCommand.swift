@@ -12,7 +12,7 @@ struct MLOpsCommand: AsyncParsableCommand {
             Configuration comes from the environment and an optional .env file (see env.example).
             """,
         version: MLOpsVersion.current,
-        subcommands: [ServeCommand.self, ProfileCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, ProfileCommand.self, PipelineCommand.self, PredictCommand.self, VersionCommand.self]
     )
 }
 

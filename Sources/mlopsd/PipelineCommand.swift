@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import MLCore
+
+/// The offline path in one command: preprocess, build features, train and compare models,
+/// write one bundle per model and a leaderboard.
+struct PipelineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Preprocess a CSV, train several models, print a leaderboard and write bundles."
+    )
+
+    @Option(help: "CSV file with the training data.")
+    var data: String
+
+    @Option(help: "Target column.")
+    var target: String
+
+    @Option(help: "auto, classification or regression.")
+    var task = "auto"
+
+    @Option(help: "Comma-separated columns to drop (ids, leaks).")
+    var drop = ""
+
+    @Option(help: "Comma-separated model types (default: every type suited to the task).")
+    var models: String?
+
+    @Option(help: "Metric that ranks the leaderboard (default: f1 for classification, rmse for regression).")
+    var metric: String?
+
+    @Option(help: #"Hyperparameters as JSON: {"random_forest": {"n_estimators": 200}}."#)
+    var params: String?
+
+    @Option(help: "none, class_weights or smote (classification only).")
+    var imbalance = "none"
+
+    @Option(help: "k-fold cross-validation on the training split.")
+    var cvFolds: Int?
+
+    @Option(help: "Seed for the split and every model.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Share of rows held out for testing.")
+    var testSize = 0.3
+
+    @Option(help: "Directory for bundles and leaderboard.json.")
+    var out = "var/models/pipeline"
+
+    @Flag(help: "Print the leaderboard as JSON.")
+    var json = false
+
+    func run() throws {
+        let table: Table
+        do { table = try CSVReader.read(path: data) } catch { throw ValidationError("\(data): \(error)") }
+        guard let imbalance = ImbalanceHandling(rawValue: imbalance) else { throw ValidationError("--imbalance: expected none, class_weights or smote") }
+        let taskKind: TaskKind?
+        switch task {
+        case "auto": taskKind = nil
+        default:
+            guard let kind = TaskKind(rawValue: task) else { throw ValidationError("--task: expected auto, classification or regression") }
+            taskKind = kind
+        }
+        let spec = PreprocessSpec(
+            target: target, task: taskKind, drop: drop.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty },
+            testSize: testSize, seed: seed
+        )
+        let split: PreprocessResult
+        do { split = try Preprocessor.run(table, spec: spec) } catch { throw ValidationError("\(error)") }
+        let resolvedTask = split.report.task
+        let modelTypes = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+            ?? (resolvedTask == .classification ? ["logistic_regression", "random_forest"] : ["linear_regression", "random_forest"])
+        let ranking = metric ?? (resolvedTask == .classification ? "f1" : "rmse")
+        let hyperparameters = try parseParams()
+        let version = try DataVersion.digest(ofFileAt: data).md5
+
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var entries: [LeaderboardEntry] = []
+        for modelType in modelTypes {
+            let request = Trainer.Request(
+                modelType: modelType, parameters: hyperparameters[modelType], imbalance: imbalance, seed: seed, cvFolds: cvFolds,
+                dataVersion: version, preprocess: spec
+            )
+            let trained: TrainedModel
+            do { trained = try Trainer.train(request, split: split, target: target) } catch { throw ValidationError("\(modelType): \(error)") }
+            let path = URL(fileURLWithPath: out).appendingPathComponent("\(modelType).bundle.json").path
+            try trained.bundle.fileData().write(to: URL(fileURLWithPath: path))
+            entries.append(LeaderboardEntry(modelType: modelType, metrics: trained.metrics, crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundle: path))
+        }
+        let higherIsBetter = Evaluation.higherIsBetter(ranking)
+        entries.sort { lhs, rhs in
+            let left = lhs.metrics[ranking] ?? (higherIsBetter ? -.infinity : .infinity)
+            let right = rhs.metrics[ranking] ?? (higherIsBetter ? -.infinity : .infinity)
+            return higherIsBetter ? left > right : left < right
+        }
+        let leaderboard = Leaderboard(
+            data: data, dataVersion: version, target: target, task: resolvedTask, metric: ranking, preprocessing: split.report, models: entries
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let leaderboardData = try encoder.encode(leaderboard)
+        try leaderboardData.write(to: URL(fileURLWithPath: out).appendingPathComponent("leaderboard.json"))
+        if json {
+            print(String(decoding: leaderboardData, as: UTF8.self))
+        } else {
+            print(LeaderboardTable.render(leaderboard))
+        }
+    }
+
+    private func parseParams() throws -> [String: Data] {
+        guard let params else { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(params.utf8)) as? [String: Any] else {
+            throw ValidationError(#"--params: expected a JSON object such as {"random_forest": {"n_estimators": 200}}"#)
+        }
+        var result: [String: Data] = [:]
+        for (model, value) in object {
+            guard JSONSerialization.isValidJSONObject(value) else { throw ValidationError("--params: '\(model)' must map to an object") }
+            result[model] = try JSONSerialization.data(withJSONObject: value)
+        }
+        return result
+    }
+}
+
+struct LeaderboardEntry: Codable {
+    var modelType: String
+    var metrics: [String: Double]
+    var crossValidation: [String: Double]?
+    var fitSeconds: Double
+    var bundle: String
+
+    enum CodingKeys: String, CodingKey {
+        case modelType = "model_type"
+        case metrics
+        case crossValidation = "cross_validation"
+        case fitSeconds = "fit_seconds"
+        case bundle
+    }
+}
+
+struct Leaderboard: Codable {
+    var data: String
+    var dataVersion: String
+    var target: String
+    var task: TaskKind
+    var metric: String
+    var preprocessing: PreprocessReport
+    var models: [LeaderboardEntry]
+
+    enum CodingKeys: String, CodingKey {
+        case data
+        case dataVersion = "data_version"
+        case target, task, metric, preprocessing, models
+    }
+}
+
+enum LeaderboardTable {
+    static func render(_ leaderboard: Leaderboard) -> String {
+        let columns = leaderboard.task == .classification ? ["f1", "roc_auc", "accuracy", "f1_macro", "log_loss"] : ["rmse", "mae", "r2", "mape"]
+        var rows = [["#", "model"] + columns + ["fit s"]]
+        for (rank, entry) in leaderboard.models.enumerated() {
+            rows.append(["\(rank + 1)", entry.modelType] + columns.map { entry.metrics[$0].map { String(format: "%.4f", $0) } ?? "–" } + [String(format: "%.2f", entry.fitSeconds)])
+        }
+        let widths = rows[0].indices.map { index in rows.map { $0[index].count }.max() ?? 0 }
+        var lines = [
+            "\(leaderboard.target) (\(leaderboard.task.rawValue)), ranked by \(leaderboard.metric); train \(leaderboard.preprocessing.trainRows) rows, test \(leaderboard.preprocessing.testRows) rows",
+            "",
+        ]
+        for (index, row) in rows.enumerated() {
+            lines.append(row.enumerated().map { column, cell in
+                let padding = String(repeating: " ", count: widths[column] - cell.count)
+                return column <= 1 ? cell + padding : padding + cell
+            }.joined(separator: "  "))
+            if index == 0 { lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
