@@ -20,6 +20,20 @@ enum BenchMain {
                 rows = try CSVReader.read(path: file).rowCount
             }
             report(name: "csv_read_infer", file: file, rows: rows, timing: timing)
+        case "fit":
+            // fit FILE TARGET DROP(comma list or -) MODEL [PARAMS-JSON]
+            let rest = Array(arguments.dropFirst())
+            guard rest.count >= 4 else {
+                FileHandle.standardError.write(Data("usage: mlopsd-bench fit FILE TARGET DROP MODEL [PARAMS]\n".utf8))
+                exit(2)
+            }
+            let drop = rest[2] == "-" ? [] : rest[2].split(separator: ",").map(String.init)
+            let spec = PreprocessSpec(target: rest[1], drop: drop)
+            let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: spec)
+            let request = Trainer.Request(modelType: rest[3], parameters: rest.count > 4 ? Data(rest[4].utf8) : nil, dataVersion: "bench")
+            let trained = try Trainer.train(request, split: split, target: rest[1])
+            let metrics = trained.metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.6f", $0.value))" }
+            print("{\"name\":\"fit\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"fit_seconds\":\(String(format: "%.4f", trained.fitSeconds)),\(metrics.joined(separator: ","))}")
         default:
             FileHandle.standardError.write(Data("unknown suite '\(suite)'\n".utf8))
             exit(2)

@@ -3,7 +3,7 @@ import Foundation
 /// Every model type this build can train and load, by `modelType`.
 public enum ModelCatalog {
     public static let types: [any Model.Type] = [
-        BaselineModel.self, LogisticRegression.self, LinearRegression.self, DecisionTree.self, RandomForest.self,
+        BaselineModel.self, LogisticRegression.self, LinearRegression.self, DecisionTree.self, RandomForest.self, GradientBoosting.self,
     ]
 
     public static var names: [String] { types.map { $0.modelType } }

@@ -1,0 +1,322 @@
+import Dispatch
+import Foundation
+
+/// Histogram gradient boosting in the manner of LightGBM: features binned to ≤ 255 values,
+/// trees grown leaf-wise (best gain first) up to `num_leaves` and `max_depth`, histogram
+/// subtraction for siblings, L2-regularised Newton leaf values, optional row and feature
+/// subsampling, and early stopping on a held-out share of the training rows.
+public struct GradientBoosting: Model {
+    public static let modelType = "gradient_boosting"
+
+    public struct Parameters: Codable, Sendable, Equatable {
+        public var estimators: Int
+        public var learningRate: Double
+        public var numLeaves: Int
+        public var maxDepth: Int?
+        public var minDataInLeaf: Int
+        public var minSumHessianInLeaf: Double
+        public var lambdaL2: Double
+        public var featureFraction: Double
+        public var baggingFraction: Double
+        /// Share of training rows held out to decide when to stop; 0 disables early stopping.
+        public var validationFraction: Double
+        public var earlyStoppingRounds: Int
+        public var maxBins: Int
+        public var seed: UInt64
+        public var classWeight: String?
+
+        public init(
+            estimators: Int = 300, learningRate: Double = 0.1, numLeaves: Int = 31, maxDepth: Int? = 6, minDataInLeaf: Int = 20,
+            minSumHessianInLeaf: Double = 1e-3, lambdaL2: Double = 0, featureFraction: Double = 1, baggingFraction: Double = 1,
+            validationFraction: Double = 0, earlyStoppingRounds: Int = 20, maxBins: Int = 255, seed: UInt64 = 42, classWeight: String? = nil
+        ) {
+            self.estimators = estimators
+            self.learningRate = learningRate
+            self.numLeaves = numLeaves
+            self.maxDepth = maxDepth
+            self.minDataInLeaf = minDataInLeaf
+            self.minSumHessianInLeaf = minSumHessianInLeaf
+            self.lambdaL2 = lambdaL2
+            self.featureFraction = featureFraction
+            self.baggingFraction = baggingFraction
+            self.validationFraction = validationFraction
+            self.earlyStoppingRounds = earlyStoppingRounds
+            self.maxBins = maxBins
+            self.seed = seed
+            self.classWeight = classWeight
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case estimators = "n_estimators"
+            case learningRate = "learning_rate"
+            case numLeaves = "num_leaves"
+            case maxDepth = "max_depth"
+            case minDataInLeaf = "min_data_in_leaf"
+            case minSumHessianInLeaf = "min_sum_hessian_in_leaf"
+            case lambdaL2 = "lambda_l2"
+            case featureFraction = "feature_fraction"
+            case baggingFraction = "bagging_fraction"
+            case validationFraction = "validation_fraction"
+            case earlyStoppingRounds = "early_stopping_rounds"
+            case maxBins = "max_bins"
+            case seed
+            case classWeight = "class_weight"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let d = Parameters()
+            estimators = try container.decodeIfPresent(Int.self, forKey: .estimators) ?? d.estimators
+            learningRate = try container.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+            numLeaves = try container.decodeIfPresent(Int.self, forKey: .numLeaves) ?? d.numLeaves
+            maxDepth = container.contains(.maxDepth) ? try container.decodeIfPresent(Int.self, forKey: .maxDepth) : d.maxDepth
+            minDataInLeaf = try container.decodeIfPresent(Int.self, forKey: .minDataInLeaf) ?? d.minDataInLeaf
+            minSumHessianInLeaf = try container.decodeIfPresent(Double.self, forKey: .minSumHessianInLeaf) ?? d.minSumHessianInLeaf
+            lambdaL2 = try container.decodeIfPresent(Double.self, forKey: .lambdaL2) ?? d.lambdaL2
+            featureFraction = try container.decodeIfPresent(Double.self, forKey: .featureFraction) ?? d.featureFraction
+            baggingFraction = try container.decodeIfPresent(Double.self, forKey: .baggingFraction) ?? d.baggingFraction
+            validationFraction = try container.decodeIfPresent(Double.self, forKey: .validationFraction) ?? d.validationFraction
+            earlyStoppingRounds = try container.decodeIfPresent(Int.self, forKey: .earlyStoppingRounds) ?? d.earlyStoppingRounds
+            maxBins = try container.decodeIfPresent(Int.self, forKey: .maxBins) ?? d.maxBins
+            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+            classWeight = try container.decodeIfPresent(String.self, forKey: .classWeight)
+        }
+
+        func validate() throws {
+            func fail(_ name: String, _ problem: String) throws { throw ModelError.invalidParameter(name: name, problem: problem) }
+            if estimators < 1 { try fail("n_estimators", "must be at least 1") }
+            if !(learningRate > 0) { try fail("learning_rate", "must be positive") }
+            if numLeaves < 2 { try fail("num_leaves", "must be at least 2") }
+            if let maxDepth, maxDepth < 1 { try fail("max_depth", "must be at least 1 or null") }
+            if minDataInLeaf < 1 { try fail("min_data_in_leaf", "must be at least 1") }
+            if lambdaL2 < 0 { try fail("lambda_l2", "must be ≥ 0") }
+            if !(featureFraction > 0 && featureFraction <= 1) { try fail("feature_fraction", "must be in (0, 1]") }
+            if !(baggingFraction > 0 && baggingFraction <= 1) { try fail("bagging_fraction", "must be in (0, 1]") }
+            if !(validationFraction >= 0 && validationFraction < 1) { try fail("validation_fraction", "must be in [0, 1)") }
+            if earlyStoppingRounds < 1 { try fail("early_stopping_rounds", "must be at least 1") }
+            if !(2...255).contains(maxBins) { try fail("max_bins", "must be between 2 and 255") }
+            if classWeight != nil, classWeight != "balanced" { try fail("class_weight", "expected \"balanced\" or null") }
+        }
+    }
+
+    public var parameters: Parameters
+    public private(set) var task: TaskKind = .regression
+    /// Score tracks: 1 for regression and binary, one per class for multiclass.
+    public private(set) var tracks = 1
+    public private(set) var classCount = 0
+    public private(set) var initialScores: [Double] = []
+    /// Round-major: `trees[round * tracks + track]`.
+    public private(set) var trees: [TreeStructure] = []
+    /// Training loss after each round (on the rows used for fitting).
+    public private(set) var trainingLoss: [Double] = []
+    /// Validation loss per round when early stopping is on.
+    public private(set) var validationLoss: [Double] = []
+    public private(set) var bestRound: Int?
+    public private(set) var featureImportances: [Double] = []
+
+    public init(parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+    }
+
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
+        try parameters.validate()
+        guard features.rows > 0 else { throw ModelError.empty }
+        guard features.rows == targets.values.count else {
+            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
+        }
+        task = targets.task
+        classCount = targets.classCount
+        tracks = task == .classification && classCount > 2 ? classCount : 1
+        var sampleWeights = weights ?? Array(repeating: 1, count: features.rows)
+        if parameters.classWeight == "balanced", task == .classification {
+            for (index, weight) in ClassWeights.balanced(targets).enumerated() { sampleWeights[index] *= weight }
+        }
+
+        // Hold out a (stratified) validation share for early stopping.
+        var fitRows = Array(0..<features.rows)
+        var validationRows: [Int] = []
+        if parameters.validationFraction > 0 {
+            let split = task == .classification
+                ? Splitting.stratified(classes: targets.classes, classCount: classCount, testSize: parameters.validationFraction, seed: parameters.seed)
+                : Splitting.shuffled(count: features.rows, testSize: parameters.validationFraction, seed: parameters.seed)
+            fitRows = split.train
+            validationRows = split.test
+        }
+        let fitFeatures = features.selecting(rows: fitRows)
+        let fitTargets = targets.selecting(rows: fitRows)
+        let fitWeights = fitRows.map { sampleWeights[$0] }
+        let validationFeatures = features.selecting(rows: validationRows)
+        let validationTargets = targets.selecting(rows: validationRows)
+        let validationWeights = validationRows.map { sampleWeights[$0] }
+
+        let data = BinnedMatrix(fitFeatures, maxBins: parameters.maxBins)
+        let n = data.rows
+        initialScores = Self.initialScores(fitTargets, fitWeights, tracks: tracks)
+        var scores = [Double](repeating: 0, count: n * tracks)
+        for row in 0..<n { for track in 0..<tracks { scores[row * tracks + track] = initialScores[track] } }
+        var validationScores = [Double](repeating: 0, count: validationRows.count * tracks)
+        for row in 0..<validationRows.count { for track in 0..<tracks { validationScores[row * tracks + track] = initialScores[track] } }
+
+        var generator = SeededGenerator(seed: parameters.seed)
+        var importances = [Double](repeating: 0, count: features.columns)
+        trees = []
+        trainingLoss = []
+        validationLoss = []
+        bestRound = nil
+        var bestLoss = Double.infinity
+        var gradients = [Double](repeating: 0, count: n)
+        var hessians = [Double](repeating: 0, count: n)
+        let grower = LeafWiseGrower(data: data, parameters: parameters)
+
+        for round in 0..<parameters.estimators {
+            let rows = bagging(n, &generator)
+            let featureMask = featureSubset(data.columns, &generator)
+            for track in 0..<tracks {
+                computeGradients(track: track, scores: scores, targets: fitTargets, weights: fitWeights, gradients: &gradients, hessians: &hessians)
+                let (tree, leafOfRow, gains) = grower.grow(rows: rows, gradients: gradients, hessians: hessians, features: featureMask)
+                for (feature, gain) in gains.enumerated() { importances[feature] += gain }
+                // Every training row's leaf is known from the partition (bagged-out rows are routed through the tree).
+                for row in 0..<n {
+                    let offset = leafOfRow[row] >= 0 ? Int(leafOfRow[row]) : tree.leafOffset(for: fitFeatures.row(row))
+                    scores[row * tracks + track] += tree.leafValues[offset]
+                }
+                for row in 0..<validationRows.count {
+                    validationScores[row * tracks + track] += tree.leafValues[tree.leafOffset(for: validationFeatures.row(row))]
+                }
+                trees.append(tree)
+            }
+            trainingLoss.append(Self.loss(scores: scores, targets: fitTargets, weights: fitWeights, tracks: tracks))
+            if !validationRows.isEmpty {
+                let loss = Self.loss(scores: validationScores, targets: validationTargets, weights: validationWeights, tracks: tracks)
+                validationLoss.append(loss)
+                if loss < bestLoss - 1e-12 {
+                    bestLoss = loss
+                    bestRound = round
+                } else if let best = bestRound, round - best >= parameters.earlyStoppingRounds {
+                    break
+                }
+            }
+        }
+        if let bestRound { trees = Array(trees.prefix((bestRound + 1) * tracks)) }
+        let total = importances.reduce(0, +)
+        featureImportances = total > 0 ? importances.map { $0 / total } : importances
+    }
+
+    private func bagging(_ n: Int, _ generator: inout SeededGenerator) -> [Int32] {
+        guard parameters.baggingFraction < 1 else { return (0..<n).map { Int32($0) } }
+        return (0..<n).filter { _ in generator.nextUnit() < parameters.baggingFraction }.map { Int32($0) }
+    }
+
+    private func featureSubset(_ count: Int, _ generator: inout SeededGenerator) -> [Bool] {
+        guard parameters.featureFraction < 1 else { return Array(repeating: true, count: count) }
+        let keep = max(1, Int((parameters.featureFraction * Double(count)).rounded()))
+        var order = Array(0..<count)
+        for index in 0..<keep { order.swapAt(index, index + Int(generator.next() % UInt64(count - index))) }
+        var mask = Array(repeating: false, count: count)
+        for index in order.prefix(keep) { mask[index] = true }
+        return mask
+    }
+
+    static func initialScores(_ targets: Targets, _ weights: [Double], tracks: Int) -> [Double] {
+        let total = weights.reduce(0, +)
+        switch targets.task {
+        case .regression:
+            return [zip(targets.values, weights).reduce(0) { $0 + $1.0 * $1.1 } / total]
+        case .classification:
+            var priors = [Double](repeating: 0, count: targets.classCount)
+            for (label, weight) in zip(targets.classes, weights) { priors[label] += weight / total }
+            let clipped = priors.map { min(max($0, 1e-15), 1 - 1e-15) }
+            if tracks == 1 { return [log(clipped[1] / clipped[0])] }
+            return clipped.map { log($0) }
+        }
+    }
+
+    /// First and second derivatives of the weighted loss with respect to one score track.
+    private func computeGradients(track: Int, scores: [Double], targets: Targets, weights: [Double], gradients: inout [Double], hessians: inout [Double]) {
+        let n = weights.count
+        switch (task, tracks) {
+        case (.regression, _):
+            for row in 0..<n {
+                gradients[row] = weights[row] * (scores[row] - targets.values[row])
+                hessians[row] = weights[row]
+            }
+        case (.classification, 1):
+            for row in 0..<n {
+                let probability = 1 / (1 + exp(-scores[row]))
+                gradients[row] = weights[row] * (probability - targets.values[row])
+                hessians[row] = weights[row] * max(probability * (1 - probability), 1e-16)
+            }
+        case (.classification, _):
+            for row in 0..<n {
+                let base = row * tracks
+                var top = -Double.infinity
+                for k in 0..<tracks { top = max(top, scores[base + k]) }
+                var sum = 0.0
+                for k in 0..<tracks { sum += exp(scores[base + k] - top) }
+                let probability = exp(scores[base + track] - top) / sum
+                let label = Int(targets.values[row]) == track ? 1.0 : 0.0
+                gradients[row] = weights[row] * (probability - label)
+                hessians[row] = weights[row] * max(probability * (1 - probability), 1e-16)
+            }
+        }
+    }
+
+    /// Weighted mean loss: squared error / 2, binary log loss, or softmax cross-entropy.
+    static func loss(scores: [Double], targets: Targets, weights: [Double], tracks: Int) -> Double {
+        var total = 0.0
+        var weightSum = 0.0
+        for row in 0..<weights.count {
+            let weight = weights[row]
+            weightSum += weight
+            switch (targets.task, tracks) {
+            case (.regression, _):
+                let error = scores[row] - targets.values[row]
+                total += weight * 0.5 * error * error
+            case (.classification, 1):
+                let z = scores[row]
+                total += weight * ((z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - targets.values[row] * z)
+            case (.classification, _):
+                let base = row * tracks
+                var top = -Double.infinity
+                for k in 0..<tracks { top = max(top, scores[base + k]) }
+                var sum = 0.0
+                for k in 0..<tracks { sum += exp(scores[base + k] - top) }
+                total += weight * (top + log(sum) - scores[base + Int(targets.values[row])])
+            }
+        }
+        return weightSum > 0 ? total / weightSum : 0
+    }
+
+    public func rawScores(_ features: FeatureMatrix) -> [Double] {
+        var scores = [Double](repeating: 0, count: features.rows * tracks)
+        for row in 0..<features.rows {
+            let values = features.row(row)
+            for track in 0..<tracks { scores[row * tracks + track] = initialScores[track] }
+            for (index, tree) in trees.enumerated() {
+                scores[row * tracks + index % tracks] += tree.leafValues[tree.leafOffset(for: values)]
+            }
+        }
+        return scores
+    }
+
+    public func predict(_ features: FeatureMatrix) -> [Double] {
+        guard task == .classification, let probabilities = predictProbabilities(features) else { return rawScores(features) }
+        return probabilities.map { row in Double(row.indices.max { row[$0] < row[$1] } ?? 0) }
+    }
+
+    public func predictProbabilities(_ features: FeatureMatrix) -> [[Double]]? {
+        guard task == .classification else { return nil }
+        let scores = rawScores(features)
+        return (0..<features.rows).map { row in
+            if tracks == 1 {
+                let positive = 1 / (1 + exp(-scores[row]))
+                return [1 - positive, positive]
+            }
+            let slice = scores[(row * tracks)..<((row + 1) * tracks)]
+            let top = slice.max() ?? 0
+            let exps = slice.map { exp($0 - top) }
+            let sum = exps.reduce(0, +)
+            return exps.map { $0 / sum }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Dispatch
+
+/// Grows one boosting tree leaf-wise on gradient/hessian histograms.
+struct LeafWiseGrower {
+    let data: BinnedMatrix
+    let parameters: GradientBoosting.Parameters
+    /// Start of each feature's bins in a leaf histogram; each bin holds (Σg, Σh, count).
+    private let offsets: [Int]
+    private let histogramSize: Int
+
+    init(data: BinnedMatrix, parameters: GradientBoosting.Parameters) {
+        self.data = data
+        self.parameters = parameters
+        var offsets: [Int] = []
+        var total = 0
+        for count in data.binCounts {
+            offsets.append(total)
+            total += count * 3
+        }
+        self.offsets = offsets
+        histogramSize = total
+    }
+
+    private struct Split {
+        var feature: Int
+        var bin: Int
+        var gain: Double
+    }
+
+    private struct Leaf {
+        var range: Range<Int>
+        var depth: Int
+        var node: Int
+        var histogram: [Double]
+        var gradient: Double
+        var hessian: Double
+        var best: Split?
+    }
+
+    /// Returns the tree, each row's leaf-value offset (-1 for rows not in `rows`), and gain per feature.
+    func grow(rows: [Int32], gradients: [Double], hessians: [Double], features mask: [Bool]) -> (TreeStructure, [Int32], [Double]) {
+        var indices = rows
+        var tree = TreeStructure()
+        var gains = [Double](repeating: 0, count: data.columns)
+        func newNode() -> Int {
+            tree.feature.append(-1)
+            tree.threshold.append(0)
+            tree.left.append(0)
+            tree.right.append(0)
+            return tree.feature.count - 1
+        }
+        var root = Leaf(
+            range: 0..<indices.count, depth: 0, node: newNode(),
+            histogram: histogram(indices, 0..<indices.count, gradients, hessians),
+            gradient: 0, hessian: 0, best: nil
+        )
+        for index in root.range {
+            root.gradient += gradients[Int(indices[index])]
+            root.hessian += hessians[Int(indices[index])]
+        }
+        root.best = bestSplit(root, mask)
+        var leaves = [root]
+
+        while leaves.count < parameters.numLeaves {
+            guard let chosen = leaves.indices.filter({ leaves[$0].best != nil }).max(by: { leaves[$0].best!.gain < leaves[$1].best!.gain }),
+                let split = leaves[chosen].best
+            else { break }
+            let parent = leaves[chosen]
+            gains[split.feature] += split.gain
+            let column = split.feature * data.rows
+            var middle = parent.range.lowerBound
+            for index in parent.range where Int(data.bins[column + Int(indices[index])]) <= split.bin {
+                indices.swapAt(index, middle)
+                middle += 1
+            }
+            let leftRange = parent.range.lowerBound..<middle
+            let rightRange = middle..<parent.range.upperBound
+            // Build the smaller child's histogram; the sibling is the parent's minus it.
+            let leftIsSmaller = leftRange.count <= rightRange.count
+            let small = histogram(indices, leftIsSmaller ? leftRange : rightRange, gradients, hessians)
+            var large = parent.histogram
+            for index in large.indices { large[index] -= small[index] }
+            let leftHistogram = leftIsSmaller ? small : large
+            let rightHistogram = leftIsSmaller ? large : small
+            var leftGradient = 0.0
+            var leftHessian = 0.0
+            let base = offsets[split.feature]
+            for bin in 0...split.bin {
+                leftGradient += leftHistogram[base + bin * 3]
+                leftHessian += leftHistogram[base + bin * 3 + 1]
+            }
+            let leftNode = newNode()
+            let rightNode = newNode()
+            tree.feature[parent.node] = Int32(split.feature)
+            tree.threshold[parent.node] = data.thresholds[split.feature][split.bin]
+            tree.left[parent.node] = Int32(leftNode)
+            tree.right[parent.node] = Int32(rightNode)
+            var left = Leaf(range: leftRange, depth: parent.depth + 1, node: leftNode, histogram: leftHistogram,
+                            gradient: leftGradient, hessian: leftHessian, best: nil)
+            var right = Leaf(range: rightRange, depth: parent.depth + 1, node: rightNode, histogram: rightHistogram,
+                             gradient: parent.gradient - leftGradient, hessian: parent.hessian - leftHessian, best: nil)
+            left.best = bestSplit(left, mask)
+            right.best = bestSplit(right, mask)
+            leaves[chosen] = left
+            leaves.append(right)
+        }
+
+        var leafOfRow = [Int32](repeating: -1, count: data.rows)
+        for leaf in leaves {
+            let offset = Int32(tree.leafValues.count)
+            tree.left[leaf.node] = offset
+            tree.leafValues.append(-parameters.learningRate * leaf.gradient / (leaf.hessian + parameters.lambdaL2))
+            for index in leaf.range { leafOfRow[Int(indices[index])] = offset }
+        }
+        return (tree, leafOfRow, gains)
+    }
+
+    private func histogram(_ indices: [Int32], _ range: Range<Int>, _ gradients: [Double], _ hessians: [Double]) -> [Double] {
+        var histogram = [Double](repeating: 0, count: histogramSize)
+        let columns = data.columns
+        let rows = data.rows
+        histogram.withUnsafeMutableBufferPointer { output in
+            let shared = UncheckedBox(output)
+            let fill = { (features: Range<Int>) in
+                data.bins.withUnsafeBufferPointer { bins in
+                    indices.withUnsafeBufferPointer { indices in
+                        for feature in features {
+                            let base = offsets[feature]
+                            let column = feature * rows
+                            for index in range {
+                                let row = Int(indices[index])
+                                let slot = base + Int(bins[column + row]) * 3
+                                shared.value[slot] += gradients[row]
+                                shared.value[slot + 1] += hessians[row]
+                                shared.value[slot + 2] += 1
+                            }
+                        }
+                    }
+                }
+            }
+            // Features fill disjoint parts of the histogram, so they can be split across cores.
+            if range.count * columns >= 50_000, Parallel.cores > 1, columns > 1 {
+                let parts = min(Parallel.cores, columns)
+                let work = UncheckedBox(fill)
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    work.value((columns * part / parts)..<(columns * (part + 1) / parts))
+                }
+            } else {
+                fill(0..<columns)
+            }
+        }
+        return histogram
+    }
+
+    private func bestSplit(_ leaf: Leaf, _ mask: [Bool]) -> Split? {
+        if let maxDepth = parameters.maxDepth, leaf.depth >= maxDepth { return nil }
+        if leaf.range.count < 2 * parameters.minDataInLeaf { return nil }
+        let lambda = parameters.lambdaL2
+        let parentScore = leaf.gradient * leaf.gradient / (leaf.hessian + lambda)
+        var best: Split?
+        for feature in 0..<data.columns where mask[feature] {
+            let base = offsets[feature]
+            let bins = data.thresholds[feature].count + 1
+            var gradient = 0.0
+            var hessian = 0.0
+            var count = 0.0
+            for bin in 0..<(bins - 1) {
+                gradient += leaf.histogram[base + bin * 3]
+                hessian += leaf.histogram[base + bin * 3 + 1]
+                count += leaf.histogram[base + bin * 3 + 2]
+                let rightCount = Double(leaf.range.count) - count
+                if count < Double(parameters.minDataInLeaf) || hessian < parameters.minSumHessianInLeaf { continue }
+                if rightCount < Double(parameters.minDataInLeaf) { break }
+                let rightGradient = leaf.gradient - gradient
+                let rightHessian = leaf.hessian - hessian
+                if rightHessian < parameters.minSumHessianInLeaf { continue }
+                let gain = gradient * gradient / (hessian + lambda) + rightGradient * rightGradient / (rightHessian + lambda) - parentScore
+                if gain > 1e-12, gain > (best?.gain ?? 0) { best = Split(feature: feature, bin: bin, gain: gain) }
+            }
+        }
+        return best
+    }
+}
