@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean bench
+.PHONY: build test run release clean bench parity
 
 build:
 	$(SWIFT) build
@@ -25,3 +25,11 @@ clean:
 # Release benchmarks against the Python peers (pandas in a venv), figures into docs/benchmarks.md.
 bench:
 	bash bench/run.sh
+
+# Quality parity against scikit-learn and LightGBM on the same split (fails beyond the agreed margins).
+PARITY_VENV ?= .venv-parity
+parity:
+	test -x $(PARITY_VENV)/bin/python || (python3 -m venv $(PARITY_VENV) && \
+		$(PARITY_VENV)/bin/pip install --quiet scikit-learn==1.9.1 lightgbm==4.7.0 pandas==3.1.1)
+	$(SWIFT) build -c release --product mlopsd
+	$(PARITY_VENV)/bin/python bench/parity.py --mlopsd "$$($(SWIFT) build -c release --show-bin-path)/mlopsd" --datasets ../shared/datasets --work var/parity

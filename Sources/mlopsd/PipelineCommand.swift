@@ -50,6 +50,9 @@ struct PipelineCommand: ParsableCommand {
     @Flag(help: "Print the leaderboard as JSON.")
     var json = false
 
+    @Option(help: "Also write the exact train/test split used (train.csv, test.csv) into this directory.")
+    var exportSplit: String?
+
     func run() throws {
         let table: Table
         do { table = try CSVReader.read(path: data) } catch { throw ValidationError("\(data): \(error)") }
@@ -68,6 +71,11 @@ struct PipelineCommand: ParsableCommand {
         let split: PreprocessResult
         do { split = try Preprocessor.run(table, spec: spec) } catch { throw ValidationError("\(error)") }
         let resolvedTask = split.report.task
+        if let exportSplit {
+            try FileManager.default.createDirectory(atPath: exportSplit, withIntermediateDirectories: true)
+            try Data(CSVWriter.write(split.train)).write(to: URL(fileURLWithPath: exportSplit).appendingPathComponent("train.csv"))
+            try Data(CSVWriter.write(split.test)).write(to: URL(fileURLWithPath: exportSplit).appendingPathComponent("test.csv"))
+        }
         let modelTypes = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
             ?? (resolvedTask == .classification ? ["logistic_regression", "random_forest"] : ["linear_regression", "random_forest"])
         let ranking = metric ?? (resolvedTask == .classification ? "f1" : "rmse")

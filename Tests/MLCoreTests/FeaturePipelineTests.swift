@@ -44,8 +44,8 @@ import Testing
         let test = try CSVReader.read(string: "age,city,member,joined,y\n1,Paris,true,2024-01-01,a\n1,Nice,true,2024-01-01,a\n1,Rome,true,2024-01-01,a\n")
         let column = try #require(pipeline.featureNames.firstIndex(of: "city"))
         let features = try pipeline.transform(test)
-        #expect(features[0, column] == 0)  // most frequent first
-        #expect(features[1, column] == 2)  // Lyon and Nice once each: alphabetical
+        #expect(features[0, column] == 2)  // Lyon, Nice, Paris: sorted order
+        #expect(features[1, column] == 1)
         #expect(features[2, column] == -1)
     }
 

@@ -58,7 +58,7 @@ public struct CategoricalTransform: Codable, Sendable, Equatable {
     public var name: String
     /// Most frequent training category, imputed for missing inputs.
     public var fill: String?
-    /// Categories with their own feature (one-hot) or code (ordinal), most frequent first.
+    /// Categories with their own feature (one-hot, most frequent first) or code (ordinal, sorted).
     public var kept: [String]
     /// One-hot: rare training categories share one column.
     public var infrequent: [String]

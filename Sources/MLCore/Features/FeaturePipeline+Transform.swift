@@ -140,7 +140,7 @@ extension CategoricalTransform {
     }
 
     /// One-hot: a 1 in the category's column (all zeros for unknown categories).
-    /// Ordinal: the category's rank by training frequency, -1 when unknown.
+    /// Ordinal: the category's position in sorted order, -1 when unknown.
     func write(_ position: CategoryPosition, into values: inout [Double], at offset: Int) {
         switch (encoding, position) {
         case (.ordinal, .kept(let index)): values[offset] = Double(index)

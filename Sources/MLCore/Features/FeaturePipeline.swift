@@ -96,8 +96,10 @@ public struct FeaturePipeline: Codable, Sendable, Equatable {
             let fill = byFrequency.first.map { labels[$0] }
             switch options.encoding {
             case .ordinal:
+                // Sorted labels, as scikit-learn's OrdinalEncoder: ordered codes such as D…J or
+                // grade letters keep their natural order, which trees can split on.
                 return .categorical(CategoricalTransform(
-                    name: column.name, fill: fill, kept: byFrequency.map { labels[$0] }, infrequent: [], encoding: .ordinal
+                    name: column.name, fill: fill, kept: byFrequency.map { labels[$0] }.sorted(), infrequent: [], encoding: .ordinal
                 ))
             case .oneHot:
                 let frequent = byFrequency.filter { counts[$0] >= options.minFrequency }.prefix(options.maxCategories)

@@ -1,0 +1,136 @@
+"""`make parity`: mlopsd against scikit-learn and LightGBM on the same rows.
+
+For each dataset, `mlopsd pipeline` trains its models and exports the exact train/test split it
+used; the peers are trained here on that split with the same hyperparameters and equivalent
+preprocessing (median/most-frequent imputation; one-hot + scaling for linear models, ordinal
+codes for trees). One table is printed; the exit status is 1 when mlopsd is worse than the best
+peer of the same family by more than the agreed margins.
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import f1_score, mean_squared_error, roc_auc_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+DATASETS = [
+    ("crashes.csv", "dead", "caseid,injSeverity"),
+    ("penguins.csv", "species", ""),
+    ("diamonds.csv", "price", ""),
+]
+SEED = 42
+
+
+def preprocessor(frame, linear):
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    categorical = [c for c in frame.columns if c not in numeric]
+    if linear:
+        num = make_pipeline(SimpleImputer(strategy="median"), StandardScaler())
+        cat = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore", max_categories=20))
+    else:
+        num = SimpleImputer(strategy="median")
+        cat = make_pipeline(SimpleImputer(strategy="most_frequent"),
+                            OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1))
+    return ColumnTransformer([("num", num, numeric), ("cat", cat, categorical)])
+
+
+def peers(task):
+    if task == "classification":
+        return {
+            "logistic_regression": [("LogisticRegression", True, lambda: LogisticRegression(C=1.0, max_iter=1000))],
+            "random_forest": [("RandomForest", False, lambda: RandomForestClassifier(n_estimators=100, max_depth=10, random_state=SEED, n_jobs=2))],
+            "gradient_boosting": [
+                ("HistGradientBoosting", False, lambda: HistGradientBoostingClassifier(max_iter=300, learning_rate=0.1, max_leaf_nodes=31, max_depth=6, early_stopping=False, random_state=SEED)),
+                ("LightGBM", False, lambda: lgb.LGBMClassifier(n_estimators=300, learning_rate=0.1, num_leaves=31, max_depth=6, random_state=SEED, n_jobs=2, verbose=-1)),
+            ],
+        }
+    return {
+        "linear_regression": [("LinearRegression", True, lambda: LinearRegression())],
+        "random_forest": [("RandomForest", False, lambda: RandomForestRegressor(n_estimators=100, max_depth=10, random_state=SEED, n_jobs=2))],
+        "gradient_boosting": [
+            ("HistGradientBoosting", False, lambda: HistGradientBoostingRegressor(max_iter=300, learning_rate=0.1, max_leaf_nodes=31, max_depth=6, early_stopping=False, random_state=SEED)),
+            ("LightGBM", False, lambda: lgb.LGBMRegressor(n_estimators=300, learning_rate=0.1, num_leaves=31, max_depth=6, random_state=SEED, n_jobs=2, verbose=-1)),
+        ],
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mlopsd", required=True)
+    parser.add_argument("--datasets", required=True)
+    parser.add_argument("--work", default="var/parity")
+    args = parser.parse_args()
+    rows, failures = [], []
+    for file, target, drop in DATASETS:
+        out = Path(args.work) / Path(file).stem
+        split = out / "split"
+        command = [args.mlopsd, "pipeline", "--data", str(Path(args.datasets) / file), "--target", target,
+                   "--out", str(out), "--export-split", str(split), "--seed", str(SEED), "--json"]
+        if drop:
+            command += ["--drop", drop]
+        task_models = None
+        board = json.loads(subprocess.run(command + ["--models", "logistic_regression,random_forest,gradient_boosting"]
+                                          if "price" != target else command + ["--models", "linear_regression,random_forest,gradient_boosting"],
+                                          check=True, capture_output=True, text=True).stdout)
+        task = board["task"]
+        train = pd.read_csv(split / "train.csv")
+        test = pd.read_csv(split / "test.csv")
+        x_train, x_test = train.drop(columns=[target]), test.drop(columns=[target])
+        labels = board["preprocessing"].get("class_labels")
+        if task == "classification":
+            index = {label: i for i, label in enumerate(labels)}
+            y_train = train[target].astype(str).map(index).to_numpy()
+            y_test = test[target].astype(str).map(index).to_numpy()
+        else:
+            y_train, y_test = train[target].to_numpy(float), test[target].to_numpy(float)
+        minority = (np.bincount(y_train).min() / len(y_train)) if task == "classification" else None
+        ours = {entry["model_type"]: entry for entry in board["models"]}
+        for family, candidates in peers(task).items():
+            mine = ours[family]["metrics"]
+            best = None
+            for name, linear, make in candidates:
+                model = make_pipeline(preprocessor(x_train, linear), make()).fit(x_train, y_train)
+                if task == "classification":
+                    proba = model.predict_proba(x_test)
+                    predicted = proba.argmax(axis=1)
+                    if len(labels) == 2:
+                        metrics = {"roc_auc": roc_auc_score(y_test, proba[:, 1]), "f1": f1_score(y_test, predicted)}
+                    else:
+                        metrics = {"roc_auc": roc_auc_score(y_test, proba, multi_class="ovr"), "f1": f1_score(y_test, predicted, average="macro")}
+                else:
+                    metrics = {"rmse": mean_squared_error(y_test, model.predict(x_test)) ** 0.5}
+                rows.append((file, family, name, metrics))
+                if best is None or (metrics.get("roc_auc", 0) > best.get("roc_auc", 0) if task == "classification" else metrics["rmse"] < best["rmse"]):
+                    best = metrics
+            rows.append((file, family, "mlopsd", {k: mine[k] for k in (("roc_auc", "f1") if task == "classification" else ("rmse",))}))
+            if task == "classification":
+                if mine["roc_auc"] < best["roc_auc"] - 0.02:
+                    failures.append(f"{file} {family}: ROC AUC {mine['roc_auc']:.4f} vs peer {best['roc_auc']:.4f}")
+                margin = 0.05 if minority is not None and minority < 0.1 else 0.02
+                if best["f1"] >= 0.5 or margin == 0.05:
+                    if mine["f1"] < best["f1"] - margin:
+                        failures.append(f"{file} {family}: F1 {mine['f1']:.4f} vs peer {best['f1']:.4f} (margin {margin})")
+            elif mine["rmse"] > best["rmse"] * 1.05:
+                failures.append(f"{file} {family}: RMSE {mine['rmse']:.1f} vs peer {best['rmse']:.1f} (+{(mine['rmse'] / best['rmse'] - 1) * 100:.1f}%)")
+    print(f"{'dataset':<14}{'family':<22}{'implementation':<22}metrics")
+    for file, family, name, metrics in rows:
+        print(f"{file:<14}{family:<22}{name:<22}" + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    if failures:
+        print("\nPARITY FAILED:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nparity: every mlopsd model is within the margins of the best peer of its family")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
