@@ -1,12 +1,16 @@
 import Dispatch
 
-/// Grows one boosting tree leaf-wise on gradient/hessian histograms.
-struct LeafWiseGrower {
+/// Grows one boosting tree leaf-wise on gradient/hessian histograms. Histograms live in one
+/// buffer allocated per fit, one slot per possible leaf: a split builds the smaller child into a
+/// free slot and turns the parent's slot into the larger child by subtraction, so growing a tree
+/// allocates nothing.
+final class LeafWiseGrower {
     let data: BinnedMatrix
     let parameters: GradientBoosting.Parameters
     /// Start of each feature's bins in a leaf histogram; each bin holds (Σg, Σh, count).
     private let offsets: [Int]
     private let histogramSize: Int
+    private let storage: UnsafeMutablePointer<Double>
 
     init(data: BinnedMatrix, parameters: GradientBoosting.Parameters) {
         self.data = data
@@ -19,7 +23,14 @@ struct LeafWiseGrower {
         }
         self.offsets = offsets
         histogramSize = total
+        storage = .allocate(capacity: max(1, total * parameters.numLeaves))
     }
+
+    deinit {
+        storage.deallocate()
+    }
+
+    private func slot(_ index: Int) -> UnsafeMutablePointer<Double> { storage + index * histogramSize }
 
     private struct Split {
         var feature: Int
@@ -31,7 +42,8 @@ struct LeafWiseGrower {
         var range: Range<Int>
         var depth: Int
         var node: Int
-        var histogram: [Double]
+        /// Pool slot holding this leaf's histogram.
+        var slot: Int
         var gradient: Double
         var hessian: Double
         var best: Split?
@@ -49,11 +61,9 @@ struct LeafWiseGrower {
             tree.right.append(0)
             return tree.feature.count - 1
         }
-        var root = Leaf(
-            range: 0..<indices.count, depth: 0, node: newNode(),
-            histogram: histogram(indices, 0..<indices.count, gradients, hessians),
-            gradient: 0, hessian: 0, best: nil
-        )
+        var freeSlots = Array((1..<parameters.numLeaves).reversed())
+        fillHistogram(slot(0), indices, 0..<indices.count, gradients, hessians)
+        var root = Leaf(range: 0..<indices.count, depth: 0, node: newNode(), slot: 0, gradient: 0, hessian: 0, best: nil)
         for index in root.range {
             root.gradient += gradients[Int(indices[index])]
             root.hessian += hessians[Int(indices[index])]
@@ -75,16 +85,19 @@ struct LeafWiseGrower {
             }
             let leftRange = parent.range.lowerBound..<middle
             let rightRange = middle..<parent.range.upperBound
-            // Build the smaller child's histogram; the sibling is the parent's minus it.
+            // Build the smaller child's histogram; the parent's slot becomes the sibling by subtraction.
             let leftIsSmaller = leftRange.count <= rightRange.count
-            let small = histogram(indices, leftIsSmaller ? leftRange : rightRange, gradients, hessians)
-            var large = parent.histogram
-            for index in large.indices { large[index] -= small[index] }
-            let leftHistogram = leftIsSmaller ? small : large
-            let rightHistogram = leftIsSmaller ? large : small
+            let smallSlot = freeSlots.removeLast()
+            let small = slot(smallSlot)
+            fillHistogram(small, indices, leftIsSmaller ? leftRange : rightRange, gradients, hessians)
+            let large = slot(parent.slot)
+            for index in 0..<histogramSize { large[index] -= small[index] }
+            let leftSlot = leftIsSmaller ? smallSlot : parent.slot
+            let rightSlot = leftIsSmaller ? parent.slot : smallSlot
             var leftGradient = 0.0
             var leftHessian = 0.0
             let base = offsets[split.feature]
+            let leftHistogram = slot(leftSlot)
             for bin in 0...split.bin {
                 leftGradient += leftHistogram[base + bin * 3]
                 leftHessian += leftHistogram[base + bin * 3 + 1]
@@ -95,9 +108,9 @@ struct LeafWiseGrower {
             tree.threshold[parent.node] = data.thresholds[split.feature][split.bin]
             tree.left[parent.node] = Int32(leftNode)
             tree.right[parent.node] = Int32(rightNode)
-            var left = Leaf(range: leftRange, depth: parent.depth + 1, node: leftNode, histogram: leftHistogram,
+            var left = Leaf(range: leftRange, depth: parent.depth + 1, node: leftNode, slot: leftSlot,
                             gradient: leftGradient, hessian: leftHessian, best: nil)
-            var right = Leaf(range: rightRange, depth: parent.depth + 1, node: rightNode, histogram: rightHistogram,
+            var right = Leaf(range: rightRange, depth: parent.depth + 1, node: rightNode, slot: rightSlot,
                              gradient: parent.gradient - leftGradient, hessian: parent.hessian - leftHessian, best: nil)
             left.best = bestSplit(left, mask)
             right.best = bestSplit(right, mask)
@@ -115,24 +128,31 @@ struct LeafWiseGrower {
         return (tree, leafOfRow, gains)
     }
 
-    private func histogram(_ indices: [Int32], _ range: Range<Int>, _ gradients: [Double], _ hessians: [Double]) -> [Double] {
-        var histogram = [Double](repeating: 0, count: histogramSize)
+    private func fillHistogram(
+        _ output: UnsafeMutablePointer<Double>, _ indices: [Int32], _ range: Range<Int>, _ gradients: [Double], _ hessians: [Double]
+    ) {
+        output.update(repeating: 0, count: histogramSize)
         let columns = data.columns
         let rows = data.rows
-        histogram.withUnsafeMutableBufferPointer { output in
+        do {
             let shared = UncheckedBox(output)
             let fill = { (features: Range<Int>) in
-                data.bins.withUnsafeBufferPointer { bins in
+                self.data.bins.withUnsafeBufferPointer { bins in
                     indices.withUnsafeBufferPointer { indices in
-                        for feature in features {
-                            let base = offsets[feature]
-                            let column = feature * rows
-                            for index in range {
-                                let row = Int(indices[index])
-                                let slot = base + Int(bins[column + row]) * 3
-                                shared.value[slot] += gradients[row]
-                                shared.value[slot + 1] += hessians[row]
-                                shared.value[slot + 2] += 1
+                        gradients.withUnsafeBufferPointer { gradients in
+                            hessians.withUnsafeBufferPointer { hessians in
+                                let histogram = shared.value
+                                for feature in features {
+                                    let base = histogram + self.offsets[feature]
+                                    let column = feature * rows
+                                    for index in range {
+                                        let row = Int(indices[index])
+                                        let cell = base + Int(bins[column + row]) * 3
+                                        cell[0] += gradients[row]
+                                        cell[1] += hessians[row]
+                                        cell[2] += 1
+                                    }
+                                }
                             }
                         }
                     }
@@ -149,7 +169,6 @@ struct LeafWiseGrower {
                 fill(0..<columns)
             }
         }
-        return histogram
     }
 
     private func bestSplit(_ leaf: Leaf, _ mask: [Bool]) -> Split? {
@@ -157,6 +176,7 @@ struct LeafWiseGrower {
         if leaf.range.count < 2 * parameters.minDataInLeaf { return nil }
         let lambda = parameters.lambdaL2
         let parentScore = leaf.gradient * leaf.gradient / (leaf.hessian + lambda)
+        let histogram = slot(leaf.slot)
         var best: Split?
         for feature in 0..<data.columns where mask[feature] {
             let base = offsets[feature]
@@ -165,9 +185,9 @@ struct LeafWiseGrower {
             var hessian = 0.0
             var count = 0.0
             for bin in 0..<(bins - 1) {
-                gradient += leaf.histogram[base + bin * 3]
-                hessian += leaf.histogram[base + bin * 3 + 1]
-                count += leaf.histogram[base + bin * 3 + 2]
+                gradient += histogram[base + bin * 3]
+                hessian += histogram[base + bin * 3 + 1]
+                count += histogram[base + bin * 3 + 2]
                 let rightCount = Double(leaf.range.count) - count
                 if count < Double(parameters.minDataInLeaf) || hessian < parameters.minSumHessianInLeaf { continue }
                 if rightCount < Double(parameters.minDataInLeaf) { break }
