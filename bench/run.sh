@@ -9,7 +9,7 @@ venv=.venv-bench
 
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet pandas
+    "$venv/bin/pip" install --quiet pandas==3.1.1 scikit-learn==1.9.1 lightgbm==4.7.0
 fi
 swift build -c release --product mlopsd-bench
 bench=$(swift build -c release --show-bin-path)/mlopsd-bench
@@ -62,3 +62,22 @@ MD
 fi
 echo "$row" >> docs/benchmarks.md
 echo "$row"
+
+# Fit time per model family against its peer, same hyperparameters, same session.
+fit_case() {  # file target drop model label
+    local ours peer
+    ours=$("$bench" fit "$datasets/$1" "$2" "$3" "$4")
+    peer=$("$venv/bin/python" bench/peers_fit.py "$datasets/$1" "$2" "${3/#-/}" "$4")
+    python3 - "$ours" "$peer" "$5" <<'PY' | tee -a docs/benchmarks.md
+import json, sys, datetime, os
+ours, peer, label = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
+ratio = peer["fit_seconds"] / ours["fit_seconds"]
+print(f"| {datetime.date.today()} | fit {label} | {ours['fit_seconds']:.3f} s | {peer['implementation']}: {peer['fit_seconds']:.3f} s "
+      f"| **{ratio:.2f}×** | {os.cpu_count()} cores |")
+PY
+}
+fit_case crashes.csv dead caseid,injSeverity logistic_regression "logistic_regression, crashes"
+fit_case crashes.csv dead caseid,injSeverity random_forest "random_forest (100 trees, depth 10), crashes"
+fit_case crashes.csv dead caseid,injSeverity gradient_boosting "gradient_boosting (300 rounds), crashes"
+fit_case diamonds.csv price - random_forest "random_forest (100 trees, depth 10), diamonds"
+fit_case diamonds.csv price - gradient_boosting "gradient_boosting (300 rounds), diamonds"

@@ -31,9 +31,32 @@ enum BenchMain {
             let spec = PreprocessSpec(target: rest[1], drop: drop)
             let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: spec)
             let request = Trainer.Request(modelType: rest[3], parameters: rest.count > 4 ? Data(rest[4].utf8) : nil, dataVersion: "bench")
-            let trained = try Trainer.train(request, split: split, target: rest[1])
+            // One warm-up, then the median fit time of three trainings.
+            var runs: [TrainedModel] = []
+            for _ in 0..<4 { runs.append(try Trainer.train(request, split: split, target: rest[1])) }
+            var trained = runs[1...].sorted { $0.fitSeconds < $1.fitSeconds }[1]
+            trained.metrics = runs[0].metrics
             let metrics = trained.metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.6f", $0.value))" }
             print("{\"name\":\"fit\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"fit_seconds\":\(String(format: "%.4f", trained.fitSeconds)),\(metrics.joined(separator: ","))}")
+        case "predict":
+            // predict FILE TARGET DROP MODEL: single-record latency and batch throughput from a bundle.
+            let rest = Array(arguments.dropFirst())
+            guard rest.count >= 4 else {
+                FileHandle.standardError.write(Data("usage: mlopsd-bench predict FILE TARGET DROP MODEL\n".utf8))
+                exit(2)
+            }
+            let drop = rest[2] == "-" ? [] : rest[2].split(separator: ",").map(String.init)
+            let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: PreprocessSpec(target: rest[1], drop: drop))
+            let trained = try Trainer.train(Trainer.Request(modelType: rest[3], dataVersion: "bench"), split: split, target: rest[1])
+            let bundle = try ModelBundle.load(from: trained.bundle.fileData())
+            let records: [[String: RawValue]] = (0..<split.test.rowCount).map { row in
+                Dictionary(uniqueKeysWithValues: split.test.columns.filter { $0.name != rest[1] }.map { column in
+                    (column.name, column.isMissing(row) ? RawValue.null : column.kind == .numeric ? .number(column.text(at: row).isEmpty ? .nan : Double(column.text(at: row)) ?? .nan) : .string(column.text(at: row)))
+                })
+            }
+            let single = try measure(iterations: 2000) { _ = bundle.predict(records: [records[0]]) }
+            let batch = try measure(iterations: 10) { _ = bundle.predict(records: records) }
+            print("{\"name\":\"predict\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"single_us\":\(String(format: "%.2f", single.median * 1000)),\"batch_rows\":\(records.count),\"batch_rows_per_second\":\(String(format: "%.0f", Double(records.count) / (batch.median / 1000)))}")
         default:
             FileHandle.standardError.write(Data("unknown suite '\(suite)'\n".utf8))
             exit(2)

@@ -78,8 +78,9 @@ public struct ModelBundle: Sendable {
         let matrix = FeatureMatrix(
             rows: good.count, columns: pipeline.featureNames.count, values: good.flatMap(\.features), names: pipeline.featureNames
         )
-        let values = model.predict(matrix)
+        // Classification derives the class from the probabilities rather than scoring twice.
         let probabilities = model.predictProbabilities(matrix)
+        let values = probabilities.map { rows in rows.map { row in Double(row.indices.max { row[$0] < row[$1] } ?? 0) } } ?? model.predict(matrix)
         var next = 0
         return transformed.map { result in
             result.map { record in

@@ -113,9 +113,30 @@ public struct GradientBoosting: Model {
     public private(set) var validationLoss: [Double] = []
     public private(set) var bestRound: Int?
     public private(set) var featureImportances: [Double] = []
+    /// The trees packed for prediction; rebuilt after fitting and loading, never serialised.
+    private var packed = PackedForest()
 
     public init(parameters: Parameters = Parameters()) {
         self.parameters = parameters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case parameters, task, tracks, classCount, initialScores, trees, trainingLoss, validationLoss, bestRound, featureImportances
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        parameters = try container.decode(Parameters.self, forKey: .parameters)
+        task = try container.decode(TaskKind.self, forKey: .task)
+        tracks = try container.decode(Int.self, forKey: .tracks)
+        classCount = try container.decode(Int.self, forKey: .classCount)
+        initialScores = try container.decode([Double].self, forKey: .initialScores)
+        trees = try container.decode([TreeStructure].self, forKey: .trees)
+        trainingLoss = try container.decode([Double].self, forKey: .trainingLoss)
+        validationLoss = try container.decode([Double].self, forKey: .validationLoss)
+        bestRound = try container.decodeIfPresent(Int.self, forKey: .bestRound)
+        featureImportances = try container.decode([Double].self, forKey: .featureImportances)
+        packed = PackedForest(trees)
     }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
@@ -198,6 +219,7 @@ public struct GradientBoosting: Model {
             }
         }
         if let bestRound { trees = Array(trees.prefix((bestRound + 1) * tracks)) }
+        packed = PackedForest(trees)
         let total = importances.reduce(0, +)
         featureImportances = total > 0 ? importances.map { $0 / total } : importances
     }
@@ -289,11 +311,14 @@ public struct GradientBoosting: Model {
 
     public func rawScores(_ features: FeatureMatrix) -> [Double] {
         var scores = [Double](repeating: 0, count: features.rows * tracks)
-        for row in 0..<features.rows {
-            let values = features.row(row)
-            for track in 0..<tracks { scores[row * tracks + track] = initialScores[track] }
-            for (index, tree) in trees.enumerated() {
-                scores[row * tracks + index % tracks] += tree.leafValues[tree.leafOffset(for: values)]
+        let width = features.columns
+        features.values.withUnsafeBufferPointer { values in
+            scores.withUnsafeMutableBufferPointer { scores in
+                for row in 0..<features.rows {
+                    let output = UnsafeMutableBufferPointer(rebasing: scores[(row * tracks)..<((row + 1) * tracks)])
+                    for track in 0..<tracks { output[track] = initialScores[track] }
+                    packed.accumulate(row: UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]), tracks: tracks, into: output)
+                }
             }
         }
         return scores
