@@ -21,7 +21,7 @@ frame = pd.read_csv(path).drop(columns=[c for c in drop.split(",") if c])
 frame = frame.dropna(subset=[target])
 y = frame[target]
 x = frame.drop(columns=[target])
-classification = not pd.api.types.is_float_dtype(y)
+classification = not pd.api.types.is_numeric_dtype(y)
 if classification:
     y = y.astype("category").cat.codes
 x_train, _, y_train, _ = train_test_split(x, y, test_size=0.3, random_state=42, stratify=y if classification else None)

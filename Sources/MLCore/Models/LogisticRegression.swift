@@ -75,6 +75,9 @@ public struct LogisticRegression: Model {
         let c = parameters.c
         let labels = targets.classes
         let x = features.values
+        // Minimise the objective divided by C·Σw (same minimiser): the mean loss plus
+        // ½‖W‖²/(C·Σw). The gradient tolerance then means what it means in scikit-learn.
+        let scale = 1 / (c * sampleWeights.reduce(0, +))
         let optimizer = LBFGS(maxIterations: parameters.maxIterations, tolerance: parameters.tolerance)
         let outcome = optimizer.minimize(start: Array(repeating: 0, count: outputs * (p + 1))) { theta, gradient in
             let partials = Parallel.map(ranges: features.rows) { rows in
@@ -93,7 +96,8 @@ public struct LogisticRegression: Model {
                 loss += 0.5 * theta[index] * theta[index]
                 gradient[index] += theta[index]
             }
-            return loss
+            for index in gradient.indices { gradient[index] *= scale }
+            return loss * scale
         }
         coefficients = Array(outcome.parameters[0..<(outputs * p)])
         intercepts = Array(outcome.parameters[(outputs * p)...])
