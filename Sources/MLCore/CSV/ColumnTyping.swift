@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turns one column's raw fields into typed storage, inferring the kind from every value:
 /// numeric if all present values are numbers, else boolean, else date-time, else categorical.
 struct ColumnTyping {
@@ -176,9 +182,3 @@ private struct LabelTable {
         lhs.count == rhs.count && (lhs.isEmpty || memcmp(lhs.baseAddress!, rhs.baseAddress!, lhs.count) == 0)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The fitted statistics for one input column, and how it becomes feature columns.
 public enum ColumnTransform: Codable, Sendable, Equatable {
     case numeric(NumericTransform)
@@ -90,9 +96,3 @@ public struct DateTimeTransform: Codable, Sendable, Equatable {
         ]
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

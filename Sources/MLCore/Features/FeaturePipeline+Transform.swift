@@ -1,3 +1,5 @@
+import Foundation
+
 public enum TransformError: Error, Sendable, Equatable, CustomStringConvertible {
     case missingColumn(String)
     case kindMismatch(column: String, expected: ColumnKind, actual: ColumnKind)
@@ -210,5 +212,3 @@ enum RecordValue {
         }
     }
 }
-
-import Foundation

@@ -1,9 +1,10 @@
 import Dispatch
+import Foundation
 
 /// Splits `0..<count` into one contiguous range per core and runs `body` on each in parallel,
 /// returning the per-range results in order. Work smaller than `minimumPerTask` stays on one thread.
 enum Parallel {
-    static let cores = max(1, ProcessInfoCores.count)
+    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     static func map<Result>(ranges count: Int, minimumPerTask: Int = 2048, _ body: (Range<Int>) -> Result) -> [Result] {
         let tasks = max(1, min(cores, count / max(1, minimumPerTask)))
@@ -34,10 +35,4 @@ struct UncheckedBox<Value>: @unchecked Sendable {
     init(_ value: Value) {
         self.value = value
     }
-}
-
-import Foundation
-
-enum ProcessInfoCores {
-    static let count = ProcessInfo.processInfo.activeProcessorCount
 }

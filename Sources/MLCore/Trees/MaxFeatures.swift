@@ -1,3 +1,5 @@
+import Foundation
+
 /// Features examined per split: `"sqrt"`, `"log2"`, a fraction in (0, 1], or a count > 1.
 public enum MaxFeatures: Codable, Sendable, Equatable {
     case sqrt
@@ -41,5 +43,3 @@ public enum MaxFeatures: Codable, Sendable, Equatable {
         return min(features, max(1, wanted))
     }
 }
-
-import Foundation
