@@ -23,7 +23,7 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "Comma-separated columns to drop (ids, leaks).")
     var drop = ""
 
-    @Option(help: "Comma-separated model types (default: every type suited to the task).")
+    @Option(help: "Comma-separated model types (default: logistic or linear regression, random_forest, gradient_boosting).")
     var models: String?
 
     @Option(help: "Metric that ranks the leaderboard (default: f1 for classification, rmse for regression).")
@@ -77,7 +77,9 @@ struct PipelineCommand: ParsableCommand {
             try Data(CSVWriter.write(split.test)).write(to: URL(fileURLWithPath: exportSplit).appendingPathComponent("test.csv"))
         }
         let modelTypes = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-            ?? (resolvedTask == .classification ? ["logistic_regression", "random_forest"] : ["linear_regression", "random_forest"])
+            ?? (resolvedTask == .classification
+                ? ["logistic_regression", "random_forest", "gradient_boosting"]
+                : ["linear_regression", "random_forest", "gradient_boosting"])
         let ranking = metric ?? (resolvedTask == .classification ? "f1" : "rmse")
         let hyperparameters = try parseParams()
         let version = try DataVersion.digest(ofFileAt: data).md5
