@@ -69,4 +69,20 @@ public enum ClassWeights {
         let total = Double(targets.values.count)
         return targets.classes.map { total / (Double(present) * Double(counts[$0])) }
     }
+
+    /// The `class_weight` hyperparameter accepts "balanced" or nothing.
+    static func validate(_ classWeight: String?) throws {
+        guard classWeight == nil || classWeight == "balanced" else {
+            throw ModelError.invalidParameter(name: "class_weight", problem: "expected \"balanced\" or null")
+        }
+    }
+
+    /// Sample weights (1 when absent), multiplied by balanced class weights when asked for.
+    static func combine(_ weights: [Double]?, classWeight: String?, targets: Targets) -> [Double] {
+        var combined = weights ?? Array(repeating: 1, count: targets.values.count)
+        if classWeight == "balanced", targets.task == .classification {
+            for (index, weight) in balanced(targets).enumerated() { combined[index] *= weight }
+        }
+        return combined
+    }
 }

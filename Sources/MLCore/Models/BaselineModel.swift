@@ -18,10 +18,7 @@ public struct BaselineModel: Model {
     }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
-        guard features.rows > 0 else { throw ModelError.empty }
-        guard features.rows == targets.values.count else {
-            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
-        }
+        try ModelError.checkShapes(features, targets)
         let weights = weights ?? Array(repeating: 1, count: features.rows)
         let total = weights.reduce(0, +)
         task = targets.task

@@ -27,10 +27,7 @@ public struct LinearRegression: Model {
     }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
-        guard features.rows > 0 else { throw ModelError.empty }
-        guard features.rows == targets.values.count else {
-            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
-        }
+        try ModelError.checkShapes(features, targets)
         guard targets.task == .regression else {
             throw ModelError.invalidParameter(name: "target", problem: "linear regression needs a numeric target")
         }

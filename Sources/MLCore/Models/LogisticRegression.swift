@@ -53,23 +53,15 @@ public struct LogisticRegression: Model {
     private var outputs: Int { classCount == 2 ? 1 : classCount }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
-        guard features.rows > 0 else { throw ModelError.empty }
-        guard features.rows == targets.values.count else {
-            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
-        }
+        try ModelError.checkShapes(features, targets)
         guard targets.task == .classification, targets.classCount >= 2 else {
             throw ModelError.invalidParameter(name: "target", problem: "logistic regression needs at least two classes")
         }
         guard parameters.c > 0 else { throw ModelError.invalidParameter(name: "C", problem: "must be positive") }
-        guard parameters.classWeight == nil || parameters.classWeight == "balanced" else {
-            throw ModelError.invalidParameter(name: "class_weight", problem: "expected \"balanced\" or null")
-        }
+        try ClassWeights.validate(parameters.classWeight)
         classCount = targets.classCount
         featureCount = features.columns
-        var sampleWeights = weights ?? Array(repeating: 1, count: features.rows)
-        if parameters.classWeight == "balanced" {
-            for (index, weight) in ClassWeights.balanced(targets).enumerated() { sampleWeights[index] *= weight }
-        }
+        let sampleWeights = ClassWeights.combine(weights, classWeight: parameters.classWeight, targets: targets)
         let p = featureCount
         let outputs = self.outputs
         let c = parameters.c

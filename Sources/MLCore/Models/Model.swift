@@ -22,6 +22,14 @@ public protocol Model: Sendable, Codable {
 }
 
 public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The checks every `fit` starts with: some rows, and one target per row.
+    static func checkShapes(_ features: FeatureMatrix, _ targets: Targets) throws {
+        guard features.rows > 0 else { throw ModelError.empty }
+        guard features.rows == targets.values.count else {
+            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
+        }
+    }
+
     case empty
     case mismatchedLengths(features: Int, targets: Int)
     case invalidParameter(name: String, problem: String)

@@ -95,7 +95,7 @@ public struct GradientBoosting: Model {
             if !(validationFraction >= 0 && validationFraction < 1) { try fail("validation_fraction", "must be in [0, 1)") }
             if earlyStoppingRounds < 1 { try fail("early_stopping_rounds", "must be at least 1") }
             if !(2...255).contains(maxBins) { try fail("max_bins", "must be between 2 and 255") }
-            if classWeight != nil, classWeight != "balanced" { try fail("class_weight", "expected \"balanced\" or null") }
+            try ClassWeights.validate(classWeight)
         }
     }
 
@@ -141,17 +141,11 @@ public struct GradientBoosting: Model {
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
         try parameters.validate()
-        guard features.rows > 0 else { throw ModelError.empty }
-        guard features.rows == targets.values.count else {
-            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
-        }
+        try ModelError.checkShapes(features, targets)
         task = targets.task
         classCount = targets.classCount
         tracks = task == .classification && classCount > 2 ? classCount : 1
-        var sampleWeights = weights ?? Array(repeating: 1, count: features.rows)
-        if parameters.classWeight == "balanced", task == .classification {
-            for (index, weight) in ClassWeights.balanced(targets).enumerated() { sampleWeights[index] *= weight }
-        }
+        let sampleWeights = ClassWeights.combine(weights, classWeight: parameters.classWeight, targets: targets)
 
         // Hold out a (stratified) validation share for early stopping.
         var fitRows = Array(0..<features.rows)

@@ -65,9 +65,7 @@ public struct RandomForest: Model {
             if minSamplesSplit < 2 { throw ModelError.invalidParameter(name: "min_samples_split", problem: "must be at least 2") }
             if minSamplesLeaf < 1 { throw ModelError.invalidParameter(name: "min_samples_leaf", problem: "must be at least 1") }
             if !(2...255).contains(maxBins) { throw ModelError.invalidParameter(name: "max_bins", problem: "must be between 2 and 255") }
-            if classWeight != nil, classWeight != "balanced" {
-                throw ModelError.invalidParameter(name: "class_weight", problem: "expected \"balanced\" or null")
-            }
+            try ClassWeights.validate(classWeight)
         }
     }
 
@@ -83,16 +81,10 @@ public struct RandomForest: Model {
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
         try parameters.validate()
-        guard features.rows > 0 else { throw ModelError.empty }
-        guard features.rows == targets.values.count else {
-            throw ModelError.mismatchedLengths(features: features.rows, targets: targets.values.count)
-        }
+        try ModelError.checkShapes(features, targets)
         task = targets.task
         outputs = task == .classification ? targets.classCount : 1
-        var sampleWeights = weights ?? Array(repeating: 1, count: features.rows)
-        if parameters.classWeight == "balanced", task == .classification {
-            for (index, weight) in ClassWeights.balanced(targets).enumerated() { sampleWeights[index] *= weight }
-        }
+        let sampleWeights = ClassWeights.combine(weights, classWeight: parameters.classWeight, targets: targets)
         let data = BinnedMatrix(features, maxBins: parameters.maxBins)
         let defaultFeatures: MaxFeatures = task == .classification ? .sqrt : .fraction(1)
         let settings = TreeSettings(
