@@ -90,7 +90,7 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
     }
 
     @Test func chunkBoundariesDoNotMatter() throws {
-        let csv = "id,text,value\n" + (0..<200).map { "\($0),\"row \($0), \"\"quoted\"\"\nnext\",\(Double($0) / 4)" }.joined(separator: "\r\n") + "\r\n"
+        let csv = "\u{FEFF}id,text,value\n" + (0..<200).map { "\($0),\"row \($0), \"\"quoted\"\"\nnext\",\(Double($0) / 4)" }.joined(separator: "\r\n") + "\r\n"
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("chunks-\(UUID().uuidString).csv").path
         try csv.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -99,6 +99,7 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
             #expect(try CSVReader.read(path: path, options: CSVOptions(chunkSize: chunkSize)) == whole)
         }
         #expect(numbers(whole, "value")?[199] == 49.75)
+        #expect(whole.columnNames == ["id", "text", "value"])
     }
 
     @Test func numberParsingIsExact() throws {

@@ -65,11 +65,12 @@ struct StreamingReader {
         var start = data.count
         data.append(contentsOf: chunk)
         if tokenizer == nil {
-            if start == 0, data.count >= 3, data[0] == 0xEF, data[1] == 0xBB, data[2] == 0xBF { start = 3 }
-            // Wait for the header line before guessing the delimiter from it.
-            guard let delimiter = options.delimiter ?? Self.detectDelimiter(data, from: start == 3 ? 3 : 0) else { return }
+            // Wait until a byte-order mark can be recognised and the header line is complete.
+            guard data.count >= 3 || data.contains(UInt8(ascii: "\n")) else { return }
+            let bomLength = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            guard let delimiter = options.delimiter ?? Self.detectDelimiter(data, from: bomLength) else { return }
             tokenizer = CSVTokenizer(delimiter: delimiter)
-            start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+            start = bomLength
         }
         let firstRows = tokenizer?.rowCount == 0
         let from = start
