@@ -78,10 +78,15 @@ final class LeafWiseGrower {
             let parent = leaves[chosen]
             gains[split.feature] += split.gain
             let column = split.feature * data.rows
-            var middle = parent.range.lowerBound
-            for index in parent.range where Int(data.bins[column + Int(indices[index])]) <= split.bin {
-                indices.swapAt(index, middle)
-                middle += 1
+            let middle = data.bins.withUnsafeBufferPointer { bins in
+                indices.withUnsafeMutableBufferPointer { indices in
+                    var middle = parent.range.lowerBound
+                    for index in parent.range where Int(bins[column + Int(indices[index])]) <= split.bin {
+                        indices.swapAt(index, middle)
+                        middle += 1
+                    }
+                    return middle
+                }
             }
             let leftRange = parent.range.lowerBound..<middle
             let rightRange = middle..<parent.range.upperBound
@@ -134,24 +139,32 @@ final class LeafWiseGrower {
         output.update(repeating: 0, count: histogramSize)
         let columns = data.columns
         let rows = data.rows
+        // Gather the node's gradients once, in node order, so the per-feature loops read them
+        // sequentially (LightGBM's "ordered gradients").
+        var ordered = [Double](repeating: 0, count: range.count * 2)
+        indices.withUnsafeBufferPointer { indices in
+            for (position, index) in range.enumerated() {
+                let row = Int(indices[index])
+                ordered[2 * position] = gradients[row]
+                ordered[2 * position + 1] = hessians[row]
+            }
+        }
         do {
             let shared = UncheckedBox(output)
             let fill = { (features: Range<Int>) in
                 self.data.bins.withUnsafeBufferPointer { bins in
                     indices.withUnsafeBufferPointer { indices in
-                        gradients.withUnsafeBufferPointer { gradients in
-                            hessians.withUnsafeBufferPointer { hessians in
-                                let histogram = shared.value
-                                for feature in features {
-                                    let base = histogram + self.offsets[feature]
-                                    let column = feature * rows
-                                    for index in range {
-                                        let row = Int(indices[index])
-                                        let cell = base + Int(bins[column + row]) * 3
-                                        cell[0] += gradients[row]
-                                        cell[1] += hessians[row]
-                                        cell[2] += 1
-                                    }
+                        ordered.withUnsafeBufferPointer { ordered in
+                            let histogram = shared.value
+                            let first = range.lowerBound
+                            for feature in features {
+                                let base = histogram + self.offsets[feature]
+                                let column = bins.baseAddress! + feature * rows
+                                for position in 0..<range.count {
+                                    let cell = base + Int(column[Int(indices[first + position])]) * 3
+                                    cell[0] += ordered[2 * position]
+                                    cell[1] += ordered[2 * position + 1]
+                                    cell[2] += 1
                                 }
                             }
                         }
