@@ -49,10 +49,9 @@ enum BenchMain {
             let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: PreprocessSpec(target: rest[1], drop: drop))
             let trained = try Trainer.train(Trainer.Request(modelType: rest[3], dataVersion: "bench"), split: split, target: rest[1])
             let bundle = try ModelBundle.load(from: trained.bundle.fileData())
+            let inputs = split.test.columns.filter { $0.name != rest[1] }
             let records: [[String: RawValue]] = (0..<split.test.rowCount).map { row in
-                Dictionary(uniqueKeysWithValues: split.test.columns.filter { $0.name != rest[1] }.map { column in
-                    (column.name, column.isMissing(row) ? RawValue.null : column.kind == .numeric ? .number(column.text(at: row).isEmpty ? .nan : Double(column.text(at: row)) ?? .nan) : .string(column.text(at: row)))
-                })
+                Dictionary(uniqueKeysWithValues: inputs.map { ($0.name, RawValue(column: $0, row: row)) })
             }
             let single = try measure(iterations: 2000) { _ = bundle.predict(records: [records[0]]) }
             let batch = try measure(iterations: 10) { _ = bundle.predict(records: records) }

@@ -104,17 +104,3 @@ struct JSONField: Decodable {
         }
     }
 }
-
-extension RawValue {
-    init(column: Column, row: Int) {
-        guard !column.isMissing(row) else {
-            self = .null
-            return
-        }
-        switch column.storage {
-        case .numeric(let values), .dateTime(let values): self = .number(values[row])
-        case .boolean(let values): self = .bool(values[row] == 1)
-        case .categorical: self = .string(column.text(at: row))
-        }
-    }
-}

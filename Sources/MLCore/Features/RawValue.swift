@@ -18,3 +18,18 @@ public struct FieldIssue: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(field): \(problem)" }
 }
+
+extension RawValue {
+    /// The value of one table cell, as a prediction record carries it.
+    public init(column: Column, row: Int) {
+        guard !column.isMissing(row) else {
+            self = .null
+            return
+        }
+        switch column.storage {
+        case .numeric(let values), .dateTime(let values): self = .number(values[row])
+        case .boolean(let values): self = .bool(values[row] == 1)
+        case .categorical: self = .string(column.text(at: row))
+        }
+    }
+}
