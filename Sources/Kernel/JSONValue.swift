@@ -59,25 +59,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    public var doubleValue: Double? {
-        if case .number(let value) = self { return value }
-        return nil
-    }
-
     public var intValue: Int? {
         if case .number(let value) = self, value == value.rounded(), abs(value) < 9e15 { return Int(value) }
         return nil
-    }
-
-    /// Re-encodes any `Encodable` value as a `JSONValue`.
-    public init(encoding value: some Encodable) throws {
-        let data = try JSONEncoder().encode(value)
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
-    }
-
-    /// Decodes this value into a concrete `Decodable` type.
-    public func decode<T: Decodable>(as type: T.Type) throws -> T {
-        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
     }
 
     /// Compact JSON text with sorted keys, so stored documents are stable.

@@ -33,14 +33,12 @@ public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {
     case empty
     case mismatchedLengths(features: Int, targets: Int)
     case invalidParameter(name: String, problem: String)
-    case notFitted
 
     public var description: String {
         switch self {
         case .empty: "no training rows"
         case .mismatchedLengths(let features, let targets): "\(features) feature rows but \(targets) targets"
         case .invalidParameter(let name, let problem): "\(name): \(problem)"
-        case .notFitted: "the model has not been fitted"
         }
     }
 }

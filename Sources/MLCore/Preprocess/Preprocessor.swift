@@ -95,15 +95,21 @@ public enum Preprocessor {
         if missingTarget > 0 { working = working.selecting(rows: withTarget) }
         guard working.rowCount >= 4 else { throw .notEnoughRows(working.rowCount) }
 
+        // One profile per column decides the drops (too many missing, constant) and the warnings.
         var removed = Set<String>()
+        var warnings: [String] = []
         for column in working.columns where column.name != spec.target {
-            let fraction = Double(column.missingCount) / Double(working.rowCount)
-            if fraction > spec.maxMissingFraction {
+            let profile = ColumnProfile(column: column, rows: working.rowCount, topValues: 0)
+            if profile.missingFraction > spec.maxMissingFraction {
                 removed.insert(column.name)
-                dropped.append(DroppedColumn(name: column.name, reason: .tooManyMissing, detail: "\(Int((fraction * 100).rounded()))% missing"))
-            } else if DistinctValues.count(column) <= 1 {
+                dropped.append(DroppedColumn(
+                    name: column.name, reason: .tooManyMissing, detail: "\(Int((profile.missingFraction * 100).rounded()))% missing"
+                ))
+            } else if profile.flags.contains(.constant) {
                 removed.insert(column.name)
                 dropped.append(DroppedColumn(name: column.name, reason: .constant))
+            } else if profile.flags.contains(.idLike) {
+                warnings.append("'\(column.name)' looks like an identifier (every value distinct)")
             }
         }
         working = working.dropping(columns: removed)
@@ -111,11 +117,6 @@ public enum Preprocessor {
         let target = working.column(named: spec.target)!
         let task: TaskKind
         if let requested = spec.task { task = requested } else { task = try detectTask(target) }
-        var warnings: [String] = []
-        for column in working.columns where column.name != spec.target {
-            let profile = ColumnProfile(column: column, rows: working.rowCount, topValues: 0)
-            if profile.flags.contains(.idLike) { warnings.append("'\(column.name)' looks like an identifier (every value distinct)") }
-        }
 
         let split: (train: [Int], test: [Int])
         var labels: [String]?
@@ -173,16 +174,6 @@ public enum Preprocessor {
             let distinct = Set(present)
             let integral = present.allSatisfy { $0 == $0.rounded() }
             return integral && distinct.count <= 20 ? .classification : .regression
-        }
-    }
-}
-
-enum DistinctValues {
-    static func count(_ column: Column) -> Int {
-        switch column.storage {
-        case .numeric(let values), .dateTime(let values): Set(values.filter { !$0.isNaN }).count
-        case .categorical(let codes, _): Set(codes.filter { $0 >= 0 }).count
-        case .boolean(let values): Set(values.filter { $0 >= 0 }).count
         }
     }
 }

@@ -17,7 +17,6 @@ public struct TreeStructure: Codable, Sendable, Equatable {
     public var left: [Int32] = []
     public var right: [Int32] = []
     public var leafValues: [Double] = []
-    public var outputs: Int = 1
 
     func leafOffset(for row: ArraySlice<Double>) -> Int {
         var node = 0
@@ -47,7 +46,6 @@ struct TreeGrower {
         self.outputs = targets.task == .classification ? targets.classCount : 1
         self.generator = SeededGenerator(seed: seed)
         self.importances = Array(repeating: 0, count: data.columns)
-        tree.outputs = outputs
     }
 
     /// Grows the tree over `rows` (repeated rows are bootstrap copies) with per-row `weights`.
