@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(
@@ -61,6 +62,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "DataRole",
+            dependencies: [
+                "Kernel",
+                "MLCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "MLOpsBench",
             dependencies: ["MLCore"],
@@ -81,6 +97,7 @@ let package = Package(
             dependencies: [
                 "Kernel",
                 "AuthRole",
+                "DataRole",
                 "MLCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -102,6 +119,17 @@ let package = Package(
             dependencies: [
                 "AuthRole",
                 "Kernel",
+                "MLOpsTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DataRoleTests",
+            dependencies: [
+                "DataRole",
+                "Kernel",
+                "MLCore",
                 "MLOpsTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

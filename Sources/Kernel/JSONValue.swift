@@ -75,6 +75,26 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public init(jsonString: String) throws {
         self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonString.utf8))
     }
+
+    /// An object with `other`'s members added (theirs win); anything else is returned unchanged.
+    public func merging(_ other: [String: JSONValue]) -> JSONValue {
+        guard case .object(let members) = self else { return self }
+        return .object(members.merging(other) { _, theirs in theirs })
+    }
+
+    /// A typed value as a JSON document (job parameters and results are stored this way).
+    public init(encoding value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        self = try JSONDecoder().decode(JSONValue.self, from: encoder.encode(value))
+    }
+
+    /// The document read back as a typed value.
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(jsonString().utf8))
+    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AuthRole
+import DataRole
 import Foundation
 import Hummingbird
 import Kernel
@@ -55,7 +56,8 @@ enum RoleAssembly {
     static func module(for role: ServiceRole, environment: KernelEnvironment) async throws -> RoleModule {
         switch role {
         case .auth: try await AuthRole.module(environment: environment)
-        case .data, .train, .predict, .all: .unavailable(role)
+        case .data: try await DataRole.module(environment: environment)
+        case .train, .predict, .all: .unavailable(role)
         }
     }
 }

@@ -42,7 +42,7 @@ public enum RequestDecoding {
         }
     }
 
-    static func payloadTooLarge(limit: Int) -> APIError {
+    public static func payloadTooLarge(limit: Int) -> APIError {
         APIError(.contentTooLarge, code: "payload_too_large", message: "Request body exceeds the limit of \(limit) bytes")
     }
 

@@ -30,6 +30,8 @@ public struct Settings: Sendable {
 
     /// Largest request body accepted by JSON and form endpoints (uploads set their own limit).
     public var maxBodyBytes: Int
+    /// Largest dataset upload; the CSV reader holds a whole file in memory and stops at 4 GiB.
+    public var maxUploadBytes: Int
     public var bcryptCost: Int
     /// Finished jobs kept per role before the oldest are evicted.
     public var jobHistoryLimit: Int
@@ -123,6 +125,7 @@ public struct Settings: Sendable {
         mlflowToken = reader.string("MLFLOW_TRACKING_TOKEN", secret: true)
 
         maxBodyBytes = try reader.int("MLOPSD_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30))
+        maxUploadBytes = try reader.int("MLOPSD_MAX_UPLOAD_BYTES", default: 1 << 30, range: 1024...Int(UInt32.max) - 1)
         bcryptCost = try reader.int("MLOPSD_BCRYPT_COST", default: 12, range: (debug ? 4 : 12)...16)
         jobHistoryLimit = try reader.int("MLOPSD_JOB_HISTORY", default: 1000, range: 1...1_000_000)
         loginMaxFailures = try reader.int("MLOPSD_LOGIN_MAX_FAILURES", default: 5, range: 1...1000)

@@ -34,15 +34,12 @@ public enum DataVersion {
     }
 
     /// The `.dvc` file text for a file tracked next to it (`path` is relative to the `.dvc` file).
-    public static func dvcFile(for digest: Digest, path: String) -> String {
-        """
-        outs:
-        - md5: \(yamlScalar(digest.md5))
-          size: \(digest.size)
-          hash: md5
-          path: \(yamlScalar(path))
-
-        """
+    /// A directory passes its file count: its `md5` is then the `<hash>.dir` of its listing.
+    public static func dvcFile(for digest: Digest, path: String, fileCount: Int? = nil) -> String {
+        var lines = ["outs:", "- md5: \(yamlScalar(digest.md5))", "  size: \(digest.size)"]
+        if let fileCount { lines.append("  nfiles: \(fileCount)") }
+        lines += ["  hash: md5", "  path: \(yamlScalar(path))"]
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// `<cache>/files/md5/<2 hex>/<30 hex>`, the DVC 3 cache layout.

@@ -8,6 +8,8 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case unterminatedQuote
         case unexpectedCharacterAfterQuote
         case invalidUTF8
+        /// A value that does not parse as the kind the column was declared to have.
+        case notOfKind(ColumnKind)
         case unreadable(String)
     }
 
@@ -32,6 +34,7 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unterminatedQuote: text = "a quoted field is never closed"
         case .unexpectedCharacterAfterQuote: text = "unexpected character after a closing quote"
         case .invalidUTF8: text = "text is not valid UTF-8"
+        case .notOfKind(let kind): text = "value is not \(kind == .numeric ? "a number" : kind == .boolean ? "true or false" : "a date-time"), as the schema declares"
         case .unreadable(let reason): text = "cannot read the file: \(reason)"
         }
         if let line { text = "line \(line): " + text }

@@ -10,6 +10,9 @@ public struct CSVOptions: Sendable {
     public var inferTypes: Bool
     /// Bytes read from disk at a time.
     public var chunkSize: Int
+    /// Kinds fixed in advance by column name (a schema written with the data), instead of inferred:
+    /// a processed split whose test rows happen to be all digits must still read back as text.
+    public var columnKinds: [String: ColumnKind]
 
     public static let defaultMissingTokens: Set<String> = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "?"]
 
@@ -18,12 +21,19 @@ public struct CSVOptions: Sendable {
         decimalComma: Bool? = nil,
         missingTokens: Set<String> = CSVOptions.defaultMissingTokens,
         inferTypes: Bool = true,
-        chunkSize: Int = 1 << 20
+        chunkSize: Int = 1 << 20,
+        columnKinds: [String: ColumnKind] = [:]
     ) {
         self.delimiter = delimiter
         self.decimalComma = decimalComma
         self.missingTokens = missingTokens
         self.inferTypes = inferTypes
         self.chunkSize = chunkSize
+        self.columnKinds = columnKinds
+    }
+
+    /// Options that read every column of `schema` as the kind it declares.
+    public static func conforming(to schema: TableSchema) -> CSVOptions {
+        CSVOptions(columnKinds: Dictionary(schema.columns.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first }))
     }
 }

@@ -127,8 +127,9 @@ struct StreamingReader {
         let names = try Self.columnNames(header)
         let decimalComma = options.decimalComma ?? (tokenizer.delimiter != UInt8(ascii: ","))
         let typing = ColumnTyping(options: options, decimalComma: decimalComma)
+        let declared = names.map { options.columnKinds[$0] }
         let layout = FieldLayout(columns: names.count, rows: tokenizer.rowCount)
-        var results = [Result<Column, ColumnTyping.InvalidField>?](repeating: nil, count: names.count)
+        var results = [Result<Column, ColumnTyping.Failure>?](repeating: nil, count: names.count)
         data.withUnsafeBufferPointer { bytes in
             let store = tokenizer.fields
             withExtendedLifetime(store) {
@@ -138,7 +139,7 @@ struct StreamingReader {
                     // Columns are typed independently: spread them over the cores.
                     DispatchQueue.concurrentPerform(iterations: names.count) { index in
                         let fields = FieldSpans(bytes: shared.bytes, offsets: shared.offsets, layout: layout, column: index)
-                        slots[index] = typing.type(fields, name: names[index])
+                        slots[index] = typing.type(fields, name: names[index], declared: declared[index])
                     }
                 }
             }
@@ -148,8 +149,10 @@ struct StreamingReader {
             switch result {
             case .success(let column)?:
                 columns.append(column)
-            case .failure(let invalid)?:
-                throw CSVError(.invalidUTF8, line: tokenizer.line(ofRow: invalid.row), column: names[index])
+            case .failure(.invalidText(let row))?:
+                throw CSVError(.invalidUTF8, line: tokenizer.line(ofRow: row), column: names[index])
+            case .failure(.notOfKind(let kind, let row))?:
+                throw CSVError(.notOfKind(kind), line: tokenizer.line(ofRow: row), column: names[index])
             case nil:
                 throw CSVError(.unreadable("column '\(names[index])' was not typed"))
             }

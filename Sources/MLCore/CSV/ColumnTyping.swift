@@ -24,25 +24,53 @@ struct ColumnTyping {
         self.inferTypes = options.inferTypes
     }
 
-    struct InvalidField: Error {
-        let row: Int
+    enum Failure: Error {
+        /// A field that is not valid UTF-8.
+        case invalidText(row: Int)
+        /// A present value that is not of the column's declared kind.
+        case notOfKind(ColumnKind, row: Int)
     }
 
-    /// Returns the typed column, or the index of a field that is not valid UTF-8.
-    func type(_ fields: FieldSpans, name: String) -> Result<Column, InvalidField> {
+    /// Returns the typed column: of the declared kind when one is given, else inferred.
+    func type(_ fields: FieldSpans, name: String, declared: ColumnKind? = nil) -> Result<Column, Failure> {
         let bytes = fields.bytes
-                if inferTypes {
-                    if let values = parseAll(fields, Double.nan, { NumberParsing.parse(bytes, $0, $1, decimalComma: decimalComma) }) {
-                        return .success(Column(name: name, storage: .numeric(values)))
-                    }
-                    if let values = parseAll(fields, Int8(-1), Self.boolean(bytes), requirePresent: true) {
-                        return .success(Column(name: name, storage: .boolean(values)))
-                    }
-                    if let values = parseAll(fields, Double.nan, { DateTimeParsing.parse(bytes, $0, $1) }, requirePresent: true) {
-                        return .success(Column(name: name, storage: .dateTime(values)))
-                    }
-                }
-                return categories(fields).map { Column(name: name, storage: $0) }
+        let number = { (start: Int, end: Int) in NumberParsing.parse(bytes, start, end, decimalComma: decimalComma) }
+        let dateTime = { (start: Int, end: Int) in DateTimeParsing.parse(bytes, start, end) }
+        switch declared {
+        case .numeric?:
+            return parse(fields, Double.nan, number, as: .numeric).map { Column(name: name, storage: .numeric($0)) }
+        case .boolean?:
+            return parse(fields, Int8(-1), Self.boolean(bytes), as: .boolean).map { Column(name: name, storage: .boolean($0)) }
+        case .dateTime?:
+            return parse(fields, Double.nan, dateTime, as: .dateTime).map { Column(name: name, storage: .dateTime($0)) }
+        case .categorical?:
+            return categories(fields).map { Column(name: name, storage: $0) }
+        case nil:
+            break
+        }
+        if inferTypes {
+            if let values = parseAll(fields, Double.nan, number) {
+                return .success(Column(name: name, storage: .numeric(values)))
+            }
+            if let values = parseAll(fields, Int8(-1), Self.boolean(bytes), requirePresent: true) {
+                return .success(Column(name: name, storage: .boolean(values)))
+            }
+            if let values = parseAll(fields, Double.nan, dateTime, requirePresent: true) {
+                return .success(Column(name: name, storage: .dateTime(values)))
+            }
+        }
+        return categories(fields).map { Column(name: name, storage: $0) }
+    }
+
+    /// Parses a column of a declared kind; the first present value that does not parse is an error.
+    private func parse<Value>(
+        _ fields: FieldSpans, _ missing: Value, _ parse: (Int, Int) -> Value?, as kind: ColumnKind
+    ) -> Result<[Value], Failure> {
+        if let values = parseAll(fields, missing, parse) { return .success(values) }
+        let row = (0..<fields.count).first { row in
+            parse(fields.start(row), fields.end(row)) == nil && !isMissing(fields.bytes, fields.start(row), fields.end(row))
+        } ?? 0
+        return .failure(.notOfKind(kind, row: row))
     }
 
     /// Parses every field with `parse`; a field that fails must be a missing-value token.
@@ -109,7 +137,7 @@ struct ColumnTyping {
 
     /// Dictionary-encodes the column. Fields are looked up by their bytes; a `String` is made
     /// (and validated as UTF-8) only once per distinct label.
-    private func categories(_ fields: FieldSpans) -> Result<ColumnStorage, InvalidField> {
+    private func categories(_ fields: FieldSpans) -> Result<ColumnStorage, Failure> {
         var codes = [Int32](repeating: -1, count: fields.count)
         var labels: [String] = []
         var lookup = LabelTable()
@@ -123,7 +151,7 @@ struct ColumnTyping {
                 codes[row] = code
                 continue
             }
-            guard let label = String(validating: key, as: UTF8.self) else { return .failure(InvalidField(row: row)) }
+            guard let label = String(validating: key, as: UTF8.self) else { return .failure(.invalidText(row: row)) }
             let code = Int32(labels.count)
             lookup.insert(key, code: code)
             labels.append(label)

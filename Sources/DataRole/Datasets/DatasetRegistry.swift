@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import Kernel
+import Logging
+import MLCore
+import NIOPosix
+
+/// Turns uploads into registered datasets: stream to staging, hash, parse and profile off the
+/// event loop, then publish under `raw/` with its `.dvc` file, and record it.
+struct DatasetRegistry: Sendable {
+    let catalog: any DataCatalog
+    let workspace: DataWorkspace
+    let uploadLimit: Int
+    let logger: Logger
+
+    func upload(_ request: Request, uploadedBy: String) async throws -> (dataset: Dataset, created: Bool) {
+        let explicitName = try request.uri.queryParameters.get("name").map { try DatasetName.validated($0) }
+        let received = try await UploadReceiver.receive(request, into: workspace.stagingFile(extension: "csv"), limit: uploadLimit)
+        let sink = received.sink
+        do {
+            let name = try explicitName ?? received.name.map(DatasetName.validated) ?? DatasetName.derived(fromFileName: received.fileName)
+            guard received.digest.size > 0 else { throw APIError.validation(field: "file", problem: "the file is empty") }
+            if let existing = try await catalog.dataset(id: Dataset.id(forMD5: received.digest.md5)), existing.md5 == received.digest.md5 {
+                sink.discard()
+                return (existing, false)
+            }
+            let table = try await Self.parse(sink.url)
+            let path = workspace.relativePath(of: workspace.rawDirectory.appendingPathComponent("\(Dataset.id(forMD5: received.digest.md5)).csv"))
+            let digest = received.digest
+            // Profiling reads every value once more: also off the event loop.
+            let dataset = try await NIOThreadPool.singleton.runIfActive {
+                Dataset(name: name, digest: digest, table: table, path: path, uploadedBy: uploadedBy)
+            }
+            _ = try workspace.publishRawFile(sink.url, datasetID: dataset.id, digest: received.digest)
+            let registered = try await catalog.register(dataset)
+            if registered.created {
+                logger.info("dataset registered", metadata: ["dataset_id": "\(dataset.id)", "rows": "\(dataset.rows)", "bytes": "\(dataset.size)"])
+            }
+            return registered
+        } catch {
+            sink.discard()
+            throw error
+        }
+    }
+
+    /// Parses with MLCore on a thread pool: a large CSV must not stall the event loop.
+    static func parse(_ url: URL) async throws -> Table {
+        let result = try await NIOThreadPool.singleton.runIfActive { () -> Result<Table, CSVError> in
+            Result { () throws(CSVError) in try CSVReader.read(path: url.path) }
+        }
+        switch result {
+        case .success(let table):
+            guard table.rowCount > 0 else {
+                throw APIError.validation(field: "file", problem: "the CSV has a header but no data rows")
+            }
+            return table
+        case .failure(let error):
+            throw APIError.validation(field: "file", problem: error.description)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Kernel
+
+/// The data directory (`MLOPSD_DATA_DIR`): uploads under `raw/`, preprocessing outputs under
+/// `processed/<version>/`, fitted feature pipelines under `features/<version>/`, each tracked
+/// DVC-style. Work in progress lives in `.staging/` and becomes visible by one rename.
+struct DataWorkspace: Sendable {
+    let root: URL
+    let dvc: DVCRepository
+
+    init(root: String) {
+        self.root = URL(fileURLWithPath: root).standardizedFileURL
+        self.dvc = DVCRepository(root: self.root)
+    }
+
+    var rawDirectory: URL { root.appendingPathComponent("raw") }
+    var stagingDirectory: URL { root.appendingPathComponent(".staging") }
+
+    func directory(for kind: DataVersionKind) -> URL {
+        root.appendingPathComponent(kind.directoryName)
+    }
+
+    /// Path of a stored item relative to the data directory, as recorded in the catalog.
+    func relativePath(of url: URL) -> String {
+        String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+    }
+
+    func url(forRelativePath path: String) -> URL {
+        root.appendingPathComponent(path)
+    }
+
+    /// Creates the layout and discards staging leftovers from an interrupted process.
+    func prepare() throws {
+        let manager = FileManager.default
+        try? manager.removeItem(at: stagingDirectory)
+        for directory in [rawDirectory, stagingDirectory, directory(for: .processed), directory(for: .features)] {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        try dvc.prepare()
+    }
+
+    /// A fresh, empty directory under `.staging/`.
+    func makeStagingDirectory() throws -> URL {
+        let url = stagingDirectory.appendingPathComponent(UUID().uuidString.lowercased())
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func stagingFile(extension pathExtension: String) -> URL {
+        stagingDirectory.appendingPathComponent(UUID().uuidString.lowercased()).appendingPathExtension(pathExtension)
+    }
+
+    /// Moves a staged upload to `raw/<id>.csv` and tracks it.
+    func publishRawFile(_ staged: URL, datasetID: String, digest: DataVersion.Digest) throws -> URL {
+        let target = rawDirectory.appendingPathComponent("\(datasetID).csv")
+        try replaceItem(at: target, with: staged)
+        try dvc.trackFile(at: target, digest: digest)
+        try ignoreInGit(target)
+        return target
+    }
+
+    /// Moves a completed staging directory to `<kind>/<version>/` and tracks it as one DVC output.
+    func publishVersion(_ staged: URL, kind: DataVersionKind, version: String) throws -> (url: URL, digest: DVCRepository.DirectoryDigest) {
+        let target = directory(for: kind).appendingPathComponent(version)
+        try replaceItem(at: target, with: staged)
+        let digest = try dvc.trackDirectory(at: target)
+        try ignoreInGit(target)
+        return (target, digest)
+    }
+
+    /// Removes version directories (and their `.dvc` files) the catalog does not know: what a
+    /// process that died between publishing and recording left behind.
+    func removeUnrecorded(kind: DataVersionKind, recorded: Set<String>) throws -> [String] {
+        let parent = directory(for: kind)
+        var removed: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: parent.path) {
+            let version = name.hasSuffix(".dvc") ? String(name.dropLast(4)) : name
+            guard !name.hasPrefix("."), name != ".gitignore", !recorded.contains(version) else { continue }
+            try FileManager.default.removeItem(at: parent.appendingPathComponent(name))
+            removed.append(name)
+        }
+        return removed
+    }
+
+    private func replaceItem(at target: URL, with staged: URL) throws {
+        if FileManager.default.fileExists(atPath: target.path) {
+            try FileManager.default.removeItem(at: target)
+        }
+        try FileManager.default.moveItem(at: staged, to: target)
+    }
+
+    /// What `dvc add` does in a Git repository: the data itself stays out of Git, its `.dvc` file goes in.
+    private func ignoreInGit(_ output: URL) throws {
+        let ignore = output.deletingLastPathComponent().appendingPathComponent(".gitignore")
+        let entry = "/" + output.lastPathComponent
+        let existing = (try? String(contentsOf: ignore, encoding: .utf8)) ?? ""
+        guard !existing.split(separator: "\n").contains(Substring(entry)) else { return }
+        let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
+        try Data((existing + separator + entry + "\n").utf8).write(to: ignore, options: .atomic)
+    }
+}
