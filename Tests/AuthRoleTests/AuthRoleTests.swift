@@ -269,23 +269,11 @@ final class ManualClock: Sendable {
     @Test func documentMatchesTheRouter() async throws {
         let harness = try await AuthHarness()
         defer { harness.environment.removeFiles() }
-        let registered = buildRouter(environment: harness.environment.kernel, modules: [harness.module]).catalog.entries
-            .filter { $0.path.hasPrefix("/api/v1/auth") }
-        let document = OpenAPIDocument.build(for: harness.module)
-        guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
-        var documented: Set<RouteEntry> = []
-        for (path, item) in paths {
-            guard case .object(let operations) = item else { continue }
-            for method in operations.keys where method != "parameters" {
-                documented.insert(RouteEntry(method: method.uppercased(), path: path))
-            }
-        }
-        #expect(!registered.isEmpty)
-        let undocumented = Set(registered).subtracting(documented)
-        #expect(undocumented.isEmpty, "routes missing from the OpenAPI document: \(undocumented.sorted())")
-        let phantom = documented.subtracting(registered)
-        #expect(phantom.isEmpty, "documented routes that do not exist: \(phantom.sorted())")
-        #expect(document["openapi"] == "3.1.0")
+        let coverage = OpenAPICoverage(module: harness.module, environment: harness.environment.kernel)
+        #expect(!coverage.registered.isEmpty)
+        #expect(coverage.undocumented.isEmpty, "routes missing from the OpenAPI document: \(coverage.undocumented)")
+        #expect(coverage.phantom.isEmpty, "documented routes that do not exist: \(coverage.phantom)")
+        #expect(coverage.document["openapi"] == "3.1.0")
     }
 
     @Test func servedByTheRunningService() async throws {

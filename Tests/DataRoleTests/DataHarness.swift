@@ -26,7 +26,8 @@ struct DataHarness {
 
     var dataDirectory: URL { URL(fileURLWithPath: environment.settings.dataDirectory) }
 
-    func run(_ test: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    @discardableResult
+    func run<Value: Sendable>(_ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         try await buildApplication(environment: environment.kernel, modules: [module]).test(.router, test)
     }
 

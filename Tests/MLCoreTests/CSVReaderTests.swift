@@ -154,4 +154,17 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
         #expect(labels(table, "c")?.compactMap { $0 } == values)
         #expect(table.schema.columns[0].categories?.count == 1700)
     }
+
+    @Test func declaredKindsOverrideInference() throws {
+        // A split whose rows of a text column happen to be all digits still reads as text.
+        let options = CSVOptions(columnKinds: ["code": .categorical, "flag": .boolean, "when": .dateTime])
+        let table = try CSVReader.read(string: "code,flag,when,x\n01,true,2024-01-02,1\n2,,2024-02-03,2\n", options: options)
+        #expect(table.schema.columns.map(\.kind) == [.categorical, .boolean, .dateTime, .numeric])
+        #expect(labels(table, "code") == ["01", "2"])
+
+        let schema = TableSchema(columns: [ColumnSchema(name: "x", kind: .numeric, nullable: false)])
+        #expect(throws: CSVError(.notOfKind(.numeric), line: 3, column: "x")) {
+            try CSVReader.read(string: "x\n1\nabc\n", options: .conforming(to: schema))
+        }
+    }
 }
