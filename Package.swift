@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MLOpsCommandTests",
-            dependencies: ["mlopsd", "MLOpsTesting"],
+            dependencies: ["mlopsd", "Kernel", "MLOpsTesting"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import Kernel
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -11,8 +12,9 @@ final class LiveServer: Sendable {
     let baseURL: URL
     let directory: URL
 
-    init(role: String, environment: [String: String]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-live-\(UUID().uuidString)")
+    /// `directory` holds state and data; pass the one of a stopped server to restart it.
+    init(role: String, environment: [String: String], directory existing: URL? = nil) throws {
+        directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()
         process.executableURL = Binary.url
@@ -60,7 +62,8 @@ final class LiveServer: Sendable {
     }
 
     func request(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil) async throws -> Reply {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        // Appended as text: `appendingPathComponent` would percent-encode a query's `?`.
+        var request = URLRequest(url: try #require(URL(string: baseURL.absoluteString + "/" + path)))
         request.httpMethod = method
         request.httpBody = body
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
@@ -74,6 +77,12 @@ final class LiveServer: Sendable {
 
     func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {
         try await request(method, path, body: try JSONSerialization.data(withJSONObject: object), contentType: "application/json", token: token)
+    }
+
+    /// SIGKILL, as a crash or an OOM kill ends it: nothing is cleaned up, the directory stays.
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
     }
 
     /// SIGTERM, as docker stop sends; returns the exit status.
@@ -126,13 +135,60 @@ final class LiveServer: Sendable {
         #expect(try await server.request("GET", "ready").status == 200)
     }
 
-    @Test func allRoleServesAuthAndAnswers503ForRolesNotBuiltYet() async throws {
+    @Test func allRoleServesAuthAndDataAndAnswers503ForRolesNotBuiltYet() async throws {
         let server = try LiveServer(role: "all", environment: Self.environment)
         defer { _ = server.stop() }
         #expect(try await server.request("GET", "health").status == 200)
-        #expect(try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).status == 200)
-        let data = try await server.request("GET", "api/v1/data/datasets")
-        #expect(data.status == 503)
-        #expect(data.headers["x-request-id"] != nil)
+        let login = try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"])
+        #expect(login.status == 200)
+        let admin = try #require(try login.json()["access_token"] as? String)
+        #expect(try await server.request("GET", "api/v1/data/datasets").status == 401)
+        let upload = try await server.request("POST", "api/v1/data/datasets?name=tiny", body: Data("a,b\n1,x\n".utf8), contentType: "text/csv", token: admin)
+        #expect(upload.status == 201)
+        let train = try await server.request("GET", "api/v1/train/jobs")
+        #expect(train.status == 503)
+        #expect(train.headers["x-request-id"] != nil)
+    }
+
+    /// A data role killed in the middle of a job comes back consistent: the job is finished
+    /// (completed, or failed as interrupted), and only recorded versions exist on disk.
+    @Test func dataRoleKilledMidJobRestartsConsistent() async throws {
+        let server = try LiveServer(role: "data", environment: Self.environment)
+        let directory = server.directory
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let codec = await TokenCodec(secret: Self.environment["JWT_SECRET_KEY"]!)
+        let admin = try await codec.sign(TokenClaims(subject: "admin", role: .admin, type: .access, issuedAt: Date(), lifetime: .seconds(600), id: "live"))
+        let diamonds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/datasets/diamonds.csv").standardized
+        let upload = try await server.request("POST", "api/v1/data/datasets?name=diamonds", body: try Data(contentsOf: diamonds), contentType: "text/csv", token: admin)
+        #expect(upload.status == 201)
+        let datasetID = try #require(try upload.json()["id"] as? String)
+        let accepted = try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": datasetID, "target": "price"], token: admin)
+        #expect(accepted.status == 202)
+        let jobID = try #require(try accepted.json()["job_id"] as? String)
+        var status = "pending"
+        while status == "pending" {
+            status = try await server.request("GET", "api/v1/data/status/\(jobID)", token: admin).json()["status"] as? String ?? "?"
+        }
+        server.kill()
+
+        let restarted = try LiveServer(role: "data", environment: Self.environment, directory: directory)
+        defer { _ = restarted.stop() }
+        let job = try await restarted.request("GET", "api/v1/data/status/\(jobID)", token: admin).json()
+        let final = try #require(job["status"] as? String)
+        #expect(final == "completed" || (final == "failed" && job["error"] as? String == "interrupted by restart"), "\(job)")
+        let versions = try #require(try await restarted.request("GET", "api/v1/data/versions", token: admin).json()["versions"] as? [[String: Any]])
+        #expect(versions.count == (final == "completed" ? 1 : 0))
+        let data = directory.appendingPathComponent("var/data")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent("processed").path).filter { !$0.hasPrefix(".") }
+        #expect(Set(onDisk) == Set(versions.flatMap { version in [version["version"] as! String, (version["version"] as! String) + ".dvc"] }))
+        for version in versions {
+            let digest = try DVCRepository.digestDirectory(data.appendingPathComponent(version["path"] as! String))
+            #expect(digest.digest.md5 == version["md5"] as? String)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data.appendingPathComponent(".staging").path).isEmpty)
+        // The role still works after the crash.
+        let again = try await restarted.json("POST", "api/v1/data/preprocess", ["dataset_id": datasetID, "target": "price"], token: admin)
+        #expect(again.status == 202)
     }
 }
