@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean bench parity
+.PHONY: build test run release clean bench parity dvc
 
 build:
 	$(SWIFT) build
@@ -25,6 +25,11 @@ clean:
 # Release benchmarks against the Python peers (pandas in a venv), figures into docs/benchmarks.md.
 bench:
 	bash bench/run.sh
+
+# The real DVC CLI for the data-version tests: `MLOPSD_TEST_DVC=$(DVC_VENV)/bin/dvc swift test`.
+DVC_VENV ?= .venv-dvc
+dvc:
+	test -x $(DVC_VENV)/bin/dvc || (python3 -m venv $(DVC_VENV) && $(DVC_VENV)/bin/pip install --quiet dvc==3.67.1)
 
 # Quality parity against scikit-learn and LightGBM on the same split (fails beyond the agreed margins).
 PARITY_VENV ?= .venv-parity
