@@ -3,7 +3,6 @@ import Hummingbird
 import Kernel
 import Logging
 import MLCore
-import NIOPosix
 
 /// Turns uploads into registered datasets: stream to staging, hash, parse and profile off the
 /// event loop, then publish under `raw/` with its `.dvc` file, and record it.
@@ -28,7 +27,7 @@ struct DatasetRegistry: Sendable {
             let path = workspace.relativePath(of: workspace.rawDirectory.appendingPathComponent("\(Dataset.id(forMD5: received.digest.md5)).csv"))
             let digest = received.digest
             // Profiling reads every value once more: also off the event loop.
-            let dataset = try await NIOThreadPool.singleton.runIfActive {
+            let dataset = try await Offload.run {
                 Dataset(name: name, digest: digest, table: table, path: path, uploadedBy: uploadedBy)
             }
             _ = try workspace.publishRawFile(sink.url, datasetID: dataset.id, digest: received.digest)
@@ -45,7 +44,7 @@ struct DatasetRegistry: Sendable {
 
     /// Parses with MLCore on a thread pool: a large CSV must not stall the event loop.
     static func parse(_ url: URL) async throws -> Table {
-        let result = try await NIOThreadPool.singleton.runIfActive { () -> Result<Table, CSVError> in
+        let result = try await Offload.run { () -> Result<Table, CSVError> in
             Result { () throws(CSVError) in try CSVReader.read(path: url.path) }
         }
         switch result {

@@ -58,7 +58,7 @@ enum UploadReceiver {
         _ body: RequestBody, boundary: String, into sink: UploadSink
     ) async throws -> (name: String?, fileName: String?) {
         let parser = MultipartParser(boundary: boundary)
-        var part = PartState()
+        var partField: String?
         var fileParts = 0
         var nameField: [UInt8]?
         var fileName: String?
@@ -66,14 +66,14 @@ enum UploadReceiver {
 
         parser.onHeader = { field, value in
             guard field.lowercased() == "content-disposition" else { return }
-            part.field = parameter("name", in: value)
-            guard part.field == "file" else { return }
+            partField = parameter("name", in: value)
+            guard partField == "file" else { return }
             fileParts += 1
             if fileParts > 1 { problem = .validation(field: "file", problem: "only one file per upload") }
             fileName = parameter("filename", in: value)
         }
         parser.onBody = { buffer in
-            switch part.field {
+            switch partField {
             case "file":
                 sink.append(buffer)
             case "name":
@@ -83,7 +83,7 @@ enum UploadReceiver {
                 break
             }
         }
-        parser.onPartComplete = { part = PartState() }
+        parser.onPartComplete = { partField = nil }
         do {
             for try await buffer in body {
                 try parser.execute(buffer)
@@ -99,10 +99,6 @@ enum UploadReceiver {
         if let failure = sink.failure ?? problem { throw failure }
         guard fileParts > 0 else { throw APIError.validation(field: "file", problem: "field required (the CSV file part)") }
         return (nameField.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }, fileName)
-    }
-
-    private struct PartState {
-        var field: String?
     }
 
     /// A `key=value` or `key="value"` parameter of a header value such as

@@ -12,6 +12,7 @@ public func buildApplication(
     let settings = environment.settings
     return Application(
         router: buildRouter(environment: environment, modules: modules).router,
+        server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "mlopsd"),
         services: modules.flatMap(\.services),
         logger: environment.logger
