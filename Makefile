@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean bench parity dvc
+.PHONY: build test run release clean bench bench-data parity dvc
 
 build:
 	$(SWIFT) build
@@ -25,6 +25,10 @@ clean:
 # Release benchmarks against the Python peers (pandas in a venv), figures into docs/benchmarks.md.
 bench:
 	bash bench/run.sh
+
+# The data role over loopback HTTP: uploads and the preprocess/build-features jobs.
+bench-data:
+	bash bench/data_role.sh
 
 # The real DVC CLI for the data-version tests: `MLOPSD_TEST_DVC=$(DVC_VENV)/bin/dvc swift test`.
 DVC_VENV ?= .venv-dvc
