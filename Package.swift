@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -80,6 +81,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TrainRole",
+            dependencies: [
+                "Kernel",
+                "MLCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "MLOpsBench",
             dependencies: ["MLCore"],
@@ -101,6 +114,7 @@ let package = Package(
                 "Kernel",
                 "AuthRole",
                 "DataRole",
+                "TrainRole",
                 "MLCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -130,6 +144,18 @@ let package = Package(
         .testTarget(
             name: "DataRoleTests",
             dependencies: [
+                "DataRole",
+                "Kernel",
+                "MLCore",
+                "MLOpsTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TrainRoleTests",
+            dependencies: [
+                "TrainRole",
                 "DataRole",
                 "Kernel",
                 "MLCore",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuthRole
 import DataRole
+import TrainRole
 import Foundation
 import Hummingbird
 import Kernel
@@ -57,7 +58,8 @@ enum RoleAssembly {
         switch role {
         case .auth: try await AuthRole.module(environment: environment)
         case .data: try await DataRole.module(environment: environment)
-        case .train, .predict, .all: .unavailable(role)
+        case .train: try await TrainRole.module(environment: environment)
+        case .predict, .all: .unavailable(role)
         }
     }
 }

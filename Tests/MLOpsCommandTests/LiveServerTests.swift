@@ -135,7 +135,7 @@ final class LiveServer: Sendable {
         #expect(try await server.request("GET", "ready").status == 200)
     }
 
-    @Test func allRoleServesAuthAndDataAndAnswers503ForRolesNotBuiltYet() async throws {
+    @Test func allRoleServesEveryBuiltRoleAndAnswers503ForTheRest() async throws {
         let server = try LiveServer(role: "all", environment: Self.environment)
         defer { _ = server.stop() }
         #expect(try await server.request("GET", "health").status == 200)
@@ -145,9 +145,10 @@ final class LiveServer: Sendable {
         #expect(try await server.request("GET", "api/v1/data/datasets").status == 401)
         let upload = try await server.request("POST", "api/v1/data/datasets?name=tiny", body: Data("a,b\n1,x\n".utf8), contentType: "text/csv", token: admin)
         #expect(upload.status == 201)
-        let train = try await server.request("GET", "api/v1/train/jobs")
-        #expect(train.status == 503)
-        #expect(train.headers["x-request-id"] != nil)
+        #expect(try await server.request("GET", "api/v1/train/models").status == 401)
+        let predict = try await server.request("GET", "api/v1/predict/models")
+        #expect(predict.status == 503)
+        #expect(predict.headers["x-request-id"] != nil)
     }
 
     /// A data role killed in the middle of a job comes back consistent: the job is finished

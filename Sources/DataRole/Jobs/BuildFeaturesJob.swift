@@ -6,8 +6,6 @@ import MLCore
 /// publishes it as `features/<version>/` (pipeline, manifest, a summary of what it produces).
 struct BuildFeaturesJob: Sendable {
     static let type = "build_features"
-    static let pipelineFile = "pipeline.json"
-    static let summaryFile = "summary.json"
 
     let catalog: any DataCatalog
     let workspace: DataWorkspace
@@ -43,7 +41,7 @@ struct BuildFeaturesJob: Sendable {
         if let existing = try await catalog.version(version) {
             return try Self.result(existing, reused: true)
         }
-        let source = try processed.manifest.decode(VersionManifest.self)
+        let source = try processed.manifest.decode(DataVersionManifest.self)
 
         try await execution.progress(5, "reading \(processed.path)")
         let directory = workspace.url(forRelativePath: processed.path)
@@ -52,7 +50,8 @@ struct BuildFeaturesJob: Sendable {
             guard digest.digest.md5 == processed.md5 else {
                 throw JobFailure("\(processed.path) changed on disk since it was published (\(digest.digest.md5), expected \(processed.md5)); run `dvc checkout` or preprocess again")
             }
-            return (try ProcessedSplit.read(ProcessedSplit.trainFile, in: directory), try ProcessedSplit.read(ProcessedSplit.testFile, in: directory))
+            let split = try ProcessedSplitFiles.read(from: directory)
+            return (split.train, split.test)
         }
 
         try await execution.progress(30, "fitting the feature pipeline on \(train.rowCount) rows")
@@ -76,19 +75,19 @@ struct BuildFeaturesJob: Sendable {
         try await execution.progress(75, "writing the pipeline")
         let staging = try workspace.makeStagingDirectory()
         defer { try? FileManager.default.removeItem(at: staging) }
-        let manifest = VersionManifest(
-            version: version, kind: .features, createdAt: Date(), createdBy: execution.job.createdBy, jobID: execution.job.jobID,
-            mlopsdVersion: MLOpsVersion.current,
+        let manifest = DataVersionManifest(
+            version: version, kind: DataVersionKind.features.rawValue, createdAt: Date(), createdBy: execution.job.createdBy,
+            jobID: execution.job.jobID,
             // Lineage: the processed version this was fitted on, and the raw dataset behind it.
             inputs: [.init(kind: "processed", id: processed.version, path: processed.path, md5: processed.md5)] + source.inputs,
             target: source.target, task: source.task, classLabels: source.classLabels,
             parameters: try JSONValue(encoding: options),
-            files: [Self.pipelineFile, Self.summaryFile]
+            files: [FeatureSetFiles.pipeline, FeatureSetFiles.summary]
         )
         try await Offload.run {
-            try JSONFile.write(pipeline, to: staging.appendingPathComponent(Self.pipelineFile))
-            try JSONFile.write(summary, to: staging.appendingPathComponent(Self.summaryFile))
-            try JSONFile.write(manifest, to: staging.appendingPathComponent(ProcessedSplit.manifestFile))
+            try VersionJSON.write(pipeline, to: staging.appendingPathComponent(FeatureSetFiles.pipeline))
+            try VersionJSON.write(summary, to: staging.appendingPathComponent(FeatureSetFiles.summary))
+            try VersionJSON.write(manifest, to: staging.appendingPathComponent(DataVersionManifest.fileName))
         }
 
         try await execution.progress(90, "versioning \(version)")

@@ -47,20 +47,17 @@ struct PreprocessJob: Sendable {
         try await execution.progress(60, "writing \(split.report.trainRows) train and \(split.report.testRows) test rows")
         let staging = try workspace.makeStagingDirectory()
         defer { try? FileManager.default.removeItem(at: staging) }
-        let manifest = VersionManifest(
-            version: version, kind: .processed, createdAt: Date(), createdBy: execution.job.createdBy, jobID: execution.job.jobID,
-            mlopsdVersion: MLOpsVersion.current,
+        let manifest = DataVersionManifest(
+            version: version, kind: DataVersionKind.processed.rawValue, createdAt: Date(), createdBy: execution.job.createdBy,
+            jobID: execution.job.jobID,
             inputs: [.init(kind: "dataset", id: dataset.id, path: dataset.path, md5: dataset.md5)],
-            target: spec.target, task: split.report.task, classLabels: split.report.classLabels,
+            target: spec.target, task: split.report.task.rawValue, classLabels: split.report.classLabels,
             parameters: try JSONValue(encoding: spec),
-            files: [ProcessedSplit.trainFile, ProcessedSplit.testFile, ProcessedSplit.schemaFile, ProcessedSplit.reportFile]
+            files: [ProcessedSplitFiles.train, ProcessedSplitFiles.test, ProcessedSplitFiles.schema, ProcessedSplitFiles.report]
         )
         try await Offload.run {
-            try Data(CSVWriter.write(split.train)).write(to: staging.appendingPathComponent(ProcessedSplit.trainFile))
-            try Data(CSVWriter.write(split.test)).write(to: staging.appendingPathComponent(ProcessedSplit.testFile))
-            try JSONFile.write(split.schema, to: staging.appendingPathComponent(ProcessedSplit.schemaFile))
-            try JSONFile.write(split.report, to: staging.appendingPathComponent(ProcessedSplit.reportFile))
-            try JSONFile.write(manifest, to: staging.appendingPathComponent(ProcessedSplit.manifestFile))
+            try ProcessedSplitFiles.write(split, to: staging)
+            try VersionJSON.write(manifest, to: staging.appendingPathComponent(DataVersionManifest.fileName))
         }
 
         try await execution.progress(85, "versioning \(version)")

@@ -52,6 +52,13 @@ public struct PreprocessResult: Sendable {
     public var test: Table
     public var schema: TableSchema
     public var report: PreprocessReport
+
+    public init(train: Table, test: Table, schema: TableSchema, report: PreprocessReport) {
+        self.train = train
+        self.test = test
+        self.schema = schema
+        self.report = report
+    }
 }
 
 public enum PreprocessError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -6,6 +6,17 @@ public struct TrainedModel: Sendable {
     public var metrics: [String: Double]
     public var fitSeconds: Double
     public var crossValidation: [String: Double]?
+    /// What the model said about the held-out rows, for plots (confusion matrix, ROC, residuals).
+    public var heldOut: HeldOutPredictions
+    /// Importance per feature, by feature name.
+    public var featureImportances: [(name: String, importance: Double)]
+}
+
+public struct HeldOutPredictions: Sendable {
+    public var truth: Targets
+    /// Class indices (as Double) or values.
+    public var predicted: [Double]
+    public var probabilities: [[Double]]?
 }
 
 /// Trains one model type on a preprocessed split and evaluates it on the held-out rows: the
@@ -34,12 +45,18 @@ public enum Trainer {
         }
     }
 
-    public static func train(_ request: Request, split: PreprocessResult, target: String) throws -> TrainedModel {
+    /// Fits the feature pipeline suited to the model type, unless `fittedPipeline` (a feature set
+    /// built beforehand) is given: then every model sees the same features, imbalance handling included.
+    public static func train(
+        _ request: Request, split: PreprocessResult, target: String, fittedPipeline: FeaturePipeline? = nil
+    ) throws -> TrainedModel {
         let task = split.report.task
         let labels = split.report.classLabels ?? []
         var model = try ModelCatalog.make(request.modelType, parameters: request.parameters)
-        let options = ModelCatalog.featureOptions(for: request.modelType, imbalance: task == .classification ? request.imbalance : .none)
-        let pipeline = try FeaturePipeline.fit(split.train, target: target, options: options)
+        var options = fittedPipeline?.options
+            ?? ModelCatalog.featureOptions(for: request.modelType, imbalance: request.imbalance)
+        if task == .regression { options.imbalance = .none }
+        let pipeline = try fittedPipeline ?? FeaturePipeline.fit(split.train, target: target, options: options)
         var features = try pipeline.transform(split.train)
         var targets = try Targets(table: split.train, target: target, task: task, labels: labels)
         let test = try pipeline.transform(split.test)
@@ -66,7 +83,9 @@ public enum Trainer {
         let clock = ContinuousClock()
         let elapsed = try clock.measure { try model.fit(features, targets, weights: weights) }
         let fitSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let metrics = Evaluation.metrics(truth: testTargets, predicted: model.predict(test), probabilities: model.predictProbabilities(test))
+        let predicted = model.predict(test)
+        let probabilities = model.predictProbabilities(test)
+        let metrics = Evaluation.metrics(truth: testTargets, predicted: predicted, probabilities: probabilities)
         let bundle = ModelBundle(
             name: request.modelType, task: task, pipeline: pipeline, classLabels: labels, metrics: metrics,
             training: TrainingRecord(
@@ -75,6 +94,10 @@ public enum Trainer {
             ),
             model: model
         )
-        return TrainedModel(bundle: bundle, metrics: metrics, fitSeconds: fitSeconds, crossValidation: crossValidation)
+        return TrainedModel(
+            bundle: bundle, metrics: metrics, fitSeconds: fitSeconds, crossValidation: crossValidation,
+            heldOut: HeldOutPredictions(truth: testTargets, predicted: predicted, probabilities: probabilities),
+            featureImportances: Array(zip(pipeline.featureNames, model.featureImportances)).map { (name: $0.0, importance: $0.1) }
+        )
     }
 }

@@ -3,8 +3,8 @@ import NIOPosix
 
 /// CPU- and disk-bound work (parsing, fitting, hashing) runs on NIO's blocking thread pool, so
 /// neither the event loops nor Swift's cooperative pool are held up by it.
-enum Offload {
-    static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+public enum Offload {
+    public static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(work)
     }
 }

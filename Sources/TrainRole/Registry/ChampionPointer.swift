@@ -1,0 +1,50 @@
+import Foundation
+
+/// `MLOPSD_MODELS_DIR/champion.json`: the model version the predict role serves. It is replaced
+/// by writing a temporary file and renaming it over the old one, so a reader sees the old
+/// pointer or the new one, never half of either.
+public struct ChampionPointer: Codable, Sendable, Equatable {
+    public static let fileName = "champion.json"
+
+    public var modelName: String
+    public var version: String
+    public var modelType: String
+    public var runID: String
+    public var metric: String
+    public var metrics: [String: Double]
+    /// Relative to `MLOPSD_MODELS_DIR`.
+    public var bundlePath: String
+    public var bundleMD5: String
+    public var tracker: String
+    public var promotedAt: Date
+    public var promotedBy: String
+
+    enum CodingKeys: String, CodingKey {
+        case modelName = "model_name"
+        case version
+        case modelType = "model_type"
+        case runID = "run_id"
+        case metric, metrics
+        case bundlePath = "bundle_path"
+        case bundleMD5 = "bundle_md5"
+        case tracker
+        case promotedAt = "promoted_at"
+        case promotedBy = "promoted_by"
+    }
+
+    public static func read(modelsDirectory: URL) throws -> ChampionPointer? {
+        let url = modelsDirectory.appendingPathComponent(fileName)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(ChampionPointer.self, from: data)
+    }
+
+    public func write(modelsDirectory: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        // `.atomic` writes a temporary file beside the target and renames it into place.
+        try (encoder.encode(self) + Data("\n".utf8)).write(to: modelsDirectory.appendingPathComponent(Self.fileName), options: .atomic)
+    }
+}

@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Kernel
+import MLCore
+
+/// `POST /fetch-best-model`: which runs compete and what the winner must reach.
+struct PromotionRequest: Decodable, Sendable {
+    var metric: String?
+    var modelType: String?
+    var experimentName: String?
+    /// Gates: a metric where higher is better must be at least its value; one where lower is
+    /// better (rmse, mae, log_loss…) must be at most its value.
+    var minMetrics: [String: Double]
+
+    enum CodingKeys: String, CodingKey {
+        case metric
+        case modelType = "model_type"
+        case experimentName = "experiment_name"
+        case minMetrics = "min_metrics"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        metric = try container.decodeIfPresent(String.self, forKey: .metric)
+        modelType = try container.decodeIfPresent(String.self, forKey: .modelType)
+        experimentName = try container.decodeIfPresent(String.self, forKey: .experimentName)
+        minMetrics = try container.decodeIfPresent([String: Double].self, forKey: .minMetrics) ?? [:]
+    }
+}
+
+/// Picks the best finished run by a metric, applies the gates, and moves the champion pointer to
+/// a verified local copy of its bundle (and the `champion` alias, when the tracker has one).
+struct Promotion: Sendable {
+    let tracker: any ExperimentTracker
+    let registry: any ModelRegistry
+    let modelsDirectory: URL
+
+    struct Outcome: Encodable, ResponseEncodable {
+        var champion: ChampionPointer
+        var previous: ChampionPointer?
+        var candidates: Int
+        var trackingError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case champion, previous, candidates
+            case trackingError = "tracking_error"
+        }
+    }
+
+    func promote(_ request: PromotionRequest, by user: String) async throws -> Outcome {
+        var experimentIDs: [String] = []
+        if let name = request.experimentName {
+            guard let id = try await tracker.findExperiment(named: name) else {
+                throw APIError(.notFound, code: "not_found", message: "No experiment named '\(name)'",
+                               details: [FieldProblem(field: "experiment_name", problem: "does not exist")])
+            }
+            experimentIDs = [id]
+        }
+        let (metric, candidates) = try await rankedRuns(request, experimentIDs: experimentIDs)
+        guard let best = candidates.first else {
+            throw APIError(.notFound, code: "no_runs", message: "No finished run reports '\(metric)'"
+                + (request.modelType.map { " for model type '\($0)'" } ?? ""))
+        }
+        guard let winner = candidates.first(where: { failedGates($0, request.minMetrics).isEmpty }) else {
+            let failures = failedGates(best, request.minMetrics)
+            throw APIError(
+                .conflict, code: "gates_not_met",
+                message: "No run passes the promotion gates; the best by \(metric) is \(best.tags["model_type"] ?? best.name) (run \(best.runID)) with "
+                    + best.metrics.filter { request.minMetrics[$0.key] != nil || $0.key == metric }.sorted { $0.key < $1.key }
+                    .map { "\($0.key)=\(SVGPlot.format($0.value))" }.joined(separator: ", "),
+                details: failures
+            )
+        }
+
+        let bundleData = try await tracker.downloadArtifact(runID: winner.runID, path: TrainJob.bundleArtifact)
+        let bundle: ModelBundle
+        do {
+            bundle = try ModelBundle.load(from: bundleData)
+        } catch {
+            throw APIError(.unprocessableContent, code: "invalid_bundle", message: "The bundle of run \(winner.runID) does not load: \(error)")
+        }
+        let registered = try await registry.version(runID: winner.runID)
+        let modelType = winner.tags["model_type"] ?? bundle.modelType
+        let name = registered?.name ?? "\(request.experimentName ?? TrainRequest.defaultExperiment)-\(modelType)"
+        let version = registered?.version ?? "run-\(winner.runID)"
+
+        // The bundle first, under a name of its own; then the pointer, by one rename.
+        let championDirectory = modelsDirectory.appendingPathComponent("champion")
+        try FileManager.default.createDirectory(at: championDirectory, withIntermediateDirectories: true)
+        let fileName = "\(Self.safe(name))-v\(Self.safe(version)).bundle.json"
+        try bundleData.write(to: championDirectory.appendingPathComponent(fileName), options: .atomic)
+        let previous = try? ChampionPointer.read(modelsDirectory: modelsDirectory)
+        let pointer = ChampionPointer(
+            modelName: name, version: version, modelType: modelType, runID: winner.runID, metric: metric,
+            metrics: winner.metrics, bundlePath: "champion/\(fileName)",
+            bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
+        )
+        try pointer.write(modelsDirectory: modelsDirectory)
+
+        var trackingError: String?
+        if registered != nil {
+            do {
+                try await tracker.setAlias(modelName: name, alias: "champion", version: version)
+            } catch {
+                trackingError = "\(error)"
+            }
+        }
+        return Outcome(champion: pointer, previous: previous, candidates: candidates.count, trackingError: trackingError)
+    }
+
+    /// Runs that report the metric, best first; without a metric, F1 if any run has it, else RMSE.
+    private func rankedRuns(_ request: PromotionRequest, experimentIDs: [String]) async throws -> (String, [TrackedRun]) {
+        let metrics = request.metric.map { [$0] } ?? ["f1", "rmse"]
+        for metric in metrics {
+            let runs = try await tracker.searchRuns(RunSearch(
+                experimentIDs: experimentIDs, modelType: request.modelType, metric: metric,
+                higherIsBetter: Evaluation.higherIsBetter(metric), limit: 200
+            ))
+            if !runs.isEmpty || metric == metrics.last { return (metric, runs) }
+        }
+        return (metrics[0], [])
+    }
+
+    private func failedGates(_ run: TrackedRun, _ gates: [String: Double]) -> [FieldProblem] {
+        gates.sorted { $0.key < $1.key }.compactMap { name, threshold in
+            let field = "min_metrics.\(name)"
+            guard let value = run.metrics[name] else { return FieldProblem(field: field, problem: "the run does not report \(name)") }
+            let higher = Evaluation.higherIsBetter(name)
+            guard higher ? value < threshold : value > threshold else { return nil }
+            return FieldProblem(field: field, problem: "best candidate has \(SVGPlot.format(value)), needs \(higher ? "≥" : "≤") \(SVGPlot.format(threshold))")
+        }
+    }
+
+    private static func safe(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }).replacingOccurrences(of: "..", with: "_")
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import Kernel
+import Logging
+import MLCore
+
+/// `train`: fits each requested model type on one data version, evaluates it on the held-out
+/// split, records a run per model (parameters, metrics, tags, bundle and plots) with the tracker,
+/// registers a model version, and returns the leaderboard.
+struct TrainJob: Sendable {
+    static let type = "train"
+    static let bundleArtifact = "model/bundle.json"
+
+    let tracker: any ExperimentTracker
+    let registry: any ModelRegistry
+    let dataDirectory: URL
+    let modelsDirectory: URL
+    let logger: Logger
+
+    var kind: JobKind {
+        JobKind(name: Self.type, maxConcurrent: 1) { execution in try await run(execution) }
+    }
+
+    /// One leaderboard row.
+    struct Entry: Codable, Sendable {
+        var modelType: String
+        var modelName: String
+        var version: String?
+        var runID: String?
+        var metrics: [String: Double]
+        var crossValidation: [String: Double]?
+        var fitSeconds: Double
+        var bundlePath: String
+        var plots: [String]
+        var trackingError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case modelType = "model_type"
+            case modelName = "model_name"
+            case version
+            case runID = "run_id"
+            case metrics
+            case crossValidation = "cross_validation"
+            case fitSeconds = "fit_seconds"
+            case bundlePath = "bundle_path"
+            case plots
+            case trackingError = "tracking_error"
+        }
+    }
+
+    func run(_ execution: JobExecution) async throws -> JSONValue {
+        let request = try execution.params.decode(TrainRequest.self)
+        try await execution.progress(2, "reading the training data")
+        let dataDirectory = self.dataDirectory
+        let data = try await Offload.run { try TrainingData.load(request, dataDirectory: dataDirectory) }
+        let task = data.split.report.task
+        let metric = try request.metric(for: task)
+        let higherIsBetter = Evaluation.higherIsBetter(metric)
+
+        var entries: [Entry] = []
+        for (index, modelType) in request.modelTypes.enumerated() {
+            let share = 90 / request.modelTypes.count
+            try await execution.progress(5 + index * share, "training \(modelType) (\(index + 1) of \(request.modelTypes.count))")
+            let trainerRequest = Trainer.Request(
+                modelType: modelType,
+                parameters: request.hyperparameters[modelType].map { Data($0.jsonString().utf8) },
+                imbalance: request.imbalance, seed: request.seed, cvFolds: request.cvFolds,
+                dataVersion: data.dataVersion,
+                preprocess: try? data.processedManifest.parameters.decode(PreprocessSpec.self)
+            )
+            let split = data.split
+            let target = data.manifest.target
+            let pipeline = data.pipeline
+            let trained: TrainedModel
+            do {
+                trained = try await Offload.run { try Trainer.train(trainerRequest, split: split, target: target, fittedPipeline: pipeline) }
+            } catch let error as ModelError {
+                throw JobFailure("\(modelType): \(error)")
+            }
+            try await execution.checkCancellation()
+            entries.append(try await record(trained, modelType: modelType, request: request, data: data, execution: execution))
+        }
+        entries.sort { lhs, rhs in
+            let left = lhs.metrics[metric] ?? (higherIsBetter ? -.infinity : .infinity)
+            let right = rhs.metrics[metric] ?? (higherIsBetter ? -.infinity : .infinity)
+            return higherIsBetter ? left > right : left < right
+        }
+        let result: [String: JSONValue] = [
+            "metric": .string(metric),
+            "task": .string(task.rawValue),
+            "experiment_name": .string(request.experimentName),
+            "tracker": .string(tracker.kind),
+            "data_version": .string(data.dataVersion),
+            "leaderboard": try JSONValue(encoding: entries),
+            "best": entries.first.map { .string($0.modelName) } ?? .null,
+            "tracking_errors": .number(Double(entries.filter { $0.trackingError != nil }.count)),
+        ]
+        return .object(result)
+    }
+
+    /// Keeps the bundle and plots on local disk first, then tells the tracker; a tracker failure
+    /// is reported in the entry and never loses the model.
+    private func record(
+        _ trained: TrainedModel, modelType: String, request: TrainRequest, data: TrainingData, execution: JobExecution
+    ) async throws -> Entry {
+        let metrics = trained.metrics.filter { $0.value.isFinite }
+        let modelName = "\(request.experimentName)-\(modelType)"
+        let bundleData = try trained.bundle.fileData()
+        let plots = Self.plots(for: trained)
+
+        let localDirectory = modelsDirectory.appendingPathComponent("runs/\(execution.job.jobID)/\(modelType)")
+        try FileManager.default.createDirectory(at: localDirectory.appendingPathComponent("plots"), withIntermediateDirectories: true)
+        try bundleData.write(to: localDirectory.appendingPathComponent("bundle.json"), options: .atomic)
+        for (name, svg) in plots {
+            try Data(svg.utf8).write(to: localDirectory.appendingPathComponent("plots/\(name)"), options: .atomic)
+        }
+        let bundlePath = "runs/\(execution.job.jobID)/\(modelType)/bundle.json"
+
+        var entry = Entry(
+            modelType: modelType, modelName: modelName, version: nil, runID: nil, metrics: metrics,
+            crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundlePath: bundlePath,
+            plots: plots.map { "runs/\(execution.job.jobID)/\(modelType)/plots/\($0.name)" }, trackingError: nil
+        )
+        var runID: String?
+        do {
+            let experimentID = try await tracker.experimentID(named: request.experimentName)
+            let id = try await tracker.startRun(experimentID: experimentID, name: modelType, tags: runTags(modelType, data: data, job: execution.job))
+            runID = id
+            entry.runID = id
+            var runMetrics = metrics
+            for (name, value) in trained.crossValidation ?? [:] where value.isFinite { runMetrics["cv_\(name)"] = value }
+            runMetrics["fit_seconds"] = trained.fitSeconds
+            try await tracker.log(runID: id, params: try Self.params(trained.bundle, request: request), metrics: runMetrics, tags: [:])
+            try await tracker.uploadArtifact(runID: id, path: Self.bundleArtifact, data: bundleData)
+            for (name, svg) in plots { try await tracker.uploadArtifact(runID: id, path: "plots/\(name)", data: Data(svg.utf8)) }
+            try await tracker.finishRun(runID: id, status: .finished)
+            entry.version = try await tracker.registerModelVersion(modelName: modelName, runID: id, artifactPath: "model")
+        } catch {
+            entry.trackingError = "\(error)"
+            logger.warning("tracking failed; the bundle is kept locally", metadata: ["model_type": "\(modelType)", "error": "\(error)"])
+            if let runID { try? await tracker.finishRun(runID: runID, status: .failed) }
+        }
+        try await registry.add(ModelVersion(
+            name: modelName, version: entry.version ?? "local-\(execution.job.jobID.prefix(8))", modelType: modelType,
+            runID: runID ?? "local-\(execution.job.jobID)-\(modelType)", experimentName: request.experimentName, metrics: metrics,
+            bundlePath: bundlePath, dataVersion: data.dataVersion, jobID: execution.job.jobID
+        ))
+        return entry
+    }
+
+    private func runTags(_ modelType: String, data: TrainingData, job: Job) -> [String: String] {
+        var tags = [
+            "model_type": modelType,
+            "data_version": data.dataVersion,
+            "mlopsd_version": MLOpsVersion.current,
+            "mlopsd_job_id": job.jobID,
+            "mlflow.user": job.createdBy,
+            "processed_version": data.processedManifest.version,
+        ]
+        if data.manifest.kind == "features" { tags["features_version"] = data.manifest.version }
+        return tags
+    }
+
+    /// Hyperparameters as resolved (defaults filled in), flattened to strings as MLflow stores them.
+    static func params(_ bundle: ModelBundle, request: TrainRequest) throws -> [String: String] {
+        var params: [String: String] = [
+            "model_type": bundle.modelType,
+            "seed": String(request.seed),
+            "feature_encoding": bundle.pipeline.options.encoding.rawValue,
+            "feature_scale": String(bundle.pipeline.options.scale),
+            "imbalance": bundle.pipeline.options.imbalance.rawValue,
+            "feature_count": String(bundle.pipeline.featureNames.count),
+        ]
+        if let folds = request.cvFolds { params["cv_folds"] = String(folds) }
+        let encoded = try JSONValue(encoding: AnyModelParameters(bundle.model))
+        if case .object(let members) = encoded {
+            for (key, value) in members { params[key] = value.stringValue ?? value.jsonString() }
+        }
+        return params
+    }
+
+    static func plots(for trained: TrainedModel) -> [(name: String, svg: String)] {
+        var plots: [(String, String)] = []
+        let heldOut = trained.heldOut
+        switch heldOut.truth.task {
+        case .classification:
+            plots.append(("confusion_matrix.svg", SVGPlot.confusionMatrix(
+                truth: heldOut.truth.classes, predicted: heldOut.predicted.map { Int($0) }, labels: heldOut.truth.labels
+            )))
+            if heldOut.truth.classCount == 2, let probabilities = heldOut.probabilities {
+                plots.append(("roc_curve.svg", SVGPlot.rocCurve(
+                    truth: heldOut.truth.classes.map { $0 == 1 }, scores: probabilities.map { $0[1] }, auc: trained.metrics["roc_auc"]
+                )))
+            }
+        case .regression:
+            plots.append(("residuals.svg", SVGPlot.residuals(truth: heldOut.truth.values, predicted: heldOut.predicted)))
+        }
+        if !trained.featureImportances.isEmpty {
+            plots.append(("feature_importance.svg", SVGPlot.featureImportance(trained.featureImportances)))
+        }
+        return plots
+    }
+}
+
+/// Encodes a model's hyperparameters without knowing its concrete type.
+private struct AnyModelParameters: Encodable {
+    let model: any Model
+
+    init(_ model: any Model) {
+        self.model = model
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try model.parameters.encode(to: encoder)
+    }
+}

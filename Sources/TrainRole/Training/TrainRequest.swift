@@ -1,0 +1,96 @@
+import Foundation
+import Kernel
+import MLCore
+
+/// `POST /api/v1/train`: which data, which model types, how to compare them.
+struct TrainRequest: Codable, Sendable {
+    var featuresVersion: String?
+    var processedVersion: String?
+    var modelTypes: [String]
+    var hyperparameters: [String: JSONValue]
+    var metric: String?
+    var cvFolds: Int?
+    var experimentName: String
+    var seed: UInt64
+    var imbalance: ImbalanceHandling
+
+    static let defaultExperiment = "mlopsd"
+
+    enum CodingKeys: String, CodingKey {
+        case featuresVersion = "features_version"
+        case processedVersion = "processed_version"
+        case modelTypes = "model_types"
+        case hyperparameters, metric
+        case cvFolds = "cv_folds"
+        case experimentName = "experiment_name"
+        case seed, imbalance
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        featuresVersion = try container.decodeIfPresent(String.self, forKey: .featuresVersion)
+        processedVersion = try container.decodeIfPresent(String.self, forKey: .processedVersion)
+        modelTypes = try container.decode([String].self, forKey: .modelTypes)
+        hyperparameters = try container.decodeIfPresent([String: JSONValue].self, forKey: .hyperparameters) ?? [:]
+        metric = try container.decodeIfPresent(String.self, forKey: .metric)
+        cvFolds = try container.decodeIfPresent(Int.self, forKey: .cvFolds)
+        experimentName = try container.decodeIfPresent(String.self, forKey: .experimentName) ?? Self.defaultExperiment
+        seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 42
+        imbalance = try container.decodeIfPresent(ImbalanceHandling.self, forKey: .imbalance) ?? ImbalanceHandling.none
+    }
+
+    /// Checks that need no data: one data version named the right way, known and distinct model
+    /// types whose hyperparameters decode, sane folds and experiment name.
+    func problems() -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        switch (featuresVersion, processedVersion) {
+        case (nil, nil):
+            problems.append(.init(field: "features_version", problem: "give features_version or processed_version"))
+        case (.some, .some):
+            problems.append(.init(field: "processed_version", problem: "give features_version or processed_version, not both"))
+        case (let features?, nil) where !TrainingData.isVersionID(features, prefix: "fs-"):
+            problems.append(.init(field: "features_version", problem: "expected an id like fs-0123456789abcdef"))
+        case (nil, let processed?) where !TrainingData.isVersionID(processed, prefix: "pp-"):
+            problems.append(.init(field: "processed_version", problem: "expected an id like pp-0123456789abcdef"))
+        default:
+            break
+        }
+        if modelTypes.isEmpty { problems.append(.init(field: "model_types", problem: "name at least one model type")) }
+        for (index, type) in modelTypes.enumerated() {
+            if ModelCatalog.type(named: type) == nil {
+                problems.append(.init(field: "model_types[\(index)]", problem: "unknown model type '\(type)'; available: \(ModelCatalog.names.joined(separator: ", "))"))
+            } else if modelTypes.firstIndex(of: type) != index {
+                problems.append(.init(field: "model_types[\(index)]", problem: "'\(type)' is listed twice"))
+            }
+        }
+        for (type, parameters) in hyperparameters.sorted(by: { $0.key < $1.key }) {
+            guard modelTypes.contains(type) else {
+                problems.append(.init(field: "hyperparameters.\(type)", problem: "not one of model_types"))
+                continue
+            }
+            do {
+                _ = try ModelCatalog.make(type, parameters: Data(parameters.jsonString().utf8))
+            } catch {
+                problems.append(.init(field: "hyperparameters.\(type)", problem: "\(error)"))
+            }
+        }
+        if let cvFolds, !(2...20).contains(cvFolds) { problems.append(.init(field: "cv_folds", problem: "must be from 2 to 20")) }
+        if experimentName.isEmpty || experimentName.count > 200 || experimentName.contains(where: \.isNewline) {
+            problems.append(.init(field: "experiment_name", problem: "1–200 characters on one line"))
+        }
+        return problems
+    }
+
+    /// The metric leaderboards sort by, defaulting by task, and whether the task reports it.
+    func metric(for task: TaskKind) throws -> String {
+        let chosen = metric ?? (task == .classification ? "f1" : "rmse")
+        let known = task == .classification ? Self.classificationMetrics : Self.regressionMetrics
+        guard known.contains(chosen) else {
+            throw APIError.validation(field: "metric", problem: "'\(chosen)' is not reported for \(task.rawValue); use one of \(known.joined(separator: ", "))")
+        }
+        return chosen
+    }
+
+    static let classificationMetrics = ["accuracy", "f1", "f1_macro", "f1_weighted", "precision", "recall", "precision_macro", "recall_macro", "roc_auc", "log_loss"]
+    static let regressionMetrics = ["rmse", "mae", "r2", "mape"]
+}

@@ -1,0 +1,215 @@
+import DataRole
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Kernel
+import MLCore
+import MLOpsTesting
+import Testing
+import TrainRole
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Data and train roles side by side, as in `--role all`: data versions are made through the
+/// data role's API and trained on through the train role's.
+struct TrainHarness {
+    let environment: TestEnvironment
+    let modules: [RoleModule]
+    let admin: String
+
+    init() async throws {
+        environment = try await TestEnvironment(role: .all)
+        modules = [try await DataRole.module(environment: environment.kernel), try await TrainRole.module(environment: environment.kernel)]
+        admin = try await environment.token(for: "admin", role: .admin)
+    }
+
+    var modelsDirectory: URL { URL(fileURLWithPath: environment.settings.modelsDirectory) }
+
+    @discardableResult
+    func run<Value: Sendable>(_ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await buildApplication(environment: environment.kernel, modules: modules).test(.router, test)
+    }
+}
+
+extension TestClientProtocol {
+    func finishedJob(_ response: TestResponse, role: String, token: String) async throws -> JSONValue {
+        #expect(response.status == .accepted, "\(String(buffer: response.body))")
+        let id = try #require(try response.json()["job_id"]?.stringValue)
+        for _ in 0..<6000 {
+            let job = try await send(.get, "/api/v1/\(role)/status/\(id)", token: token).json()
+            if let status = job["status"]?.stringValue, ["completed", "failed", "cancelled"].contains(status) { return job }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("job \(id) did not finish")
+        return .null
+    }
+
+    /// Upload → preprocess → (optionally) build features; returns the version to train on.
+    func dataVersion(csv: [UInt8], name: String, target: String, features: JSONValue?, token: String) async throws -> String {
+        let upload = try await execute(
+            uri: "/api/v1/data/datasets?name=\(name)", method: .post,
+            headers: [.contentType: "text/csv", .authorization: "Bearer \(token)"], body: ByteBuffer(bytes: csv)
+        )
+        let dataset = try #require(try upload.json()["id"]?.stringValue)
+        let preprocess = try await finishedJob(
+            try await send(.post, "/api/v1/data/preprocess", json: ["dataset_id": .string(dataset), "target": .string(target)], token: token),
+            role: "data", token: token
+        )
+        let processed = try #require(preprocess["result"]?["version"]?.stringValue)
+        guard let features else { return processed }
+        let built = try await finishedJob(
+            try await send(.post, "/api/v1/data/build-features", json: ["processed_version": .string(processed), "options": features], token: token),
+            role: "data", token: token
+        )
+        return try #require(built["result"]?["version"]?.stringValue)
+    }
+}
+
+func isWellFormedXML(_ data: Data) -> Bool {
+    XMLParser(data: data).parse()
+}
+
+@Suite struct TrainRoleTests {
+    static let penguins = try! Array(Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized))
+
+    @Test func trainsComparesAndPromotesOnPenguins() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        let models = harness.modelsDirectory
+        try await harness.run { client in
+            let features = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: ["encoding": "one_hot"], token: harness.admin)
+            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                "features_version": .string(features),
+                "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
+                "hyperparameters": ["random_forest": ["n_estimators": 30], "gradient_boosting": ["n_estimators": 40]],
+                "metric": "accuracy", "cv_folds": 3, "experiment_name": "penguins",
+            ], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            let result = try #require(job["result"])
+            #expect(result["metric"] == "accuracy")
+            #expect(result["tracker"] == "embedded")
+            #expect(result["tracking_errors"] == 0)
+            let board = try #require(result["leaderboard"])
+            #expect(board.arrayCount == 3)
+            let accuracies = (0..<3).compactMap { board[$0]?["metrics"]?["accuracy"].flatMap { if case .number(let value) = $0 { value } else { nil } } }
+            #expect(accuracies == accuracies.sorted(by: >))
+            #expect((accuracies.first ?? 0) > 0.9)
+            for index in 0..<3 {
+                let entry = try #require(board[index])
+                #expect(entry["version"] == "1")
+                #expect(entry["cross_validation"]?["accuracy"] != nil)
+                let bundle = try ModelBundle.load(from: Data(contentsOf: models.appendingPathComponent(try #require(entry["bundle_path"]?.stringValue))))
+                #expect(bundle.classLabels == ["Adelie", "Chinstrap", "Gentoo"])
+                #expect(bundle.pipeline.featureNames.contains("island=Biscoe"), "the feature set's pipeline is used")
+                let plots = try #require(entry["plots"])
+                #expect((plots.arrayCount ?? 0) >= 2)
+                for plot in 0..<(plots.arrayCount ?? 0) {
+                    let data = try Data(contentsOf: models.appendingPathComponent(try #require(plots[plot]?.stringValue)))
+                    #expect(isWellFormedXML(data), "\(plots[plot] ?? "-") is not well-formed SVG")
+                }
+            }
+
+            let listed = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
+            #expect(listed["models"]?.arrayCount == 3)
+            #expect(listed["champion"] == nil || listed["champion"] == .null)
+            let forest = try await client.send(.get, "/api/v1/train/metrics/random_forest", token: harness.admin)
+            #expect(forest.status == .ok)
+            #expect(try forest.json()["name"] == "penguins-random_forest")
+            #expect(try await client.send(.get, "/api/v1/train/metrics/decision_tree", token: harness.admin).status == .notFound)
+
+            let impossible = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
+                "metric": "accuracy", "min_metrics": ["accuracy": 1.01, "log_loss": 0.0001],
+            ], token: harness.admin)
+            #expect(impossible.status == .conflict)
+            #expect(impossible.errorCode == "gates_not_met")
+            #expect(try impossible.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy")
+            #expect(!FileManager.default.fileExists(atPath: models.appendingPathComponent("champion.json").path))
+
+            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
+                "metric": "accuracy", "min_metrics": ["accuracy": 0.9],
+            ], token: harness.admin)
+            #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
+            let champion = try #require(try promoted.json()["champion"])
+            #expect(champion["model_name"]?.stringValue == board[0]?["model_name"]?.stringValue)
+            let pointer = try JSONValue(jsonString: String(contentsOf: models.appendingPathComponent("champion.json"), encoding: .utf8))
+            #expect(pointer["run_id"] == champion["run_id"])
+            let bundleData = try Data(contentsOf: models.appendingPathComponent(try #require(pointer["bundle_path"]?.stringValue)))
+            #expect(DataVersion.digest(of: bundleData).md5 == pointer["bundle_md5"]?.stringValue)
+
+            // Restricting to one model type moves the pointer to that type's best run.
+            let linear = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["model_type": "logistic_regression"], token: harness.admin)
+            #expect(linear.status == .ok)
+            #expect(try linear.json()["champion"]?["model_type"] == "logistic_regression")
+            #expect(try linear.json()["previous"]?["run_id"] == champion["run_id"])
+            let after = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
+            #expect(after["champion"]?["model_type"] == "logistic_regression")
+        }
+    }
+
+    @Test func regressionFromAProcessedSplitWithResidualPlots() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        var csv = "size,rooms,city,price\n"
+        var generator = SeededGenerator(seed: 3)
+        for _ in 0..<300 {
+            let size = Double.random(in: 30...200, using: &generator)
+            let rooms = Int.random(in: 1...6, using: &generator)
+            let city = ["north", "south", "east"].randomElement(using: &generator)!
+            csv += "\(size),\(rooms),\(city),\(size * 3000 + Double(rooms) * 5000 + (city == "north" ? 20000 : 0) + Double.random(in: -5000...5000, using: &generator))\n"
+        }
+        let data = Array(csv.utf8)
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: data, name: "houses", target: "price", features: nil, token: harness.admin)
+            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                "processed_version": .string(processed), "model_types": ["linear_regression", "gradient_boosting"],
+            ], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            #expect(job["result"]?["metric"] == "rmse")
+            #expect(job["result"]?["best"] == "mlopsd-linear_regression")
+            let plots = job["result"]?["leaderboard"]?[0]?["plots"]
+            #expect(plots?[0]?.stringValue?.hasSuffix("residuals.svg") == true)
+            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["min_metrics": ["r2": 0.9, "rmse": 10000]], token: harness.admin)
+            #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
+            #expect(try promoted.json()["champion"]?["metric"] == "rmse")
+        }
+    }
+
+    @Test func badTrainingRequestsNameTheField() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let cases: [(JSONValue, HTTPResponse.Status, String)] = [
+                (["model_types": ["random_forest"]], .unprocessableContent, "features_version"),
+                (["processed_version": "../../etc", "model_types": ["random_forest"]], .unprocessableContent, "processed_version"),
+                (["processed_version": "pp-0000000000000000", "model_types": ["random_forest"]], .notFound, "processed_version"),
+                (["processed_version": .string(processed), "model_types": ["random_forest", "svm"]], .unprocessableContent, "model_types[1]"),
+                (["processed_version": .string(processed), "model_types": []], .unprocessableContent, "model_types"),
+                (["processed_version": .string(processed), "model_types": ["random_forest"], "hyperparameters": ["random_forest": ["n_estimators": "many"]]], .unprocessableContent, "hyperparameters.random_forest"),
+                (["processed_version": .string(processed), "model_types": ["random_forest"], "metric": "rmse"], .unprocessableContent, "metric"),
+                (["processed_version": .string(processed), "model_types": ["random_forest"], "cv_folds": 1], .unprocessableContent, "cv_folds"),
+            ]
+            for (body, status, field) in cases {
+                let response = try await client.send(.post, "/api/v1/train", json: body, token: harness.admin)
+                #expect(response.status == status, "\(body): \(String(buffer: response.body))")
+                #expect(try response.json()["error"]?["details"]?[0]?["field"]?.stringValue == field, "\(body): \(String(buffer: response.body))")
+            }
+            #expect(try await client.send(.get, "/api/v1/train/jobs", token: harness.admin).json()["total"] == 0)
+            let noRuns = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [:], token: harness.admin)
+            #expect(noRuns.status == .notFound)
+            let user = try await harness.environment.token(for: "bob", role: .user)
+            #expect(try await client.send(.get, "/api/v1/train/models", token: user).status == .forbidden)
+        }
+    }
+
+    @Test func documentMatchesTheRouter() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        let coverage = OpenAPICoverage(module: harness.modules[1], environment: harness.environment.kernel)
+        #expect(coverage.undocumented.isEmpty, "routes missing from the OpenAPI document: \(coverage.undocumented)")
+        #expect(coverage.phantom.isEmpty, "documented routes that do not exist: \(coverage.phantom)")
+    }
+}
