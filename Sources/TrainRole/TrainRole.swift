@@ -15,7 +15,16 @@ public enum TrainRole {
         let modelsDirectory = URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL
         let dataDirectory = URL(fileURLWithPath: settings.dataDirectory).standardizedFileURL
         try FileManager.default.createDirectory(at: modelsDirectory, withIntermediateDirectories: true)
-        let tracker = EmbeddedTracker(database: database, artifactRoot: modelsDirectory.appendingPathComponent("tracking"))
+        let tracker: any ExperimentTracker
+        if let uri = settings.mlflowTrackingURI {
+            tracker = MLflowTracker(client: MLflowClient(configuration: .init(
+                trackingURI: uri, username: settings.mlflowUsername, password: settings.mlflowPassword, token: settings.mlflowToken,
+                timeout: settings.mlflowRequestTimeout, maxRetries: settings.mlflowMaxRetries,
+                backoff: .milliseconds(Int64(settings.mlflowBackoffFactor * 1000))
+            )))
+        } else {
+            tracker = EmbeddedTracker(database: database, artifactRoot: modelsDirectory.appendingPathComponent("tracking"))
+        }
         let registry = SQLiteModelRegistry(database: database)
         let runner = try await JobRunner(
             store: SQLiteJobStore(database: database),

@@ -19,8 +19,8 @@ struct TrainHarness {
     let modules: [RoleModule]
     let admin: String
 
-    init() async throws {
-        environment = try await TestEnvironment(role: .all)
+    init(overrides: [String: String] = [:]) async throws {
+        environment = try await TestEnvironment(role: .all, overrides: overrides)
         modules = [try await DataRole.module(environment: environment.kernel), try await TrainRole.module(environment: environment.kernel)]
         admin = try await environment.token(for: "admin", role: .admin)
     }

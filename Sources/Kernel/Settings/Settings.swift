@@ -27,6 +27,11 @@ public struct Settings: Sendable {
     public var mlflowUsername: String?
     public var mlflowPassword: String?
     public var mlflowToken: String?
+    /// MLflow's own client variables: retries (with doubling backoff from the factor, in seconds)
+    /// and the timeout per request.
+    public var mlflowMaxRetries: Int
+    public var mlflowBackoffFactor: Double
+    public var mlflowRequestTimeout: Duration
 
     /// Largest request body accepted by JSON and form endpoints (uploads set their own limit).
     public var maxBodyBytes: Int
@@ -123,6 +128,11 @@ public struct Settings: Sendable {
         mlflowUsername = reader.string("MLFLOW_TRACKING_USERNAME")
         mlflowPassword = reader.string("MLFLOW_TRACKING_PASSWORD", secret: true)
         mlflowToken = reader.string("MLFLOW_TRACKING_TOKEN", secret: true)
+        mlflowMaxRetries = try reader.int("MLFLOW_HTTP_REQUEST_MAX_RETRIES", default: 3, range: 0...10)
+        mlflowBackoffFactor = try reader.parse("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", default: 0.5, expected: "seconds from 0 to 60") { text in
+            Double(text).flatMap { (0...60).contains($0) ? $0 : nil }
+        }
+        mlflowRequestTimeout = .seconds(try reader.int("MLFLOW_HTTP_REQUEST_TIMEOUT", default: 30, range: 1...600))
 
         maxBodyBytes = try reader.int("MLOPSD_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30))
         maxUploadBytes = try reader.int("MLOPSD_MAX_UPLOAD_BYTES", default: 1 << 30, range: 1024...Int(UInt32.max) - 1)

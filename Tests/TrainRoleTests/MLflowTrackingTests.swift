@@ -1,0 +1,138 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Kernel
+import MLCore
+import MLOpsTesting
+import NIOHTTP1
+import Testing
+@testable import TrainRole
+
+/// Training against a real `mlflow server` (CI starts one with `.ci/mlflow` and sets
+/// `MLOPSD_TEST_MLFLOW_URI`), then reading back through MLflow's own REST API what was recorded.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["MLOPSD_TEST_MLFLOW_URI"] != nil, "set MLOPSD_TEST_MLFLOW_URI to a running mlflow server"))
+struct MLflowTrackingTests {
+    static let uri = ProcessInfo.processInfo.environment["MLOPSD_TEST_MLFLOW_URI"] ?? ""
+
+    /// MLflow's REST API, read directly: what any MLflow client would see.
+    static func mlflow(_ method: HTTPMethod, _ path: String, json: JSONValue? = nil) async throws -> (status: UInt, body: [UInt8]) {
+        var request = HTTPClientRequest(url: uri + path)
+        request.method = method
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(json.jsonString().utf8))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return (response.status.code, Array(buffer: try await response.body.collect(upTo: 64 << 20)))
+    }
+
+    static func mlflowJSON(_ method: HTTPMethod, _ path: String, json: JSONValue? = nil) async throws -> JSONValue {
+        let answer = try await mlflow(method, path, json: json)
+        #expect(answer.status == 200, "\(path): \(String(decoding: answer.body, as: UTF8.self))")
+        return try JSONValue(jsonString: String(decoding: answer.body, as: UTF8.self))
+    }
+
+    @Test func runsParamsMetricsArtifactsVersionsAndTheChampionAliasReachMLflow() async throws {
+        let harness = try await TrainHarness(overrides: ["MLFLOW_TRACKING_URI": Self.uri])
+        defer { harness.environment.removeFiles() }
+        let experiment = "mlopsd-test-\(UUID().uuidString.prefix(8))"
+        let (leaderboard, promoted) = try await harness.run { client in
+            let features = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: ["encoding": "one_hot"], token: harness.admin)
+            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                "features_version": .string(features), "experiment_name": .string(experiment),
+                "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
+                "hyperparameters": ["random_forest": ["n_estimators": 25], "gradient_boosting": ["n_estimators": 30]],
+            ], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            #expect(job["result"]?["tracker"] == "mlflow")
+            #expect(job["result"]?["tracking_errors"] == 0, "\(job)")
+            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["experiment_name": .string(experiment), "metric": "f1"], token: harness.admin)
+            #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
+            return (try #require(job["result"]?["leaderboard"]), try promoted.json())
+        }
+
+        let found = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=\(experiment)")
+        let experimentID = try #require(found["experiment"]?["experiment_id"]?.stringValue)
+        let search = try await Self.mlflowJSON(.POST, "/api/2.0/mlflow/runs/search", json: ["experiment_ids": [.string(experimentID)], "max_results": 10])
+        #expect(search["runs"]?.arrayCount == 3)
+        for index in 0..<3 {
+            let run = try #require(search["runs"]?[index])
+            #expect(run["info"]?["status"] == "FINISHED")
+            let tags = run["data"]?["tags"]
+            let tagNames = (0..<(tags?.arrayCount ?? 0)).compactMap { tags?[$0]?["key"]?.stringValue }
+            #expect(Set(["model_type", "data_version", "mlopsd_version", "features_version"]).isSubset(of: tagNames), "\(tagNames)")
+            let metrics = run["data"]?["metrics"]
+            let metricNames = (0..<(metrics?.arrayCount ?? 0)).compactMap { metrics?[$0]?["key"]?.stringValue }
+            #expect(Set(["accuracy", "f1", "roc_auc", "fit_seconds"]).isSubset(of: metricNames), "\(metricNames)")
+            let params = run["data"]?["params"]
+            #expect((params?.arrayCount ?? 0) >= 5)
+
+            // The bundle is downloadable through the artifact proxy and loads; the plots are there.
+            let artifactURI = try #require(run["info"]?["artifact_uri"]?.stringValue)
+            let location = artifactURI.replacingOccurrences(of: "mlflow-artifacts:/", with: "")
+            let bundle = try await Self.mlflow(.GET, "/api/2.0/mlflow-artifacts/artifacts/\(location)/model/bundle.json")
+            #expect(bundle.status == 200)
+            #expect(try ModelBundle.load(from: Data(bundle.body)).classLabels == ["Adelie", "Chinstrap", "Gentoo"])
+            let plots = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow-artifacts/artifacts?path=\(location)/plots")
+            #expect((plots["files"]?.arrayCount ?? 0) >= 2, "\(plots)")
+        }
+        for index in 0..<3 {
+            let name = try #require(leaderboard[index]?["model_name"]?.stringValue)
+            let registered = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow/registered-models/get?name=\(name)")
+            #expect(registered["registered_model"]?["name"]?.stringValue == name)
+            let versions = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow/model-versions/search?filter=name%3D%27\(name)%27")
+            #expect(versions["model_versions"]?[0]?["run_id"] == leaderboard[index]?["run_id"])
+        }
+        let champion = try #require(promoted["champion"])
+        let alias = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow/registered-models/alias?name=\(try #require(champion["model_name"]?.stringValue))&alias=champion")
+        #expect(alias["model_version"]?["version"] == champion["version"])
+        #expect(alias["model_version"]?["run_id"] == champion["run_id"])
+        #expect(promoted["tracking_error"] == nil || promoted["tracking_error"] == .null)
+    }
+}
+
+extension MLflowTrackingTests {
+    /// Several workers asking for the same new experiment at once all get the one MLflow created.
+    @Test func experimentCreationIsRaceSafe() async throws {
+        let tracker = MLflowTracker(client: MLflowClient(configuration: .init(trackingURI: Self.uri)))
+        let name = "race-\(UUID().uuidString.prefix(8))"
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<6 { group.addTask { try await tracker.experimentID(named: name) } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(ids.count == 6)
+        #expect(Set(ids).count == 1)
+        #expect(try await tracker.findExperiment(named: name) == ids.first)
+        #expect(try await tracker.findExperiment(named: name + "-absent") == nil)
+    }
+}
+
+@Suite struct TrackingOutageTests {
+    /// With the tracking server unreachable, training still finishes: every model's bundle is
+    /// kept locally and the result says tracking failed.
+    @Test func trainingFinishesAndKeepsBundlesWhenMLflowIsDown() async throws {
+        let harness = try await TrainHarness(overrides: [
+            "MLFLOW_TRACKING_URI": "http://127.0.0.1:9", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+            "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01", "MLFLOW_HTTP_REQUEST_TIMEOUT": "1",
+        ])
+        defer { harness.environment.removeFiles() }
+        let models = harness.modelsDirectory
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                "processed_version": .string(processed), "model_types": ["logistic_regression", "decision_tree"],
+            ], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            #expect(job["result"]?["tracking_errors"] == 2)
+            for index in 0..<2 {
+                let entry = try #require(job["result"]?["leaderboard"]?[index])
+                #expect(entry["tracking_error"]?.stringValue?.isEmpty == false)
+                let bundle = models.appendingPathComponent(try #require(entry["bundle_path"]?.stringValue))
+                #expect(try ModelBundle.load(from: Data(contentsOf: bundle)).classLabels.count == 3)
+            }
+            let listed = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
+            #expect(listed["models"]?.arrayCount == 2)
+        }
+    }
+}
