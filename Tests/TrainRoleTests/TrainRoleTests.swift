@@ -200,6 +200,11 @@ func isWellFormedXML(_ data: Data) -> Bool {
             #expect(try await client.send(.get, "/api/v1/train/jobs", token: harness.admin).json()["total"] == 0)
             let noRuns = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [:], token: harness.admin)
             #expect(noRuns.status == .notFound)
+            let badMetric = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["metric": "f1` DESC"], token: harness.admin)
+            #expect(badMetric.status == .unprocessableContent)
+            let noExperiment = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["experiment_name": "nope"], token: harness.admin)
+            #expect(noExperiment.status == .notFound)
+            #expect(try noExperiment.json()["error"]?["details"]?[0]?["field"] == "experiment_name")
             let user = try await harness.environment.token(for: "bob", role: .user)
             #expect(try await client.send(.get, "/api/v1/train/models", token: user).status == .forbidden)
         }

@@ -49,6 +49,10 @@ struct Promotion: Sendable {
     }
 
     func promote(_ request: PromotionRequest, by user: String) async throws -> Outcome {
+        let known = TrainRequest.classificationMetrics + TrainRequest.regressionMetrics
+        if let metric = request.metric, !known.contains(metric) {
+            throw APIError.validation(field: "metric", problem: "unknown metric '\(metric)'; use one of \(known.joined(separator: ", "))")
+        }
         var experimentIDs: [String] = []
         if let name = request.experimentName {
             guard let id = try await tracker.findExperiment(named: name) else {
