@@ -210,6 +210,30 @@ func isWellFormedXML(_ data: Data) -> Bool {
         }
     }
 
+    /// While an ensemble fits, the job's progress follows its rounds, not just the model count.
+    @Test func progressMovesWithinALongFit() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let accepted = try await client.send(.post, "/api/v1/train", json: [
+                "processed_version": .string(processed), "model_types": ["gradient_boosting"],
+                "hyperparameters": ["gradient_boosting": ["n_estimators": 1000, "validation_fraction": 0, "learning_rate": 0.01]],
+            ], token: harness.admin)
+            let id = try #require(try accepted.json()["job_id"]?.stringValue)
+            var seen: [(Int, String)] = []
+            while true {
+                let job = try await client.send(.get, "/api/v1/train/status/\(id)", token: harness.admin).json()
+                if job["status"] == "completed" || job["status"] == "failed" { break }
+                if let message = job["message"]?.stringValue, let progress = job["progress"]?.intValue { seen.append((progress, message)) }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let within = seen.filter { $0.1.hasPrefix("training gradient_boosting (1 of 1): ") && $0.0 > 5 }
+            #expect(!within.isEmpty, "\(seen.suffix(5))")
+            #expect(within.map(\.0) == within.map(\.0).sorted(), "progress never goes back")
+        }
+    }
+
     @Test func documentMatchesTheRouter() async throws {
         let harness = try await TrainHarness()
         defer { harness.environment.removeFiles() }

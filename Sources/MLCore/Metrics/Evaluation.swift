@@ -61,7 +61,8 @@ public enum CrossValidation {
         targets: Targets,
         folds: Int,
         seed: UInt64 = 42,
-        weights: [Double]? = nil
+        weights: [Double]? = nil,
+        progress: FitProgress? = nil
     ) throws -> [FoldResult] {
         guard folds >= 2, folds <= targets.values.count else {
             throw ModelError.invalidParameter(name: "cv_folds", problem: "must be between 2 and the number of training rows")
@@ -73,7 +74,11 @@ public enum CrossValidation {
             let trainRows = assignment.indices.filter { assignment[$0] != fold }
             let testRows = assignment.indices.filter { assignment[$0] == fold }
             var fitted = M(parameters: model.parameters)
-            try fitted.fit(features.selecting(rows: trainRows), targets.selecting(rows: trainRows), weights: weights.map { w in trainRows.map { w[$0] } })
+            try fitted.fit(
+                features.selecting(rows: trainRows), targets.selecting(rows: trainRows),
+                weights: weights.map { w in trainRows.map { w[$0] } }, progress: progress
+            )
+            progress?.completeFit()
             let held = features.selecting(rows: testRows)
             let metrics = Evaluation.metrics(
                 truth: targets.selecting(rows: testRows),

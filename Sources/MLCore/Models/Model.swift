@@ -11,6 +11,9 @@ public protocol Model: Sendable, Codable {
 
     mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws
 
+    /// `fit`, reporting trees or rounds to `progress` (ensembles); other models report nothing.
+    mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?, progress: FitProgress?) throws
+
     /// Class indices (as Double) for classification, values for regression.
     func predict(_ features: FeatureMatrix) -> [Double]
 
@@ -19,6 +22,12 @@ public protocol Model: Sendable, Codable {
 
     /// Importance per feature column (gain for trees, |coefficient| for linear models).
     var featureImportances: [Double] { get }
+}
+
+extension Model {
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?, progress: FitProgress?) throws {
+        try fit(features, targets, weights: weights)
+    }
 }
 
 public enum ModelError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -48,8 +48,10 @@ public enum Trainer {
     /// Fits the feature pipeline suited to the model type, unless `fittedPipeline` (a feature set
     /// built beforehand) is given: then every model sees the same features, imbalance handling included.
     public static func train(
-        _ request: Request, split: PreprocessResult, target: String, fittedPipeline: FeaturePipeline? = nil
+        _ request: Request, split: PreprocessResult, target: String, fittedPipeline: FeaturePipeline? = nil,
+        progress: FitProgress? = nil
     ) throws -> TrainedModel {
+        progress?.plan(fits: (request.cvFolds ?? 0) + 1)
         let task = split.report.task
         let labels = split.report.classLabels ?? []
         var model = try ModelCatalog.make(request.modelType, parameters: request.parameters)
@@ -74,14 +76,17 @@ public enum Trainer {
 
         var crossValidation: [String: Double]?
         if let folds = request.cvFolds {
-            let results = try CrossValidation.run(model, features: features, targets: targets, folds: folds, seed: request.seed, weights: weights)
+            let results = try CrossValidation.run(
+                model, features: features, targets: targets, folds: folds, seed: request.seed, weights: weights, progress: progress
+            )
             var means: [String: Double] = [:]
             for result in results { for (name, value) in result.metrics { means[name, default: 0] += value / Double(results.count) } }
             crossValidation = means
         }
 
         let clock = ContinuousClock()
-        let elapsed = try clock.measure { try model.fit(features, targets, weights: weights) }
+        let elapsed = try clock.measure { try model.fit(features, targets, weights: weights, progress: progress) }
+        progress?.completeFit()
         let fitSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let predicted = model.predict(test)
         let probabilities = model.predictProbabilities(test)

@@ -140,8 +140,13 @@ public struct GradientBoosting: Model {
     }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
+        try fit(features, targets, weights: weights, progress: nil)
+    }
+
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?, progress: FitProgress?) throws {
         try parameters.validate()
         try ModelError.checkShapes(features, targets)
+        progress?.begin(steps: parameters.estimators)
         task = targets.task
         classCount = targets.classCount
         tracks = task == .classification && classCount > 2 ? classCount : 1
@@ -200,6 +205,7 @@ public struct GradientBoosting: Model {
                 }
                 trees.append(tree)
             }
+            progress?.advance()
             trainingLoss.append(Self.loss(scores: scores, targets: fitTargets, weights: fitWeights, tracks: tracks))
             if !validationRows.isEmpty {
                 let loss = Self.loss(scores: validationScores, targets: validationTargets, weights: validationWeights, tracks: tracks)

@@ -80,8 +80,13 @@ public struct RandomForest: Model {
     }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
+        try fit(features, targets, weights: weights, progress: nil)
+    }
+
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?, progress: FitProgress?) throws {
         try parameters.validate()
         try ModelError.checkShapes(features, targets)
+        progress?.begin(steps: parameters.estimators)
         task = targets.task
         outputs = task == .classification ? targets.classCount : 1
         let sampleWeights = ClassWeights.combine(weights, classWeight: parameters.classWeight, targets: targets)
@@ -95,7 +100,7 @@ public struct RandomForest: Model {
         )
         let grown = Self.growTrees(
             count: parameters.estimators, data: data, targets: targets, weights: sampleWeights, settings: settings,
-            bootstrap: parameters.bootstrap, seed: parameters.seed
+            bootstrap: parameters.bootstrap, seed: parameters.seed, progress: progress
         )
         trees = grown.map(\.tree)
         var importances = [Double](repeating: 0, count: features.columns)
@@ -105,7 +110,8 @@ public struct RandomForest: Model {
     }
 
     static func growTrees(
-        count: Int, data: BinnedMatrix, targets: Targets, weights: [Double], settings: TreeSettings, bootstrap: Bool, seed: UInt64
+        count: Int, data: BinnedMatrix, targets: Targets, weights: [Double], settings: TreeSettings, bootstrap: Bool, seed: UInt64,
+        progress: FitProgress? = nil
     ) -> [(tree: TreeStructure, importances: [Double])] {
         let slots = UnsafeMutableBufferPointer<(tree: TreeStructure, importances: [Double])?>.allocate(capacity: count)
         slots.initialize(repeating: nil)
@@ -129,6 +135,7 @@ public struct RandomForest: Model {
             var grower = TreeGrower(data: data, targets: targets, settings: settings, seed: sampler.next())
             let tree = grower.grow(rows: rows, weights: treeWeights)
             shared.value[index] = (tree, grower.importances)
+            progress?.advance()
         }
         return slots.map { $0! }
     }
@@ -211,6 +218,10 @@ public struct DecisionTree: Model {
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
         try forest.fit(features, targets, weights: weights)
+    }
+
+    public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?, progress: FitProgress?) throws {
+        try forest.fit(features, targets, weights: weights, progress: progress)
     }
 
     public func predict(_ features: FeatureMatrix) -> [Double] { forest.predict(features) }

@@ -59,7 +59,8 @@ struct TrainJob: Sendable {
         var entries: [Entry] = []
         for (index, modelType) in request.modelTypes.enumerated() {
             let share = 90 / request.modelTypes.count
-            try await execution.progress(5 + index * share, "training \(modelType) (\(index + 1) of \(request.modelTypes.count))")
+            let label = "training \(modelType) (\(index + 1) of \(request.modelTypes.count))"
+            try await execution.progress(5 + index * share, label)
             let trainerRequest = Trainer.Request(
                 modelType: modelType,
                 parameters: request.hyperparameters[modelType].map { Data($0.jsonString().utf8) },
@@ -72,7 +73,9 @@ struct TrainJob: Sendable {
             let pipeline = data.pipeline
             let trained: TrainedModel
             do {
-                trained = try await Offload.run { try Trainer.train(trainerRequest, split: split, target: target, fittedPipeline: pipeline) }
+                trained = try await Self.reportingProgress(execution, from: 5 + index * share, span: share, label: label) { progress in
+                    try Trainer.train(trainerRequest, split: split, target: target, fittedPipeline: pipeline, progress: progress)
+                }
             } catch let error as ModelError {
                 throw JobFailure("\(modelType): \(error)")
             }
@@ -95,6 +98,32 @@ struct TrainJob: Sendable {
             "tracking_errors": .number(Double(entries.filter { $0.trackingError != nil }.count)),
         ]
         return .object(result)
+    }
+
+    /// Runs a fit on the thread pool while the job's progress follows its trees or rounds
+    /// (a quarter-second cadence keeps SQLite writes cheap).
+    static func reportingProgress(
+        _ execution: JobExecution, from start: Int, span: Int, label: String,
+        _ fit: @escaping @Sendable (FitProgress) throws -> TrainedModel
+    ) async throws -> TrainedModel {
+        let progress = FitProgress()
+        return try await withThrowingTaskGroup(of: TrainedModel?.self) { group in
+            group.addTask { try await Offload.run { try fit(progress) } }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: .milliseconds(250))
+                    let fraction = progress.fraction
+                    try await execution.progress(start + Int(fraction * Double(max(span - 1, 0))), "\(label): \(Int(fraction * 100))%")
+                }
+            }
+            while let finished = try await group.next() {
+                if let trained = finished {
+                    group.cancelAll()
+                    return trained
+                }
+            }
+            throw JobFailure("\(label) ended without a model")
+        }
     }
 
     /// Keeps the bundle and plots on local disk first, then tells the tracker; a tracker failure
