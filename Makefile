@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean bench bench-data parity dvc
+.PHONY: build test run release clean bench bench-roles parity dvc
 
 build:
 	$(SWIFT) build
@@ -26,9 +26,9 @@ clean:
 bench:
 	bash bench/run.sh
 
-# The data role over loopback HTTP: uploads and the preprocess/build-features jobs.
-bench-data:
-	bash bench/data_role.sh
+# The data and train roles over loopback HTTP: uploads, preprocess/build-features and training jobs.
+bench-roles:
+	bash bench/roles.sh
 
 # The real DVC CLI for the data-version tests: `MLOPSD_TEST_DVC=$(DVC_VENV)/bin/dvc swift test`.
 DVC_VENV ?= .venv-dvc
