@@ -6,6 +6,7 @@ import Kernel
 import MLCore
 import MLOpsTesting
 import NIOHTTP1
+import Synchronization
 import Testing
 @testable import TrainRole
 
@@ -133,6 +134,69 @@ extension MLflowTrackingTests {
             }
             let listed = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
             #expect(listed["models"]?.arrayCount == 2)
+        }
+    }
+}
+
+/// Forwards to the real MLflow server until the first model version is registered, then answers
+/// 503 to everything: the tracking server going away in the middle of a training job.
+final class FailingProxy: Sendable {
+    private let down = Mutex(false)
+
+    var isDown: Bool { down.withLock { $0 } }
+
+    func router(upstream: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on("**", method: method) { request, _ -> Response in
+                guard !self.isDown else { return Response(status: .serviceUnavailable) }
+                var forwarded = HTTPClientRequest(url: upstream + request.uri.description)
+                forwarded.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+                if let type = request.headers[.contentType] { forwarded.headers.add(name: "Content-Type", value: type) }
+                forwarded.body = .bytes(try await request.body.collect(upTo: 64 << 20))
+                let answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
+                let body = try await answer.body.collect(upTo: 64 << 20)
+                if request.uri.path.hasSuffix("model-versions/create") { self.down.withLock { $0 = true } }
+                return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+            }
+        }
+        return router
+    }
+}
+
+extension MLflowTrackingTests {
+    @Test func mlflowGoingDownMidJobLeavesTheJobCompletedAndEveryBundleKept() async throws {
+        let proxy = FailingProxy()
+        let app = Application(router: proxy.router(upstream: Self.uri), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { proxyClient in
+            let port = try #require(proxyClient.port)
+            let harness = try await TrainHarness(overrides: [
+                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01",
+            ])
+            defer { harness.environment.removeFiles() }
+            let models = harness.modelsDirectory
+            try await harness.run { client in
+                let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+                let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                    "processed_version": .string(processed), "experiment_name": .string("outage-\(UUID().uuidString.prefix(8))"),
+                    "model_types": ["logistic_regression", "decision_tree", "random_forest"],
+                ], token: harness.admin), role: "train", token: harness.admin)
+                #expect(job["status"] == "completed", "\(job)")
+                #expect(proxy.isDown)
+                #expect(job["result"]?["tracking_errors"] == 2, "\(job)")
+                let board = try #require(job["result"]?["leaderboard"])
+                for index in 0..<3 {
+                    let entry = try #require(board[index])
+                    let bundle = models.appendingPathComponent(try #require(entry["bundle_path"]?.stringValue))
+                    #expect(try ModelBundle.load(from: Data(contentsOf: bundle)).classLabels.count == 3)
+                    if entry["model_type"] == "logistic_regression" {
+                        #expect(entry["version"] == "1", "the model tracked before the outage was registered")
+                    } else {
+                        #expect(entry["tracking_error"]?.stringValue?.contains("503") == true, "\(entry)")
+                    }
+                }
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ import MLCore
 struct TrainJob: Sendable {
     static let type = "train"
     static let bundleArtifact = "model/bundle.json"
+    static let importanceArtifact = "feature_importance.json"
 
     let tracker: any ExperimentTracker
     let registry: any ModelRegistry
@@ -135,10 +136,13 @@ struct TrainJob: Sendable {
         let modelName = "\(request.experimentName)-\(modelType)"
         let bundleData = try trained.bundle.fileData()
         let plots = Self.plots(for: trained)
+        let importances = try JSONValue(encoding: trained.featureImportances.map { FeatureImportance(feature: $0.name, importance: $0.importance.isFinite ? $0.importance : 0) })
+        let importanceData = Data(importances.jsonString().utf8)
 
         let localDirectory = modelsDirectory.appendingPathComponent("runs/\(execution.job.jobID)/\(modelType)")
         try FileManager.default.createDirectory(at: localDirectory.appendingPathComponent("plots"), withIntermediateDirectories: true)
         try bundleData.write(to: localDirectory.appendingPathComponent("bundle.json"), options: .atomic)
+        try importanceData.write(to: localDirectory.appendingPathComponent(Self.importanceArtifact), options: .atomic)
         for (name, svg) in plots {
             try Data(svg.utf8).write(to: localDirectory.appendingPathComponent("plots/\(name)"), options: .atomic)
         }
@@ -160,6 +164,7 @@ struct TrainJob: Sendable {
             runMetrics["fit_seconds"] = trained.fitSeconds
             try await tracker.log(runID: id, params: try Self.params(trained.bundle, request: request), metrics: runMetrics, tags: [:])
             try await tracker.uploadArtifact(runID: id, path: Self.bundleArtifact, data: bundleData)
+            try await tracker.uploadArtifact(runID: id, path: Self.importanceArtifact, data: importanceData)
             for (name, svg) in plots { try await tracker.uploadArtifact(runID: id, path: "plots/\(name)", data: Data(svg.utf8)) }
             try await tracker.finishRun(runID: id, status: .finished)
             entry.version = try await tracker.registerModelVersion(modelName: modelName, runID: id, artifactPath: "model")
@@ -228,6 +233,11 @@ struct TrainJob: Sendable {
         }
         return plots
     }
+}
+
+private struct FeatureImportance: Encodable {
+    let feature: String
+    let importance: Double
 }
 
 /// Encodes a model's hyperparameters without knowing its concrete type.
