@@ -1,6 +1,7 @@
 import ArgumentParser
 import AuthRole
 import DataRole
+import PredictRole
 import TrainRole
 import Foundation
 import Hummingbird
@@ -59,7 +60,8 @@ enum RoleAssembly {
         case .auth: try await AuthRole.module(environment: environment)
         case .data: try await DataRole.module(environment: environment)
         case .train: try await TrainRole.module(environment: environment)
-        case .predict, .all: .unavailable(role)
+        case .predict: try await PredictRole.module(environment: environment)
+        case .all: .unavailable(role)
         }
     }
 }

@@ -47,12 +47,13 @@ public func buildRouter(
     buildInfo.set(to: 1)
     let jobGauges = JobGauges(registry: environment.metrics, modules: modules)
     let databases = modules.flatMap(\.databases)
+    let readinessChecks = modules.flatMap(\.readinessChecks)
 
     let health: @Sendable (ServiceRole) -> HealthReport = { role in
         HealthReport(status: "ok", role: role.rawValue, version: MLOpsVersion.current, uptimeSeconds: (ContinuousClock.now - startedAt).seconds)
     }
     routes.get("health") { _, _ in health(processRole) }
-    routes.get("ready") { _, _ in try await Readiness.check(databases) }
+    routes.get("ready") { _, _ in try await Readiness.check(databases, readinessChecks) }
     routes.get("metrics") { _, _ -> Response in
         await jobGauges.refresh()
         return Response(
@@ -66,7 +67,7 @@ public func buildRouter(
         let group = routes.group(RouterPath(module.role.apiPrefix))
         let document = OpenAPIDocument.build(for: module)
         group.get("health") { _, _ in health(module.role) }
-        group.get("ready") { _, _ in try await Readiness.check(module.databases) }
+        group.get("ready") { _, _ in try await Readiness.check(module.databases, module.readinessChecks) }
         group.get("openapi.json") { _, _ in OpenAPIResponse(document: document) }
         if let runner = module.jobRunner {
             JobRoutes.register(on: group.group().add(middleware: AuthGuard.admin(environment.tokens)), runner: runner)
@@ -94,7 +95,7 @@ enum Readiness {
         var checks: [String: String]
     }
 
-    static func check(_ databases: [AppDatabase]) async throws -> Report {
+    static func check(_ databases: [AppDatabase], _ conditions: [RoleModule.ReadinessCheck] = []) async throws -> Report {
         var checks: [String: String] = [:]
         var failed: [FieldProblem] = []
         for database in databases {
@@ -104,6 +105,12 @@ enum Readiness {
             } else {
                 checks[name] = "unreachable"
                 failed.append(FieldProblem(field: name, problem: "database is not reachable"))
+            }
+        }
+        for condition in conditions {
+            if let problem = await condition() {
+                checks[problem.field] = problem.problem
+                failed.append(problem)
             }
         }
         guard failed.isEmpty else {

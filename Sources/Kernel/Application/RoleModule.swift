@@ -5,6 +5,8 @@ import ServiceLifecycle
 /// checks, and its part of the OpenAPI document. Roles never import each other.
 public struct RoleModule: Sendable {
     public typealias RouteInstaller = @Sendable (RouterGroup<AppRequestContext>) -> Void
+    /// A readiness condition beyond the databases (a loaded model…): nil when ready, else why not.
+    public typealias ReadinessCheck = @Sendable () async -> FieldProblem?
 
     public let role: ServiceRole
     public let summary: String
@@ -14,6 +16,7 @@ public struct RoleModule: Sendable {
     /// OpenAPI `paths` entries with paths relative to the role prefix (`/login`, not `/api/v1/auth/login`).
     public let openAPIPaths: JSONValue
     public let openAPIComponents: JSONValue
+    public let readinessChecks: [ReadinessCheck]
     let installRoutes: RouteInstaller
 
     public init(
@@ -24,6 +27,7 @@ public struct RoleModule: Sendable {
         services: [any Service] = [],
         openAPIPaths: JSONValue = .object([:]),
         openAPIComponents: JSONValue = .object([:]),
+        readinessChecks: [ReadinessCheck] = [],
         installRoutes: @escaping RouteInstaller
     ) {
         self.role = role
@@ -33,6 +37,7 @@ public struct RoleModule: Sendable {
         self.services = services + (jobRunner.map { [$0] } ?? [])
         self.openAPIPaths = openAPIPaths
         self.openAPIComponents = openAPIComponents
+        self.readinessChecks = readinessChecks
         self.installRoutes = installRoutes
     }
 

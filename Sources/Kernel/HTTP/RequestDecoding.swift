@@ -93,6 +93,7 @@ public enum RequestDecoding {
         case is Bool.Type: "boolean"
         case is Int.Type, is Double.Type, is Float.Type, is Int64.Type: "number"
         case is [Any].Type: "array"
+        case is [String: Any].Type: "object"
         default: type == [String: JSONValue].self ? "object" : "\(type)".lowercased()
         }
     }

@@ -38,6 +38,14 @@ public struct Settings: Sendable {
     /// Largest dataset upload; the CSV reader holds a whole file in memory and stops at 4 GiB.
     public var maxUploadBytes: Int
     public var bcryptCost: Int
+    /// Most records one `POST /predict/batch` may carry.
+    public var predictMaxBatch: Int
+    /// How often the predict role looks at `champion.json` for a new champion.
+    public var predictReloadInterval: Duration
+    /// Refuse (422) a category the model never saw, instead of encoding it as "no known category".
+    public var predictRejectUnknownCategories: Bool
+    /// Refuse (422) fields the model does not use, instead of ignoring and listing them.
+    public var predictRejectExtraFields: Bool
     /// Finished jobs kept per role before the oldest are evicted.
     public var jobHistoryLimit: Int
     public var loginMaxFailures: Int
@@ -136,6 +144,10 @@ public struct Settings: Sendable {
 
         maxBodyBytes = try reader.int("MLOPSD_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30))
         maxUploadBytes = try reader.int("MLOPSD_MAX_UPLOAD_BYTES", default: 1 << 30, range: 1024...Int(UInt32.max) - 1)
+        predictMaxBatch = try reader.int("MLOPSD_PREDICT_MAX_BATCH", default: 10_000, range: 1...1_000_000)
+        predictReloadInterval = .milliseconds(try reader.int("MLOPSD_PREDICT_RELOAD_MS", default: 1000, range: 50...3_600_000))
+        predictRejectUnknownCategories = try reader.bool("MLOPSD_PREDICT_REJECT_UNKNOWN_CATEGORIES", default: true)
+        predictRejectExtraFields = try reader.bool("MLOPSD_PREDICT_REJECT_EXTRA_FIELDS", default: false)
         bcryptCost = try reader.int("MLOPSD_BCRYPT_COST", default: 12, range: (debug ? 4 : 12)...16)
         jobHistoryLimit = try reader.int("MLOPSD_JOB_HISTORY", default: 1000, range: 1...1_000_000)
         loginMaxFailures = try reader.int("MLOPSD_LOGIN_MAX_FAILURES", default: 5, range: 1...1000)

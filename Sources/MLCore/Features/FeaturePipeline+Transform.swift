@@ -15,6 +15,10 @@ public enum TransformError: Error, Sendable, Equatable, CustomStringConvertible 
 /// Every problem found in one record, each naming its field.
 public struct RecordIssues: Error, Sendable, Equatable {
     public var issues: [FieldIssue]
+
+    public init(issues: [FieldIssue]) {
+        self.issues = issues
+    }
 }
 
 /// A record turned into features, with the fields the pipeline did not use.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// `MLOPSD_MODELS_DIR/champion.json`: the model version the predict role serves. It is replaced
+/// `MLOPSD_MODELS_DIR/champion.json`: the model version the predict role serves, written by the
+/// train role's promotion. It is replaced
 /// by writing a temporary file and renaming it over the old one, so a reader sees the old
 /// pointer or the new one, never half of either.
 public struct ChampionPointer: Codable, Sendable, Equatable {
@@ -18,6 +19,23 @@ public struct ChampionPointer: Codable, Sendable, Equatable {
     public var tracker: String
     public var promotedAt: Date
     public var promotedBy: String
+
+    public init(
+        modelName: String, version: String, modelType: String, runID: String, metric: String, metrics: [String: Double],
+        bundlePath: String, bundleMD5: String, tracker: String, promotedAt: Date, promotedBy: String
+    ) {
+        self.modelName = modelName
+        self.version = version
+        self.modelType = modelType
+        self.runID = runID
+        self.metric = metric
+        self.metrics = metrics
+        self.bundlePath = bundlePath
+        self.bundleMD5 = bundleMD5
+        self.tracker = tracker
+        self.promotedAt = promotedAt
+        self.promotedBy = promotedBy
+    }
 
     enum CodingKeys: String, CodingKey {
         case modelName = "model_name"

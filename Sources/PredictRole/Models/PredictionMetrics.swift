@@ -1,0 +1,31 @@
+import Prometheus
+
+/// Prediction counters and latency for one loaded model, resolved once when the model loads so
+/// the request path only increments (no label lookups per request).
+struct PredictionMetrics: Sendable {
+    let predictions: Counter
+    let invalidRecords: Counter
+    let latency: DurationHistogram
+
+    static let buckets: [Duration] = [
+        .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+        .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250),
+    ]
+
+    init(registry: PrometheusCollectorRegistry, model: String) {
+        let labels = [("model", model)]
+        predictions = registry.makeCounter(
+            descriptor: .init(namespace: "mlopsd", metricName: "predictions", unitName: "total", helpText: "Records predicted"),
+            labels: labels
+        )
+        invalidRecords = registry.makeCounter(
+            descriptor: .init(namespace: "mlopsd", metricName: "prediction_validation_errors", unitName: "total", helpText: "Records refused by input validation"),
+            labels: labels
+        )
+        latency = registry.makeDurationHistogram(
+            descriptor: .init(namespace: "mlopsd", metricName: "prediction_duration", unitName: "seconds", helpText: "Model time per request (transform and predict)"),
+            labels: labels,
+            buckets: Self.buckets
+        )
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import Hummingbird
+import Kernel
+
+/// The predict role: serves the champion model to any signed-in user, single records and
+/// batches, and follows `champion.json` so a promotion takes effect without a restart.
+public enum PredictRole {
+    public static func module(environment: KernelEnvironment) async throws -> RoleModule {
+        let settings = environment.settings
+        let modelsDirectory = URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL
+        let slot = ModelSlot()
+        let loader = ChampionLoader(
+            slot: slot, modelsDirectory: modelsDirectory, interval: settings.predictReloadInterval,
+            registry: environment.metrics, logger: environment.logger
+        )
+        let routes = PredictRoutes(
+            slot: slot, loader: loader, maxBatch: settings.predictMaxBatch,
+            policy: RecordPolicy(rejectUnknownCategories: settings.predictRejectUnknownCategories, rejectExtraFields: settings.predictRejectExtraFields),
+            tokens: environment.tokens
+        )
+        return RoleModule(
+            role: .predict,
+            summary: "Predictions from the champion model: single records and batches (JSON or CSV), hot reload on promotion.",
+            services: [loader],
+            openAPIPaths: try PredictOpenAPI.paths(),
+            openAPIComponents: try PredictOpenAPI.components(),
+            readinessChecks: [{
+                slot.model == nil ? FieldProblem(field: "model", problem: await loader.lastError ?? "no champion loaded yet") : nil
+            }],
+            installRoutes: routes.install(on:)
+        )
+    }
+}
