@@ -154,6 +154,62 @@ final class LiveServer: Sendable {
         #expect(try await server.request("GET", "api/v1/predict/health").status == 200)
     }
 
+    /// The product's path in one process: upload → preprocess → train → promote → predict as a
+    /// plain user; a second promotion switches the predict role without a restart.
+    @Test func endToEndFromCSVToPredictionsInOneProcess() async throws {
+        let server = try LiveServer(role: "all", environment: Self.environment.merging(["MLOPSD_PREDICT_RELOAD_MS": "100"]) { _, new in new })
+        defer { _ = server.stop() }
+        let admin = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).json()["access_token"] as? String)
+        #expect(try await server.json("POST", "api/v1/auth/users", ["username": "erin", "password": "erin-password-1", "email": "erin@example.org"], token: admin).status == 201)
+        let user = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "erin", "password": "erin-password-1"]).json()["access_token"] as? String)
+
+        func finished(_ reply: LiveServer.Reply, role: String) async throws -> [String: Any] {
+            let id = try #require(try reply.json()["job_id"] as? String)
+            while true {
+                let job = try await server.request("GET", "api/v1/\(role)/status/\(id)", token: admin).json()
+                if let status = job["status"] as? String, status != "pending", status != "running" { return job }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized
+        let upload = try await server.request("POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: admin)
+        let dataset = try #require(try upload.json()["id"] as? String)
+        let processed = try await finished(try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: admin), role: "data")
+        let version = try #require((processed["result"] as? [String: Any])?["version"] as? String)
+        let trained = try await finished(try await server.json("POST", "api/v1/train", [
+            "processed_version": version, "model_types": ["logistic_regression", "decision_tree"], "metric": "accuracy",
+        ], token: admin), role: "train")
+        #expect(trained["status"] as? String == "completed", "\(trained)")
+
+        let promoted = try await server.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy"], token: admin)
+        #expect(promoted.status == 200)
+        let record: [String: Any] = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+                                     "body_mass_g": 5800.0, "sex": "male", "year": 2009]
+        var prediction = try await server.json("POST", "api/v1/predict", ["features": record], token: user)
+        for _ in 0..<100 where prediction.status == 503 {
+            try await Task.sleep(for: .milliseconds(100))
+            prediction = try await server.json("POST", "api/v1/predict", ["features": record], token: user)
+        }
+        #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
+        #expect(try prediction.json()["prediction"] as? String == "Gentoo")
+        let firstType = try #require((try promoted.json()["champion"] as? [String: Any])?["model_type"] as? String)
+
+        // Promote the other model type: the predict role follows without a restart.
+        let other = firstType == "logistic_regression" ? "decision_tree" : "logistic_regression"
+        let again = try await server.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy", "model_type": other], token: admin)
+        #expect(again.status == 200)
+        let wanted = try #require((try again.json()["champion"] as? [String: Any])?["model_name"] as? String)
+        var served = ""
+        for _ in 0..<100 {
+            served = try await server.json("POST", "api/v1/predict", ["features": record], token: user).json()["model_name"] as? String ?? ""
+            if served == wanted { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(served == wanted)
+        #expect(try await server.request("GET", "ready").status == 200)
+    }
+
     /// A data role killed in the middle of a job comes back consistent: the job is finished
     /// (completed, or failed as interrupted), and only recorded versions exist on disk.
     @Test func dataRoleKilledMidJobRestartsConsistent() async throws {
