@@ -28,7 +28,7 @@ struct BatchRequest: Decodable, Sendable {
 /// What a client sent for one field, as the feature pipeline takes it.
 enum RecordDecoding {
     /// Scalars become raw values; arrays and objects are named as problems.
-    static func record(_ features: [String: JSONValue], fieldPrefix: String) -> Result<[String: RawValue], RecordIssues> {
+    static func record(_ features: [String: JSONValue]) -> Result<[String: RawValue], RecordIssues> {
         var record: [String: RawValue] = [:]
         record.reserveCapacity(features.count)
         var issues: [FieldIssue] = []
@@ -38,7 +38,7 @@ enum RecordDecoding {
             case .bool(let flag): record[name] = .bool(flag)
             case .number(let number): record[name] = .number(number)
             case .string(let text): record[name] = .string(text)
-            case .array, .object: issues.append(FieldIssue(field: fieldPrefix + name, problem: "expected a number, string, boolean or null"))
+            case .array, .object: issues.append(FieldIssue(field: name, problem: "expected a number, string, boolean or null"))
             }
         }
         return issues.isEmpty ? .success(record) : .failure(RecordIssues(issues: issues))

@@ -36,7 +36,7 @@ struct PredictRoutes: Sendable {
         let model = try model(named: body.modelName)
         let series = model.metrics
         let start = ContinuousClock.now
-        let result = RecordDecoding.record(body.features, fieldPrefix: "").flatMap { record in
+        let result = RecordDecoding.record(body.features).flatMap { record in
             let refused = policy.issues(in: record, for: model)
             return refused.isEmpty ? model.bundle.predict(records: [record])[0] : .failure(RecordIssues(issues: refused))
         }.mapError { issues in
@@ -63,10 +63,8 @@ struct PredictRoutes: Sendable {
             modelName = request.uri.queryParameters.get("model_name")
         } else {
             let body = try await request.decodeJSON(BatchRequest.self, context: context)
-            records = body.featuresList.map { features in
-                // Batch errors carry the record's index; their fields are column names.
-                RecordDecoding.record(features, fieldPrefix: "")
-            }
+            // Batch errors carry the record's index; their fields are column names.
+            records = body.featuresList.map(RecordDecoding.record)
             modelName = body.modelName
         }
         guard records.count <= maxBatch else {
