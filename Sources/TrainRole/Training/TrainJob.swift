@@ -134,17 +134,20 @@ struct TrainJob: Sendable {
     ) async throws -> Entry {
         let metrics = trained.metrics.filter { $0.value.isFinite }
         let modelName = "\(request.experimentName)-\(modelType)"
-        let bundleData = try trained.bundle.fileData()
-        let plots = Self.plots(for: trained)
-        let importances = try JSONValue(encoding: trained.featureImportances.map { FeatureImportance(feature: $0.name, importance: $0.importance.isFinite ? $0.importance : 0) })
-        let importanceData = Data(importances.jsonString().utf8)
-
         let localDirectory = modelsDirectory.appendingPathComponent("runs/\(execution.job.jobID)/\(modelType)")
-        try FileManager.default.createDirectory(at: localDirectory.appendingPathComponent("plots"), withIntermediateDirectories: true)
-        try bundleData.write(to: localDirectory.appendingPathComponent("bundle.json"), options: .atomic)
-        try importanceData.write(to: localDirectory.appendingPathComponent(Self.importanceArtifact), options: .atomic)
-        for (name, svg) in plots {
-            try Data(svg.utf8).write(to: localDirectory.appendingPathComponent("plots/\(name)"), options: .atomic)
+        // Encoding a forest's bundle and drawing the plots is CPU work: off the cooperative pool.
+        let (bundleData, plots, importanceData) = try await Offload.run {
+            let bundleData = try trained.bundle.fileData()
+            let plots = Self.plots(for: trained)
+            let importances = trained.featureImportances.map { FeatureImportance(feature: $0.name, importance: $0.importance.isFinite ? $0.importance : 0) }
+            let importanceData = Data(try JSONValue(encoding: importances).jsonString().utf8)
+            try FileManager.default.createDirectory(at: localDirectory.appendingPathComponent("plots"), withIntermediateDirectories: true)
+            try bundleData.write(to: localDirectory.appendingPathComponent("bundle.json"), options: .atomic)
+            try importanceData.write(to: localDirectory.appendingPathComponent(Self.importanceArtifact), options: .atomic)
+            for (name, svg) in plots {
+                try Data(svg.utf8).write(to: localDirectory.appendingPathComponent("plots/\(name)"), options: .atomic)
+            }
+            return (bundleData, plots, importanceData)
         }
         let bundlePath = "runs/\(execution.job.jobID)/\(modelType)/bundle.json"
 
