@@ -187,7 +187,7 @@ final class LiveServer: Sendable {
         let record: [String: Any] = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
                                      "body_mass_g": 5800.0, "sex": "male", "year": 2009]
         var prediction = try await server.json("POST", "api/v1/predict", ["features": record], token: user)
-        for _ in 0..<100 where prediction.status == 503 {
+        for _ in 0..<300 where prediction.status == 503 {
             try await Task.sleep(for: .milliseconds(100))
             prediction = try await server.json("POST", "api/v1/predict", ["features": record], token: user)
         }
@@ -201,7 +201,7 @@ final class LiveServer: Sendable {
         #expect(again.status == 200)
         let wanted = try #require((try again.json()["champion"] as? [String: Any])?["model_name"] as? String)
         var served = ""
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             served = try await server.json("POST", "api/v1/predict", ["features": record], token: user).json()["model_name"] as? String ?? ""
             if served == wanted { break }
             try await Task.sleep(for: .milliseconds(50))

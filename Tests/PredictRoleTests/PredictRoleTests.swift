@@ -70,7 +70,7 @@ struct PredictHarness: Sendable {
 
 extension TestClientProtocol {
     func waitUntilReady(version: String? = nil, token: String) async throws {
-        for _ in 0..<400 {
+        for _ in 0..<1000 {
             if try await send(.get, "/api/v1/predict/ready").status == .ok {
                 let loaded = try await send(.get, "/api/v1/predict/models", token: token).json()
                 if version == nil || loaded["models"]?[0]?["version"]?.stringValue == version { return }
@@ -250,12 +250,17 @@ extension TestClientProtocol {
 
             // A corrupt bundle: logged, the old model keeps serving, readiness stays true.
             try harness.promote(Data("{\"format\": \"not a bundle\"}".utf8), name: "penguins", version: "3")
-            try await Task.sleep(for: .milliseconds(300))
+            // Wait for the poll to see the new pointer (a busy CI machine can take a while).
+            var models = JSONValue.null
+            for _ in 0..<500 {
+                models = try await client.send(.get, "/api/v1/predict/models", token: harness.user).json()
+                if models["last_reload_error"]?.stringValue != nil { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(models["last_reload_error"]?.stringValue?.contains("does not load") == true, "\(models)")
             #expect(try await client.send(.get, "/api/v1/predict/ready").status == .ok)
             let still = try await client.send(.post, "/api/v1/predict", json: ["features": record], token: harness.user)
             #expect(try still.json()["model_version"] == "2")
-            let models = try await client.send(.get, "/api/v1/predict/models", token: harness.user).json()
-            #expect(models["last_reload_error"]?.stringValue?.contains("does not load") == true)
             let reload = try await client.send(.post, "/api/v1/predict/reload", token: harness.admin)
             #expect(reload.status == .unprocessableContent)
             #expect(reload.errorCode == "reload_failed")
