@@ -54,7 +54,7 @@ final class UploadSink {
         flush()
         try handle.close()
         if let failure { throw failure }
-        return DataVersion.Digest(md5: hasher.finalize().map { String(format: "%02x", $0) }.joined(), size: size)
+        return DataVersion.digest(finishing: hasher, size: size)
     }
 
     /// Closes and deletes the file (an upload that failed or turned out to be a duplicate).

@@ -29,6 +29,11 @@ public enum DataVersion {
         return Digest(md5: hex(hasher.finalize()), size: size)
     }
 
+    /// The digest of bytes hashed incrementally elsewhere (an upload streamed to disk).
+    public static func digest(finishing hasher: Insecure.MD5, size: Int) -> Digest {
+        Digest(md5: hex(hasher.finalize()), size: size)
+    }
+
     public static func digest(of bytes: some DataProtocol) -> Digest {
         Digest(md5: hex(Insecure.MD5.hash(data: bytes)), size: bytes.count)
     }

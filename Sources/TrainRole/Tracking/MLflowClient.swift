@@ -95,9 +95,7 @@ struct MLflowClient: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)
         }
-        let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000
-            + configuration.timeout.components.attoseconds / 1_000_000_000)
-        let response = try await http.execute(request, timeout: timeout)
+        let response = try await http.execute(request, timeout: TimeAmount(configuration.timeout))
         let data = Array(buffer: try await response.body.collect(upTo: 256 << 20))
         guard (200..<300).contains(response.status.code) else {
             let answer = try? JSONValue(jsonString: String(decoding: data, as: UTF8.self))
