@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean bench bench-roles parity dvc
+.PHONY: build test run release clean bench bench-roles bench-serving parity dvc local local-down up down compose-check
 
 build:
 	$(SWIFT) build
@@ -22,9 +22,37 @@ release:
 clean:
 	rm -rf .build var
 
-# Release benchmarks against the Python peers (pandas in a venv), figures into docs/benchmarks.md.
+# Release benchmarks against the Python peers (pandas, scikit-learn, LightGBM, FastAPI in venvs),
+# figures into docs/benchmarks.md.
 bench:
 	bash bench/run.sh
+	bash bench/serving.sh
+
+# The predict role under wrk, direct and through nginx, beside a FastAPI peer and nginx's floor.
+bench-serving:
+	bash bench/serving.sh
+
+# The compose topology without Docker: four roles on 127.0.0.1:8001-8004, nginx on :8080.
+local:
+	bash deploy/local.sh up
+
+local-down:
+	bash deploy/local.sh down
+
+# docker compose (needs a Docker engine and a .env: cp env.example .env).
+up:
+	docker compose up -d --build
+
+down:
+	docker compose down
+
+# compose.yaml against the Compose Specification's JSON schema, offline.
+COMPOSE_VENV ?= .venv-compose
+compose-check:
+	test -x $(COMPOSE_VENV)/bin/check-jsonschema || (python3 -m venv $(COMPOSE_VENV) && \
+		$(COMPOSE_VENV)/bin/pip install --quiet check-jsonschema==0.39.0 pyyaml)
+	$(COMPOSE_VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+	$(COMPOSE_VENV)/bin/python deploy/check-compose.py compose.yaml
 
 # The data and train roles over loopback HTTP: uploads, preprocess/build-features and training jobs.
 bench-roles:

@@ -49,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = buildApplication(environment: environment, modules: modules)
         logger.info("starting", metadata: ["version": "\(MLOpsVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)"])
+        defer { LogSink.standardError.flush() }
         try await app.runService()
     }
 }

@@ -51,32 +51,14 @@ final class LiveServer: Sendable {
         let description: String
     }
 
-    struct Reply {
-        let status: Int
-        let headers: [String: String]
-        let body: Data
-
-        func json() throws -> [String: Any] {
-            try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
-        }
-    }
+    typealias Reply = HTTPTestClient.Reply
 
     func request(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil) async throws -> Reply {
-        // Appended as text: `appendingPathComponent` would percent-encode a query's `?`.
-        var request = URLRequest(url: try #require(URL(string: baseURL.absoluteString + "/" + path)))
-        request.httpMethod = method
-        request.httpBody = body
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
-        return Reply(status: http.statusCode, headers: headers, body: data)
+        try await HTTPTestClient(baseURL: baseURL).request(method, path, body: body, contentType: contentType, token: token)
     }
 
     func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {
-        try await request(method, path, body: try JSONSerialization.data(withJSONObject: object), contentType: "application/json", token: token)
+        try await HTTPTestClient(baseURL: baseURL).json(method, path, object, token: token)
     }
 
     /// SIGKILL, as a crash or an OOM kill ends it: nothing is cleaned up, the directory stays.

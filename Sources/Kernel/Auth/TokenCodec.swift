@@ -24,6 +24,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
 /// checked locally, with no call to the auth role per request.
 public struct TokenCodec: Sendable {
     private let keys: JWTKeyCollection
+    private let verified = VerifiedTokenCache()
 
     public init(secret: String) async {
         let keys = JWTKeyCollection()
@@ -37,6 +38,10 @@ public struct TokenCodec: Sendable {
 
     /// Verifies signature, expiry, algorithm and token type.
     public func verify(_ token: String, expecting type: TokenType) async throws(TokenRejection) -> TokenClaims {
+        if let claims = verified.claims(for: token, now: Date()) {
+            guard claims.type == type else { throw .wrongType(expected: type) }
+            return claims
+        }
         // jwt-kit picks the key by `kid`, not by `alg`; pin the algorithm ourselves so a
         // token announcing `none` or an asymmetric algorithm is refused before anything else.
         guard let header = Self.header(of: token) else { throw .malformed }
@@ -49,6 +54,7 @@ public struct TokenCodec: Sendable {
         } catch {
             throw .badSignature
         }
+        verified.store(claims, for: token)
         guard claims.type == type else { throw .wrongType(expected: type) }
         return claims
     }

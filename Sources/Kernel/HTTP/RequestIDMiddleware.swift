@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Accepts a well-formed incoming `X-Request-ID` (so nginx and clients can correlate logs),
 /// otherwise generates one, and echoes it on every response.
@@ -28,12 +29,19 @@ public struct RequestIDMiddleware: RouterMiddleware {
         return allowed ? value : nil
     }
 
+    /// A random per-process prefix and a counter: unique across replicas and restarts without
+    /// a `getrandom` call per request. Ids correlate logs; they are not secrets.
     static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = UInt64.random(in: .min ... .max, using: &generator)
-        let low = UInt64.random(in: .min ... .max, using: &generator)
-        return hex(high) + hex(low)
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        return processPrefix + hex(sequence)
     }
+
+    private static let processPrefix: String = {
+        var generator = SystemRandomNumberGenerator()
+        return hex(UInt64.random(in: .min ... .max, using: &generator))
+    }()
+
+    private static let counter = Atomic<UInt64>(0)
 
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Synchronization
 
 /// A swift-log handler that writes one JSON object per line to standard error, the format
 /// log collectors (Loki, CloudWatch, `docker logs | jq`) read without parsing rules.
+/// Members: `ts`, `level`, `logger`, `msg`, then the metadata.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -21,50 +21,50 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    private static let reservedKeys: Set<String> = ["ts", "level", "logger", "msg"]
+
     public func log(event: LogEvent) {
-        var fields: [String: JSONValue] = [
-            "ts": .string(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))),
-            "level": .string(event.level.rawValue),
-            "logger": .string(label),
-            "msg": .string(event.message.description),
-        ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            fields[key] = Self.json(value)
+        var writer = JSONWriter(capacity: 320)
+        writer.beginObject()
+        writer.key("ts")
+        writer.string(ISO8601Timestamp.string(Date(), milliseconds: true))
+        writer.key("level")
+        writer.string(event.level.rawValue)
+        writer.key("logger")
+        writer.string(label)
+        writer.key("msg")
+        writer.string(event.message.description)
+        // The event's metadata wins over the handler's for the same key.
+        let eventMetadata = event.metadata ?? [:]
+        for (key, value) in metadata where eventMetadata[key] == nil && !Self.reservedKeys.contains(key) {
+            writer.key(key)
+            Self.write(value, to: &writer)
         }
-        sink.write(JSONValue.object(fields).jsonString())
+        for (key, value) in eventMetadata where !Self.reservedKeys.contains(key) {
+            writer.key(key)
+            Self.write(value, to: &writer)
+        }
+        writer.endObject()
+        sink.write(writer.bytes, immediately: event.level >= .warning)
     }
 
-    static func json(_ value: Logger.Metadata.Value) -> JSONValue {
+    static func write(_ value: Logger.Metadata.Value, to writer: inout JSONWriter) {
         switch value {
-        case .string(let text): .string(text)
+        case .string(let text):
+            writer.string(text)
         case .stringConvertible(let value):
-            if let number = value as? any BinaryInteger { .number(Double(number)) } else { .string(value.description) }
-        case .array(let values): .array(values.map(json))
-        case .dictionary(let values): .object(values.mapValues(json))
+            if let number = value as? any BinaryInteger { writer.number(Double(number)) } else { writer.string(value.description) }
+        case .array(let values):
+            writer.beginArray()
+            for element in values { write(element, to: &writer) }
+            writer.endArray()
+        case .dictionary(let values):
+            writer.beginObject()
+            for (key, element) in values {
+                writer.key(key)
+                write(element, to: &writer)
+            }
+            writer.endObject()
         }
     }
-}
-
-/// Where log lines go; tests capture them to check what is (and is not) logged.
-public final class LogSink: Sendable {
-    private let lines = Mutex<[String]?>(nil)
-    private let toStandardError: Bool
-
-    private init(capturing: Bool) {
-        toStandardError = !capturing
-        if capturing { lines.withLock { $0 = [] } }
-    }
-
-    public static let standardError = LogSink(capturing: false)
-    public static func capturing() -> LogSink { LogSink(capturing: true) }
-
-    func write(_ line: String) {
-        if toStandardError {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        } else {
-            lines.withLock { $0?.append(line) }
-        }
-    }
-
-    public var captured: [String] { lines.withLock { $0 ?? [] } }
 }

@@ -57,6 +57,8 @@ extension FeaturePipeline {
         }
         guard issues.isEmpty else { return .failure(RecordIssues(issues: issues)) }
         scale(&features, width: featureNames.count)
+        // Every input was found above, so only a record with more fields has unknown ones.
+        guard record.count > inputSchema.count else { return .success(TransformedRecord(features: features, unknownFields: [])) }
         let known = Set(inputSchema.map(\.name))
         return .success(TransformedRecord(features: features, unknownFields: record.keys.filter { !known.contains($0) }.sorted()))
     }

@@ -3,25 +3,58 @@ import Hummingbird
 import Kernel
 import MLCore
 
-/// `POST /api/v1/predict`: one record.
-struct PredictRequest: Decodable, Sendable {
+/// `POST /api/v1/predict`: one record. Read from the parsed document rather than through
+/// `Decodable`, which cost more than the prediction itself.
+struct PredictRequest: Sendable {
     var features: [String: JSONValue]
     var modelName: String?
 
-    enum CodingKeys: String, CodingKey {
-        case features
-        case modelName = "model_name"
+    init(_ document: JSONValue) throws {
+        let body = try RequestFields.object(document)
+        features = try RequestFields.object(body["features"], field: "features")
+        modelName = try RequestFields.modelName(body)
     }
 }
 
 /// `POST /api/v1/predict/batch` as JSON.
-struct BatchRequest: Decodable, Sendable {
+struct BatchRequest: Sendable {
     var featuresList: [[String: JSONValue]]
     var modelName: String?
 
-    enum CodingKeys: String, CodingKey {
-        case featuresList = "features_list"
-        case modelName = "model_name"
+    init(_ document: JSONValue) throws {
+        let body = try RequestFields.object(document)
+        guard let list = body["features_list"], list != .null else {
+            throw APIError.validation(field: "features_list", problem: "field required")
+        }
+        guard case .array(let records) = list else { throw APIError.validation(field: "features_list", problem: "expected array") }
+        featuresList = try records.enumerated().map { index, record in
+            try RequestFields.object(record, field: "features_list[\(index)]")
+        }
+        modelName = try RequestFields.modelName(body)
+    }
+}
+
+/// The shape checks `Decodable` made, with the same field names and problems.
+enum RequestFields {
+    static func object(_ document: JSONValue) throws -> [String: JSONValue] {
+        guard case .object(let members) = document else { throw APIError.validation(field: "body", problem: "expected object") }
+        return members
+    }
+
+    static func object(_ value: JSONValue?, field: String) throws -> [String: JSONValue] {
+        switch value {
+        case .object(let members)?: return members
+        case nil, .null?: throw APIError.validation(field: field, problem: "field required")
+        default: throw APIError.validation(field: field, problem: "expected object")
+        }
+    }
+
+    static func modelName(_ body: [String: JSONValue]) throws -> String? {
+        switch body["model_name"] {
+        case nil, .null?: return nil
+        case .string(let name)?: return name
+        default: throw APIError.validation(field: "model_name", problem: "expected string")
+        }
     }
 }
 
@@ -58,78 +91,96 @@ enum RecordDecoding {
     }
 }
 
-/// One prediction as the API returns it.
-struct PredictionBody: Encodable, Sendable {
-    enum Value: Encodable, Sendable {
-        case label(String)
-        case number(Double)
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .label(let label): try container.encode(label)
-            case .number(let value): try container.encode(value)
+/// One prediction as the API returns it: `prediction` (label or value), and for classifiers
+/// `probability` of that class and `probabilities` per class; `ignored_fields` when the record
+/// carried fields the model does not use.
+enum PredictionJSON {
+    static func write(_ prediction: Prediction, to writer: inout JSONWriter) {
+        writer.key("prediction")
+        if let label = prediction.label { writer.string(label) } else { writer.number(prediction.value) }
+        if let probability = prediction.probability {
+            writer.key("probability")
+            writer.number(probability)
+        }
+        if let probabilities = prediction.probabilities {
+            writer.key("probabilities")
+            writer.beginObject()
+            for label in probabilities.keys.sorted() {
+                writer.key(label)
+                writer.number(probabilities[label] ?? 0)
             }
+            writer.endObject()
+        }
+        if !prediction.unknownFields.isEmpty {
+            writer.key("ignored_fields")
+            writer.beginArray()
+            for field in prediction.unknownFields.sorted() { writer.string(field) }
+            writer.endArray()
         }
     }
 
-    var prediction: Value
-    var probability: Double?
-    var probabilities: [String: Double]?
-    var ignoredFields: [String]?
-
-    init(_ prediction: Prediction) {
-        self.prediction = prediction.label.map(Value.label) ?? .number(prediction.value)
-        self.probability = prediction.probability
-        self.probabilities = prediction.probabilities
-        self.ignoredFields = prediction.unknownFields.isEmpty ? nil : prediction.unknownFields.sorted()
+    static func writeModel(_ model: LoadedModel, to writer: inout JSONWriter) {
+        writer.key("model_name")
+        writer.string(model.name)
+        writer.key("model_version")
+        writer.string(model.version)
+        writer.key("timestamp")
+        writer.string(ISO8601Timestamp.string(Date()))
     }
 
-    enum CodingKeys: String, CodingKey {
-        case prediction, probability, probabilities
-        case ignoredFields = "ignored_fields"
-    }
-}
-
-struct SinglePredictionResponse: Encodable, ResponseEncodable {
-    var body: PredictionBody
-    var modelName: String
-    var modelVersion: String
-    var timestamp: Date
-
-    enum CodingKeys: String, CodingKey {
-        case modelName = "model_name"
-        case modelVersion = "model_version"
-        case timestamp
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try body.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(modelName, forKey: .modelName)
-        try container.encode(modelVersion, forKey: .modelVersion)
-        try container.encode(timestamp, forKey: .timestamp)
-    }
-}
-
-struct BatchResponse: Encodable, ResponseEncodable {
-    struct Failure: Encodable, Sendable {
-        var index: Int
-        var details: [FieldProblem]
+    static func single(_ prediction: Prediction, model: LoadedModel) -> JSONResponse {
+        var writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        write(prediction, to: &writer)
+        writeModel(model, to: &writer)
+        writer.endObject()
+        return JSONResponse(writer)
     }
 
     /// One entry per record, in order: the prediction, or null where `errors` explains why.
-    var predictions: [PredictionBody?]
-    var count: Int
-    var errors: [Failure]
-    var modelName: String
-    var modelVersion: String
-    var timestamp: Date
-
-    enum CodingKeys: String, CodingKey {
-        case predictions, count, errors
-        case modelName = "model_name"
-        case modelVersion = "model_version"
-        case timestamp
+    static func batch(_ outcomes: [Result<Prediction, RecordIssues>], model: LoadedModel) -> JSONResponse {
+        var writer = JSONWriter(capacity: 160 * outcomes.count + 128)
+        writer.beginObject()
+        writer.key("predictions")
+        writer.beginArray()
+        var failures = 0
+        for outcome in outcomes {
+            switch outcome {
+            case .success(let prediction):
+                writer.beginObject()
+                write(prediction, to: &writer)
+                writer.endObject()
+            case .failure:
+                writer.null()
+                failures += 1
+            }
+        }
+        writer.endArray()
+        writer.key("count")
+        writer.number(outcomes.count - failures)
+        writer.key("errors")
+        writer.beginArray()
+        for (index, outcome) in outcomes.enumerated() {
+            guard case .failure(let issues) = outcome else { continue }
+            writer.beginObject()
+            writer.key("index")
+            writer.number(index)
+            writer.key("details")
+            writer.beginArray()
+            for issue in issues.issues {
+                writer.beginObject()
+                writer.key("field")
+                writer.string(issue.field)
+                writer.key("problem")
+                writer.string(issue.problem)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endArray()
+        writeModel(model, to: &writer)
+        writer.endObject()
+        return JSONResponse(writer)
     }
 }

@@ -31,8 +31,8 @@ struct PredictRoutes: Sendable {
         return model
     }
 
-    @Sendable func predict(request: Request, context: AppRequestContext) async throws -> SinglePredictionResponse {
-        let body = try await request.decodeJSON(PredictRequest.self, context: context)
+    @Sendable func predict(request: Request, context: AppRequestContext) async throws -> JSONResponse {
+        let body = try PredictRequest(await request.jsonDocument(context: context))
         let model = try model(named: body.modelName)
         let series = model.metrics
         let start = ContinuousClock.now
@@ -46,14 +46,14 @@ struct PredictRoutes: Sendable {
         switch result {
         case .success(let prediction):
             series.predictions.increment()
-            return SinglePredictionResponse(body: PredictionBody(prediction), modelName: model.name, modelVersion: model.version, timestamp: Date())
+            return PredictionJSON.single(prediction, model: model)
         case .failure(let issues):
             series.invalidRecords.increment()
             throw APIError.validation(issues.issues.map { FieldProblem(field: $0.field, problem: $0.problem) })
         }
     }
 
-    @Sendable func batch(request: Request, context: AppRequestContext) async throws -> BatchResponse {
+    @Sendable func batch(request: Request, context: AppRequestContext) async throws -> JSONResponse {
         let contentType = request.headers[.contentType].flatMap(MediaType.init(from:))
         var records: [Result<[String: RawValue], RecordIssues>]
         var modelName: String?
@@ -62,7 +62,7 @@ struct PredictRoutes: Sendable {
             records = try RecordDecoding.records(csv: buffer).map { .success($0) }
             modelName = request.uri.queryParameters.get("model_name")
         } else {
-            let body = try await request.decodeJSON(BatchRequest.self, context: context)
+            let body = try BatchRequest(await request.jsonDocument(context: context))
             // Batch errors carry the record's index; their fields are column names.
             records = body.featuresList.map(RecordDecoding.record)
             modelName = body.modelName
@@ -82,32 +82,18 @@ struct PredictRoutes: Sendable {
             }
         }
         let valid = records.compactMap { try? $0.get() }
-        var outcomes = model.bundle.predict(records: valid)[...]
-        series.latency.record(ContinuousClock.now - start)
-
-        var predictions: [PredictionBody?] = []
-        predictions.reserveCapacity(records.count)
-        var errors: [BatchResponse.Failure] = []
-        for (index, record) in records.enumerated() {
-            let outcome: Result<Prediction, RecordIssues>
+        var predicted = model.bundle.predict(records: valid)[...]
+        let outcomes = records.map { record -> Result<Prediction, RecordIssues> in
             switch record {
-            case .failure(let issues): outcome = .failure(issues)
-            case .success: outcome = outcomes.popFirst() ?? .failure(RecordIssues(issues: []))
-            }
-            switch outcome {
-            case .success(let prediction):
-                predictions.append(PredictionBody(prediction))
-            case .failure(let issues):
-                predictions.append(nil)
-                errors.append(.init(index: index, details: issues.issues.map { FieldProblem(field: $0.field, problem: $0.problem) }))
+            case .failure(let issues): .failure(issues)
+            case .success: predicted.popFirst() ?? .failure(RecordIssues(issues: []))
             }
         }
-        series.predictions.increment(by: Int64(records.count - errors.count))
-        series.invalidRecords.increment(by: Int64(errors.count))
-        return BatchResponse(
-            predictions: predictions, count: records.count - errors.count, errors: errors,
-            modelName: model.name, modelVersion: model.version, timestamp: Date()
-        )
+        series.latency.record(ContinuousClock.now - start)
+        let failures = outcomes.count { if case .failure = $0 { true } else { false } }
+        series.predictions.increment(by: Int64(outcomes.count - failures))
+        series.invalidRecords.increment(by: Int64(failures))
+        return PredictionJSON.batch(outcomes, model: model)
     }
 
     struct ModelList: Encodable, ResponseEncodable {

@@ -64,14 +64,6 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
-    /// Compact JSON text with sorted keys, so stored documents are stable.
-    public func jsonString() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     public init(jsonString: String) throws {
         self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonString.utf8))
     }

@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+/// The split deployment, only through nginx: four `mlopsd` processes and nginx rendered from
+/// deploy/nginx.conf.template, started by `deploy/local.sh up` (`.ci/run` does this and sets
+/// MLOPSD_TEST_EDGE_URL, MLOPSD_TEST_EDGE_ADMIN_PASSWORD and MLOPSD_TEST_EDGE_ORIGIN, one of
+/// MLOPSD_CORS_ORIGINS). Skipped when no edge is running.
+enum Edge {
+    static let environment = ProcessInfo.processInfo.environment
+    static let client = environment["MLOPSD_TEST_EDGE_URL"].flatMap(URL.init(string:)).map(HTTPTestClient.init(baseURL:))
+}
+
+@Suite(.serialized, .enabled(if: Edge.client != nil, "set MLOPSD_TEST_EDGE_URL to run against a local topology"))
+struct EdgeEndToEndTests {
+
+    let client: HTTPTestClient
+    let adminPassword: String
+
+    init() throws {
+        client = try #require(Edge.client)
+        adminPassword = try #require(Edge.environment["MLOPSD_TEST_EDGE_ADMIN_PASSWORD"])
+    }
+
+    /// Logs in, waiting out the edge's auth rate limit as a client should (the burst test may
+    /// have filled the zone just before).
+    func token(_ username: String, _ password: String) async throws -> String {
+        var reply = try await client.json("POST", "api/v1/auth/login", ["username": username, "password": password])
+        for _ in 0..<10 where reply.status == 429 {
+            try await Task.sleep(for: .seconds(Int(reply.headers["retry-after"] ?? "1") ?? 1))
+            reply = try await client.json("POST", "api/v1/auth/login", ["username": username, "password": password])
+        }
+        #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
+        return try #require(try reply.json()["access_token"] as? String)
+    }
+
+    /// Polls a job the way a client should: at the pace `Retry-After` asks for, under the edge's
+    /// general rate limit.
+    func finished(_ accepted: HTTPTestClient.Reply, role: String, admin: String) async throws -> [String: Any] {
+        #expect(accepted.status == 202, "\(String(decoding: accepted.body, as: UTF8.self))")
+        let id = try #require(try accepted.json()["job_id"] as? String)
+        #expect(accepted.headers["location"]?.hasSuffix("/api/v1/\(role)/status/\(id)") == true)
+        let deadline = ContinuousClock.now + .seconds(180)
+        while ContinuousClock.now < deadline {
+            let job = try await client.request("GET", "api/v1/\(role)/status/\(id)", token: admin).json()
+            if let status = job["status"] as? String, status != "pending", status != "running" { return job }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        Issue.record("job \(id) did not finish in 180 s")
+        return [:]
+    }
+
+    @Test func wholeWorkflowThroughNginx() async throws {
+        let admin = try await token("admin", adminPassword)
+        let username = "analyst-\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try await client.json(
+            "POST", "api/v1/auth/users", ["username": username, "password": "analyst-password-1", "email": "\(username)@example.org", "role": "user"],
+            token: admin
+        )
+        #expect(created.status == 201)
+
+        let crashes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/datasets/crashes.csv").standardized
+        let upload = try await client.request(
+            "POST", "api/v1/data/datasets?name=crashes", body: try Data(contentsOf: crashes), contentType: "text/csv", token: admin
+        )
+        #expect([200, 201].contains(upload.status), "\(String(decoding: upload.body, as: UTF8.self))")
+        let dataset = try #require(try upload.json()["id"] as? String)
+
+        let processed = try await finished(
+            try await client.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "dead", "drop": ["caseid", "injSeverity"]], token: admin),
+            role: "data", admin: admin
+        )
+        #expect(processed["status"] as? String == "completed", "\(processed)")
+        let processedVersion = try #require((processed["result"] as? [String: Any])?["version"] as? String)
+        let features = try await finished(
+            try await client.json("POST", "api/v1/data/build-features", ["processed_version": processedVersion], token: admin),
+            role: "data", admin: admin
+        )
+        #expect(features["status"] as? String == "completed", "\(features)")
+        let featuresVersion = try #require((features["result"] as? [String: Any])?["version"] as? String)
+
+        let trained = try await finished(
+            try await client.json("POST", "api/v1/train", [
+                "features_version": featuresVersion, "experiment_name": "edge-e2e",
+                "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
+            ], token: admin),
+            role: "train", admin: admin
+        )
+        #expect(trained["status"] as? String == "completed", "\(trained)")
+        let leaderboard = try #require((trained["result"] as? [String: Any])?["leaderboard"] as? [[String: Any]])
+        #expect(leaderboard.count == 3)
+
+        let promoted = try await client.json("POST", "api/v1/train/fetch-best-model", ["experiment_name": "edge-e2e"], token: admin)
+        #expect(promoted.status == 200, "\(String(decoding: promoted.body, as: UTF8.self))")
+        let champion = try #require((try promoted.json()["champion"] as? [String: Any])?["model_name"] as? String)
+
+        // The predict role is another process: it picks the champion up from the shared models directory.
+        let user = try await token(username, "analyst-password-1")
+        let record: [String: Any] = [
+            "dvcat": "10-24", "weight": 25.069, "airbag": "airbag", "seatbelt": "belted", "frontal": 1, "sex": "f",
+            "ageOFocc": 26, "yearacc": 1997, "yearVeh": 1990.0, "abcat": "deploy", "occRole": "driver", "deploy": 1,
+        ]
+        var prediction = try await client.json("POST", "api/v1/predict", ["features": record], token: user)
+        for _ in 0..<100 where prediction.status == 503 || (try? prediction.json()["model_name"] as? String) != champion {
+            try await Task.sleep(for: .milliseconds(200))
+            prediction = try await client.json("POST", "api/v1/predict", ["features": record], token: user)
+        }
+        #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
+        let body = try prediction.json()
+        #expect(["alive", "dead"].contains(body["prediction"] as? String ?? ""))
+        #expect(body["model_name"] as? String == champion)
+        #expect((body["probabilities"] as? [String: Double])?.count == 2)
+
+        var broken = record
+        broken["ageOFocc"] = "old"
+        let batch = try await client.json("POST", "api/v1/predict/batch", ["features_list": [record, broken, record]], token: user)
+        #expect(batch.status == 200)
+        let batchBody = try batch.json()
+        #expect(batchBody["count"] as? Int == 2)
+        #expect((batchBody["errors"] as? [[String: Any]])?.first?["index"] as? Int == 1)
+
+        // A user is refused on admin routes of every role behind the edge.
+        #expect(try await client.request("GET", "api/v1/data/datasets", token: user).status == 403)
+        #expect(try await client.json("POST", "api/v1/train", ["features_version": featuresVersion, "model_types": ["logistic_regression"]], token: user).status == 403)
+        #expect(try await client.request("GET", "api/v1/auth/users", token: user).status == 403)
+        #expect(try await client.request("GET", "api/v1/predict/models").status == 401)
+    }
+
+    @Test func edgeHeadersRoutesAndErrors() async throws {
+        let health = try await client.request("GET", "health", headers: ["X-Request-ID": "edge-test-1"])
+        #expect(health.status == 200)
+        #expect(health.headers["x-request-id"] == "edge-test-1")
+        let role = try await client.request("GET", "api/v1/predict/health", headers: ["X-Request-ID": "edge-test-2"])
+        #expect(role.status == 200)
+        #expect(role.headers["x-request-id"] == "edge-test-2", "the role sees nginx's id and echoes it once")
+        let generated = try await client.request("GET", "api/v1/auth/health", headers: ["X-Request-ID": "bad id with spaces"])
+        #expect(generated.headers["x-request-id"].map { !$0.contains(" ") && !$0.isEmpty } == true)
+
+        // Role metrics stay private; unknown paths get the JSON envelope.
+        let metrics = try await client.request("GET", "metrics")
+        #expect(metrics.status == 404)
+        #expect((try metrics.json()["error"] as? [String: Any])?["code"] as? String == "not_found")
+        #expect(try await client.request("GET", "api/v1/predict/metrics").status == 404)
+
+        // CORS: preflight answered at the edge for a listed origin only.
+        let origin = try #require(Edge.environment["MLOPSD_TEST_EDGE_ORIGIN"])
+        let allowed = try await client.request("OPTIONS", "api/v1/predict", headers: [
+            "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
+        ])
+        #expect(allowed.status == 204)
+        #expect(allowed.headers["access-control-allow-origin"] == origin)
+        #expect(allowed.headers["access-control-allow-headers"]?.lowercased().contains("authorization") == true)
+        let refused = try await client.request("OPTIONS", "api/v1/predict", headers: [
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+        ])
+        #expect(refused.headers["access-control-allow-origin"] == nil)
+        let simple = try await client.request("GET", "api/v1/auth/health", headers: ["Origin": origin])
+        #expect(simple.headers["access-control-allow-origin"] == origin)
+        #expect(simple.headers["access-control-expose-headers"]?.contains("X-Request-ID") == true)
+    }
+
+    /// Last: the burst fills the auth zone for a few seconds.
+    @Test func burstOfLoginsIsRateLimitedWithTheJSONEnvelope() async throws {
+        let client = self.client
+        let replies = try await withThrowingTaskGroup(of: HTTPTestClient.Reply.self) { group in
+            for index in 0..<30 {
+                group.addTask {
+                    try await client.json("POST", "api/v1/auth/login", ["username": "burst-\(index)", "password": "wrong-password"])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        // Distinct usernames: the auth role's own per-username lock-out (also 429) cannot answer these.
+        let limited = replies.filter { $0.status == 429 }
+        #expect(!limited.isEmpty, "auth zone: 5 r/s with a burst of 10; got \(replies.map(\.status))")
+        let first = try #require(limited.first)
+        #expect((try first.json()["error"] as? [String: Any])?["code"] as? String == "rate_limited")
+        #expect(first.headers["retry-after"] != nil)
+        #expect(first.headers["content-type"]?.hasPrefix("application/json") == true)
+        #expect(replies.allSatisfy { [401, 429].contains($0.status) })
+    }
+}

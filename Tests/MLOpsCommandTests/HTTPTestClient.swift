@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Real HTTP requests to a running server (a `LiveServer`, or the nginx edge in CI).
+struct HTTPTestClient: Sendable {
+    let baseURL: URL
+
+    struct Reply {
+        let status: Int
+        let headers: [String: String]
+        let body: Data
+
+        func json() throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
+        }
+    }
+
+    func request(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> Reply {
+        // Appended as text: `appendingPathComponent` would percent-encode a query's `?`.
+        var request = URLRequest(url: try #require(URL(string: baseURL.absoluteString + "/" + path)))
+        request.httpMethod = method
+        request.httpBody = body
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let http = try #require(response as? HTTPURLResponse)
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }
+        return Reply(status: http.statusCode, headers: headers, body: data)
+    }
+
+    func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {
+        try await request(method, path, body: try JSONSerialization.data(withJSONObject: object), contentType: "application/json", token: token)
+    }
+}

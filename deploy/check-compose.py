@@ -1,0 +1,71 @@
+"""What `docker compose config` would refuse beyond the Compose Specification's schema (which
+`make compose-check` validates first with check-jsonschema), checked offline: references between
+services, volumes and files, and the promises docs/deployment.md makes about this file."""
+import os
+import sys
+
+import yaml
+
+ROLES = {"data": "8001", "train": "8002", "predict": "8003", "auth": "8004"}
+
+
+def main(path):
+    with open(path) as handle:
+        compose = yaml.safe_load(handle)  # also expands the x-mlopsd anchor into each role
+    base = os.path.dirname(os.path.abspath(path))
+    services = compose.get("services", {})
+    volumes = set((compose.get("volumes") or {}).keys())
+    problems = []
+
+    for name, service in services.items():
+        for dependency in (service.get("depends_on") or {}):
+            if dependency not in services:
+                problems.append(f"{name}: depends_on names unknown service '{dependency}'")
+        for mount in service.get("volumes", []):
+            source = mount.split(":")[0]
+            if source.startswith((".", "/")):
+                if not os.path.exists(os.path.join(base, source)):
+                    problems.append(f"{name}: bind mount source '{source}' does not exist")
+            elif source not in volumes:
+                problems.append(f"{name}: volume '{source}' is not declared under volumes")
+        build = service.get("build")
+        if build is not None:
+            context = build if isinstance(build, str) else build.get("context", ".")
+            if not os.path.exists(os.path.join(base, context, "Dockerfile")):
+                problems.append(f"{name}: build context '{context}' has no Dockerfile")
+
+    images = {services[role].get("image") for role in ROLES if role in services}
+    if len(images) != 1:
+        problems.append(f"the four roles must run one image, found {sorted(map(str, images))}")
+    if sum(1 for role in ROLES if "build" in services.get(role, {})) != 1:
+        problems.append("exactly one role should build the image (it is built once)")
+    for role, port in ROLES.items():
+        service = services.get(role)
+        if service is None:
+            problems.append(f"missing service '{role}'")
+            continue
+        environment = service.get("environment") or {}
+        if environment.get("MLOPSD_ROLE") != role or environment.get("MLOPSD_PORT") != port:
+            problems.append(f"{role}: expected MLOPSD_ROLE={role} and MLOPSD_PORT={port}")
+        if "healthcheck" not in service:
+            problems.append(f"{role}: no healthcheck")
+        if "ports" in service:
+            problems.append(f"{role}: roles are reached through nginx only; no host ports")
+    if "container_name" in services.get("predict", {}):
+        problems.append("predict: a container_name prevents --scale predict=N")
+    nginx = services.get("nginx", {})
+    for role in ROLES:
+        if (nginx.get("depends_on") or {}).get(role, {}).get("condition") != "service_healthy":
+            problems.append(f"nginx: should wait for {role} to be healthy")
+    if "mlflow" in services and services["mlflow"].get("profiles") != ["mlflow"]:
+        problems.append("mlflow: should only start with --profile mlflow")
+
+    for problem in problems:
+        print(f"compose-check: {problem}", file=sys.stderr)
+    if problems:
+        sys.exit(1)
+    print(f"compose-check: {path}: {len(services)} services, {len(volumes)} volumes, references consistent")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "compose.yaml")

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Renders deploy/nginx.conf.template to stdout. POSIX sh: it runs inside the nginx image in
+# compose and on the host for `make local`. Every setting has a default fit for compose; the
+# values are checked before they reach the configuration, so the environment cannot inject
+# nginx directives.
+set -eu
+template=${1:-$(dirname "$0")/nginx.conf.template}
+
+: "${NGINX_LISTEN:=8080}"
+: "${NGINX_WORKER_PROCESSES:=auto}"
+: "${NGINX_PID_PATH:=/tmp/nginx.pid}"
+: "${NGINX_ERROR_LOG:=/dev/stderr}"
+: "${NGINX_ACCESS_LOG:=/dev/stdout}"
+: "${NGINX_TEMP_DIR:=/tmp/nginx}"
+: "${MLOPSD_DATA_UPSTREAM:=data:8001}"
+: "${MLOPSD_TRAIN_UPSTREAM:=train:8002}"
+: "${MLOPSD_PREDICT_UPSTREAM:=predict:8003}"
+: "${MLOPSD_AUTH_UPSTREAM:=auth:8004}"
+: "${MLOPSD_MAX_BODY_BYTES:=1048576}"
+: "${MLOPSD_MAX_UPLOAD_BYTES:=1073741824}"
+: "${NGINX_AUTH_RATE:=5r/s}"
+: "${NGINX_AUTH_BURST:=10}"
+: "${NGINX_GENERAL_RATE:=10r/s}"
+: "${NGINX_GENERAL_BURST:=20}"
+: "${NGINX_PREDICT_RATE:=30r/s}"
+: "${NGINX_PREDICT_BURST:=60}"
+: "${MLOPSD_CORS_ORIGINS:=}"
+
+fail() {
+    echo "render-nginx: $1" >&2
+    exit 2
+}
+matches() { # value extended-regex
+    printf '%s\n' "$1" | grep -Eqx "$2"
+}
+
+matches "$NGINX_LISTEN" '([0-9.]+:|\[[0-9a-fA-F:]+\]:)?[0-9]{1,5}' || fail "NGINX_LISTEN must be a port or address:port, got '$NGINX_LISTEN'"
+matches "$NGINX_WORKER_PROCESSES" 'auto|[0-9]{1,3}' || fail "NGINX_WORKER_PROCESSES must be auto or a number"
+for name in MLOPSD_DATA_UPSTREAM MLOPSD_TRAIN_UPSTREAM MLOPSD_PREDICT_UPSTREAM MLOPSD_AUTH_UPSTREAM; do
+    eval "value=\$$name"
+    matches "$value" '[A-Za-z0-9.-]+:[0-9]{1,5}' || fail "$name must be host:port, got '$value'"
+done
+for name in MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES NGINX_AUTH_BURST NGINX_GENERAL_BURST NGINX_PREDICT_BURST; do
+    eval "value=\$$name"
+    matches "$value" '[0-9]{1,12}' || fail "$name must be a whole number, got '$value'"
+done
+for name in NGINX_AUTH_RATE NGINX_GENERAL_RATE NGINX_PREDICT_RATE; do
+    eval "value=\$$name"
+    matches "$value" '[0-9]{1,7}r/[sm]' || fail "$name must look like 30r/s or 600r/m, got '$value'"
+done
+for name in NGINX_PID_PATH NGINX_ERROR_LOG NGINX_ACCESS_LOG NGINX_TEMP_DIR; do
+    eval "value=\$$name"
+    matches "$value" '/[A-Za-z0-9._/-]*' || fail "$name must be an absolute path, got '$value'"
+done
+
+# MLOPSD_CORS_ORIGINS: comma-separated origins (scheme://host[:port]) allowed to call the API
+# from a browser; one exact-match map entry each.
+NGINX_CORS_ORIGIN_MAP=""
+old_ifs=$IFS
+IFS=,
+for origin in $MLOPSD_CORS_ORIGINS; do
+    origin=$(printf '%s' "$origin" | tr -d ' ')
+    [ -z "$origin" ] && continue
+    matches "$origin" 'https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?' || fail "MLOPSD_CORS_ORIGINS: '$origin' is not an origin like https://app.example.com"
+    NGINX_CORS_ORIGIN_MAP="$NGINX_CORS_ORIGIN_MAP        \"$origin\" \$http_origin;
+"
+done
+IFS=$old_ifs
+
+export NGINX_LISTEN NGINX_WORKER_PROCESSES NGINX_PID_PATH NGINX_ERROR_LOG NGINX_ACCESS_LOG NGINX_TEMP_DIR \
+    MLOPSD_DATA_UPSTREAM MLOPSD_TRAIN_UPSTREAM MLOPSD_PREDICT_UPSTREAM MLOPSD_AUTH_UPSTREAM \
+    MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES NGINX_AUTH_RATE NGINX_AUTH_BURST NGINX_GENERAL_RATE \
+    NGINX_GENERAL_BURST NGINX_PREDICT_RATE NGINX_PREDICT_BURST NGINX_CORS_ORIGIN_MAP
+envsubst '$NGINX_LISTEN $NGINX_WORKER_PROCESSES $NGINX_PID_PATH $NGINX_ERROR_LOG $NGINX_ACCESS_LOG $NGINX_TEMP_DIR
+$MLOPSD_DATA_UPSTREAM $MLOPSD_TRAIN_UPSTREAM $MLOPSD_PREDICT_UPSTREAM $MLOPSD_AUTH_UPSTREAM $MLOPSD_MAX_BODY_BYTES
+$MLOPSD_MAX_UPLOAD_BYTES $NGINX_AUTH_RATE $NGINX_AUTH_BURST $NGINX_GENERAL_RATE $NGINX_GENERAL_BURST
+$NGINX_PREDICT_RATE $NGINX_PREDICT_BURST $NGINX_CORS_ORIGIN_MAP' <"$template"
