@@ -152,7 +152,7 @@ printf '%s\n' "${results[@]}"
 
 rss() { ps -o rss= -p "$1" | awk '{s+=$1} END {printf "%.0f", s/1024}'; }
 ours_rss=$(rss "$(cat "$MLOPSD_LOCAL_DIR/run/predict.pid")")
-peer_rss=$(rss "$(pgrep -d, -f 'peer_serve:app')")
+peer_rss=$(rss "$PEER_PID,$(pgrep -d, -P "$PEER_PID")")
 
 printf '%s\n' "${results[@]}" | python3 bench/serving_report.py --ours-rss "$ours_rss" --peer-rss "$peer_rss" \
     --peer-cold "$peer_cold" --duration "$DURATION" --connections "$CONNECTIONS" --doc docs/benchmarks.md

@@ -60,6 +60,10 @@ extension TestClientProtocol {
 
             let wrongGrant = try await client.loginForm("grant_type=client_credentials&username=admin&password=x")
             #expect(wrongGrant.status == .badRequest)
+            // Found by schemathesis: the form decoder's own errors were a 500.
+            let duplicated = try await client.loginForm("a=1&a=2&username=admin&password=x")
+            #expect(duplicated.status == .badRequest)
+            #expect(try duplicated.json()["error"]?["code"] == "malformed_form")
             let missing = try await client.send(.post, "/api/v1/auth/login", json: ["username": "admin"])
             #expect(missing.status == .unprocessableContent)
             #expect(try missing.json()["error"]?["details"] == [["field": "password", "problem": "field required"]])

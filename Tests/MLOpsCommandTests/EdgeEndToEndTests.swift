@@ -1,13 +1,17 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The split deployment, only through nginx: four `mlopsd` processes and nginx rendered from
 /// deploy/nginx.conf.template, started by `deploy/local.sh up` (`.ci/run` does this and sets
 /// MLOPSD_TEST_EDGE_URL, MLOPSD_TEST_EDGE_ADMIN_PASSWORD and MLOPSD_TEST_EDGE_ORIGIN, one of
 /// MLOPSD_CORS_ORIGINS). Skipped when no edge is running.
 enum Edge {
     static let environment = ProcessInfo.processInfo.environment
-    static let client = environment["MLOPSD_TEST_EDGE_URL"].flatMap(URL.init(string:)).map(HTTPTestClient.init(baseURL:))
+    static let client = environment["MLOPSD_TEST_EDGE_URL"].flatMap(URL.init(string:)).map { HTTPTestClient(baseURL: $0) }
 }
 
 @Suite(.serialized, .enabled(if: Edge.client != nil, "set MLOPSD_TEST_EDGE_URL to run against a local topology"))
@@ -161,18 +165,22 @@ struct EdgeEndToEndTests {
 
     /// Last: the burst fills the auth zone for a few seconds.
     @Test func burstOfLoginsIsRateLimitedWithTheJSONEnvelope() async throws {
-        let client = self.client
+        // Its own session: the shared one holds a few connections per host, which would spread
+        // the burst out below the zone's rate.
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 40
+        let burst = HTTPTestClient(baseURL: client.baseURL, session: URLSession(configuration: configuration))
         let replies = try await withThrowingTaskGroup(of: HTTPTestClient.Reply.self) { group in
             for index in 0..<30 {
                 group.addTask {
-                    try await client.json("POST", "api/v1/auth/login", ["username": "burst-\(index)", "password": "wrong-password"])
+                    try await burst.json("POST", "api/v1/auth/login", ["username": "burst-\(index)", "password": "wrong-password"])
                 }
             }
-            return try await group.reduce(into: []) { $0.append($1) }
+            return try await group.reduce(into: [HTTPTestClient.Reply]()) { $0.append($1) }
         }
         // Distinct usernames: the auth role's own per-username lock-out (also 429) cannot answer these.
         let limited = replies.filter { $0.status == 429 }
-        #expect(!limited.isEmpty, "auth zone: 5 r/s with a burst of 10; got \(replies.map(\.status))")
+        #expect(!limited.isEmpty, "auth zone: 5 r/s with a burst of 10; got \(replies.map { $0.status })")
         let first = try #require(limited.first)
         #expect((try first.json()["error"] as? [String: Any])?["code"] as? String == "rate_limited")
         #expect(first.headers["retry-after"] != nil)

@@ -8,6 +8,7 @@ import FoundationNetworking
 /// Real HTTP requests to a running server (a `LiveServer`, or the nginx edge in CI).
 struct HTTPTestClient: Sendable {
     let baseURL: URL
+    var session: URLSession = .shared
 
     struct Reply {
         let status: Int
@@ -30,7 +31,7 @@ struct HTTPTestClient: Sendable {
         if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in extra { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields { headers[String(describing: key).lowercased()] = String(describing: value) }

@@ -155,8 +155,8 @@ enum AuthOpenAPI {
           "properties": {"username": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"}, "password": {"type": "string", "minLength": 8, "maxLength": 72}, "email": {"type": "string", "format": "email"}, "role": {"type": "string", "enum": ["admin", "user"], "default": "user"}}
         },
         "UpdateUserRequest": {
-          "type": "object",
-          "properties": {"email": {"type": "string", "format": "email"}, "role": {"type": "string", "enum": ["admin", "user"]}, "disabled": {"type": "boolean"}, "password": {"type": "string", "minLength": 8, "maxLength": 72}}
+          "type": "object", "minProperties": 1, "description": "Fields left out or null are not changed; at least one must be given",
+          "properties": {"email": {"type": ["string", "null"], "format": "email"}, "role": {"enum": ["admin", "user", null]}, "disabled": {"type": ["boolean", "null"]}, "password": {"type": ["string", "null"], "minLength": 8, "maxLength": 72}}
         },
         "ChangePasswordRequest": {
           "type": "object", "required": ["current_password", "new_password"],

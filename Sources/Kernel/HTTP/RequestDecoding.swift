@@ -59,6 +59,11 @@ public enum RequestDecoding {
             }
         } catch let error as DecodingError {
             throw apiError(for: error)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // The form decoder's own errors (duplicate keys, malformed percent-encoding…).
+            throw APIError.badRequest("Request body could not be decoded: \(error)", code: format == .json ? "malformed_json" : "malformed_form")
         }
     }
 

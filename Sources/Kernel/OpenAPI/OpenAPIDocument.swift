@@ -10,6 +10,7 @@ public enum OpenAPIDocument {
         if case .object(let rolePaths) = module.openAPIPaths {
             for (path, item) in rolePaths { paths[prefix + path] = item }
         }
+        paths = paths.mapValues(withStandardResponses)
         var schemas: [String: JSONValue] = kernelSchemas
         if case .object(let roleSchemas)? = module.openAPIComponents["schemas"] {
             schemas.merge(roleSchemas) { _, role in role }
@@ -29,6 +30,38 @@ public enum OpenAPIDocument {
                 ]),
             ]),
         ])
+    }
+
+    private static let operationKeys = ["get", "put", "post", "delete", "patch"]
+
+    /// The error responses every operation of a kind can give, added where the role's document
+    /// does not describe them itself: the kernel produces these for every route (body checks,
+    /// guards) and nginx adds 429 in front of every route.
+    static func withStandardResponses(_ item: JSONValue) -> JSONValue {
+        guard case .object(var members) = item else { return item }
+        let pathParameters = members["parameters"] != nil
+        for key in operationKeys {
+            guard case .object(var operation)? = members[key], case .object(var responses)? = operation["responses"] else { continue }
+            func add(_ status: String, _ description: String) {
+                if responses[status] == nil { responses[status] = errorResponse(description) }
+            }
+            if operation["requestBody"] != nil {
+                add("400", "The body is not valid JSON (or form data)")
+                add("413", "The body exceeds the size limit")
+                add("415", "Unsupported Content-Type")
+            }
+            if operation["requestBody"] != nil || operation["parameters"] != nil || pathParameters {
+                add("422", "A field is invalid; details name it")
+            }
+            if operation["security"] != nil {
+                add("401", "Missing, malformed or expired bearer token")
+                add("403", "The token's role may not use this operation")
+            }
+            add("429", "Rate limited (nginx zones, or repeated failed logins); see Retry-After")
+            operation["responses"] = .object(responses)
+            members[key] = .object(operation)
+        }
+        return .object(members)
     }
 
     /// `{"$ref": "#/components/schemas/NAME"}`

@@ -10,11 +10,12 @@ public enum UsernameRule {
 }
 
 public enum PasswordRule {
-    /// bcrypt only reads the first 72 bytes; longer passwords would be silently truncated.
-    public static let description = "must be 8–72 bytes long"
+    /// At least 8 characters; at most 72 bytes, because bcrypt only reads the first 72 and longer
+    /// passwords would be silently truncated.
+    public static let description = "must be at least 8 characters and at most 72 bytes long"
 
     public static func isValid(_ password: String) -> Bool {
-        (8...72).contains(password.utf8.count)
+        password.count >= 8 && password.utf8.count <= 72
     }
 }
 

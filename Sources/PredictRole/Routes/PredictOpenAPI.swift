@@ -36,6 +36,7 @@ enum PredictOpenAPI {
           "responses": {
             "200": {"description": "One entry per record, null where errors explain why", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
             "413": {"description": "More records than MLOPSD_PREDICT_MAX_BATCH, or a body over the limit", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "404": {"description": "model_name is not loaded", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "422": {"description": "No records, or an unreadable CSV", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "503": {"description": "No champion loaded yet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
           }
