@@ -47,6 +47,16 @@ def main(path):
         environment = service.get("environment") or {}
         if environment.get("MLOPSD_ROLE") != role or environment.get("MLOPSD_PORT") != port:
             problems.append(f"{role}: expected MLOPSD_ROLE={role} and MLOPSD_PORT={port}")
+        # .env is written for the host (127.0.0.1, var/...): the containers must override it.
+        if environment.get("MLOPSD_HOST") != "0.0.0.0":
+            problems.append(f"{role}: MLOPSD_HOST must be 0.0.0.0 inside the container")
+        mounted = {mount.split(":")[1] for mount in service.get("volumes", [])}
+        for variable in ("MLOPSD_DATA_DIR", "MLOPSD_MODELS_DIR", "MLOPSD_STATE_DIR"):
+            if not environment.get(variable, "").startswith("/var/lib/mlopsd/"):
+                problems.append(f"{role}: {variable} must point into /var/lib/mlopsd")
+        for target in mounted:
+            if target not in {environment.get(v) for v in ("MLOPSD_DATA_DIR", "MLOPSD_MODELS_DIR", "MLOPSD_STATE_DIR")}:
+                problems.append(f"{role}: volume mounted at {target}, which no MLOPSD_*_DIR names")
         if "healthcheck" not in service:
             problems.append(f"{role}: no healthcheck")
         if "ports" in service:

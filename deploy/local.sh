@@ -87,6 +87,11 @@ up() {
             echo "local: $role already running (pid $(cat "$LOCAL_DIR/run/$role.pid"))" >&2
             continue
         fi
+        # Another server on the port would pass the health check below.
+        if curl -s -o /dev/null "http://127.0.0.1:$(port_of "$role")/"; then
+            echo "local: port $(port_of "$role") is already in use; set MLOPSD_LOCAL_PORT_BASE" >&2
+            exit 1
+        fi
         MLOPSD_ROLE=$role MLOPSD_HOST=127.0.0.1 MLOPSD_PORT=$(port_of "$role") \
             nohup "$BIN" serve >>"$LOCAL_DIR/log/$role.log" 2>&1 </dev/null &
         echo $! >"$LOCAL_DIR/run/$role.pid"
