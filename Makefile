@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run release clean bench bench-roles bench-serving parity dvc local local-down up down compose-check
+.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down up down compose-check
 
 build:
 	$(SWIFT) build
@@ -14,6 +14,10 @@ test:
 # password (printed once). State goes to ./var.
 run:
 	DEBUG=true $(SWIFT) run mlopsd serve --role $(ROLE)
+
+# The whole path on examples/crashes.csv with `mlopsd client`, on a throwaway server.
+demo:
+	bash examples/demo.sh
 
 release:
 	$(SWIFT) build -c release --product mlopsd

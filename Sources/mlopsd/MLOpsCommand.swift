@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Kernel
 
 @main
@@ -12,8 +13,27 @@ struct MLOpsCommand: AsyncParsableCommand {
             Configuration comes from the environment and an optional .env file (see env.example).
             """,
         version: MLOpsVersion.current,
-        subcommands: [ServeCommand.self, ProfileCommand.self, PipelineCommand.self, PredictCommand.self, VersionCommand.self]
+        subcommands: [ServeCommand.self, ClientCommand.self, ProfileCommand.self, PipelineCommand.self, PredictCommand.self, VersionCommand.self]
     )
+
+    /// As ArgumentParser's own entry point, but a usage error exits with 2 (its default is 64), the
+    /// status scripts expect from a command line tool and the one `mlopsd client` documents.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 struct VersionCommand: ParsableCommand {

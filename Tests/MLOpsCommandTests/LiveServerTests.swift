@@ -69,7 +69,7 @@ final class LiveServer: Sendable {
 
     /// SIGTERM, as docker stop sends; returns the exit status.
     func stop() -> Int32 {
-        process.terminate()
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
         return process.terminationStatus

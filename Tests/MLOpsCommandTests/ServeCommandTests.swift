@@ -19,7 +19,7 @@ enum Binary {
     }
 
     /// Runs `mlopsd` with exactly `environment` (plus PATH) and waits for it to exit.
-    static func run(_ arguments: [String], environment: [String: String], directory: URL) throws -> Outcome {
+    static func run(_ arguments: [String], environment: [String: String], directory: URL, input: String? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -29,6 +29,14 @@ enum Binary {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            pipe.fileHandleForWriting.write(Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         try process.run()
         let outData = output.fileHandleForReading.readDataToEndOfFile()
         let errData = errors.fileHandleForReading.readDataToEndOfFile()

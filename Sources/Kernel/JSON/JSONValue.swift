@@ -59,6 +59,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    public var doubleValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
     public var intValue: Int? {
         if case .number(let value) = self, value == value.rounded(), abs(value) < 9e15 { return Int(value) }
         return nil

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import MLOpsClient
+
+struct ClientLogin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Log in and keep the tokens for this server (password asked without echo, or read from stdin)."
+    )
+    @OptionGroup var options: ClientOptions
+    @Option(help: "Account name (default: $MLOPSD_USERNAME, else admin).")
+    var username: String?
+
+    func run() async throws {
+        try await options.run {
+            let name = username ?? ProcessInfo.processInfo.environment["MLOPSD_USERNAME"] ?? "admin"
+            let password = try PasswordPrompt.read("Password for \(name) at \(options.server): ")
+            let session = try await options.client.login(username: name, password: password)
+            let minutes = Int(session.accessExpiresAt.timeIntervalSinceNow / 60 + 0.5)
+            options.terminal.output("logged in to \(options.server) as \(name) (access token refreshed automatically; lifetime \(minutes) min)")
+        }
+    }
+}
+
+struct ClientLogout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: "End this login on the server and forget its tokens.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await options.run {
+            try await options.client.logout()
+            options.terminal.output("logged out of \(options.server)")
+        }
+    }
+}
+
+struct ClientWhoami: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "whoami", abstract: "The account this client is logged in as.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        try await options.run {
+            let me = try await options.client.send(.GET, "/api/v1/auth/me").json
+            if options.json { return options.print(me) }
+            options.terminal.output("\(me["username"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?")) \(me["email"]?.stringValue ?? "") at \(options.server)")
+        }
+    }
+}
+
+struct ClientUsers: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "Accounts (admin).", subcommands: [List.self, Create.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List accounts.")
+        @OptionGroup var options: ClientOptions
+
+        func run() async throws {
+            try await options.run {
+                let page = try await options.client.send(.GET, "/api/v1/auth/users?limit=200").json
+                if options.json { return options.print(page) }
+                guard case .array(let users)? = page["users"] else { return }
+                options.terminal.output(Terminal.table(["username", "role", "email", "disabled"], users.map { user in
+                    [user["username"]?.stringValue ?? "", user["role"]?.stringValue ?? "", user["email"]?.stringValue ?? "",
+                     user["disabled"] == .bool(true) ? "yes" : "no"]
+                }))
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "Create an account (password asked without echo, or read from stdin).")
+        @OptionGroup var options: ClientOptions
+        @Option var username: String
+        @Option var email: String
+        @Option(help: "admin or user.") var role = "user"
+
+        func run() async throws {
+            try await options.run {
+                let password = try PasswordPrompt.read("Password for the new account \(username): ")
+                let created = try await options.client.send(.POST, "/api/v1/auth/users", body: .json([
+                    "username": .string(username), "email": .string(email), "role": .string(role), "password": .string(password),
+                ])).json
+                if options.json { return options.print(created) }
+                options.terminal.output("created \(created["username"]?.stringValue ?? username) (\(created["role"]?.stringValue ?? role))")
+            }
+        }
+    }
+}
