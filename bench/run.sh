@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: release builds of mlopsd's benchmarks beside their Python peers, measured in the
-# same run on the same machine; appends the figures to docs/benchmarks.md.
+# same run on the same machine; adds the figures to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 datasets=${DATASETS:-../shared/datasets}
@@ -60,7 +60,7 @@ shared, so single rounds are noisy).
 |---|---|---|---|---|---|
 MD
 fi
-echo "$row" >> docs/benchmarks.md
+python3 bench/add_row.py docs/benchmarks.md "$row"
 echo "$row"
 
 # Fit time per model family against its peer, same hyperparameters, same session.
@@ -68,13 +68,17 @@ fit_case() {  # file target drop model label
     local ours peer
     ours=$("$bench" fit "$datasets/$1" "$2" "$3" "$4")
     peer=$("$venv/bin/python" bench/peers_fit.py "$datasets/$1" "$2" "${3/#-/}" "$4")
-    python3 - "$ours" "$peer" "$5" <<'PY' | tee -a docs/benchmarks.md
+    local row
+    row=$(python3 - "$ours" "$peer" "$5" <<'PY'
 import json, sys, datetime, os
 ours, peer, label = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 ratio = peer["fit_seconds"] / ours["fit_seconds"]
 print(f"| {datetime.date.today()} | fit {label} | {ours['fit_seconds']:.3f} s | {peer['implementation']}: {peer['fit_seconds']:.3f} s "
       f"| **{ratio:.2f}×** | {os.cpu_count()} cores |")
 PY
+)
+    python3 bench/add_row.py docs/benchmarks.md "$row"
+    echo "$row"
 }
 fit_case crashes.csv dead caseid,injSeverity logistic_regression "logistic_regression, crashes"
 fit_case crashes.csv dead caseid,injSeverity random_forest "random_forest (100 trees, depth 10), crashes"

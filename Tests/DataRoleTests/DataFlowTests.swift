@@ -7,6 +7,26 @@ import MLOpsTesting
 import Testing
 
 @Suite struct DataFlowTests {
+    /// Version ids are content addresses: two servers given the same bytes and parameters name
+    /// the same versions (the processed directory's own hash differs: its manifest records when).
+    @Test func versionIDsAreTheSameOnAnyServer() async throws {
+        let bytes = try Data(contentsOf: DataHarness.dataset("penguins.csv"))
+        var ids: [[String]] = []
+        for _ in 0..<2 {
+            let harness = try await DataHarness()
+            defer { harness.environment.removeFiles() }
+            ids.append(try await harness.run { client in
+                let dataset = try #require(try await client.uploadCSV(bytes, name: "penguins", token: harness.admin).json()["id"]?.stringValue)
+                let processed = try await client.runJob("preprocess", ["dataset_id": .string(dataset), "target": "species"], token: harness.admin)
+                let processedVersion = try #require(processed["result"]?["version"]?.stringValue)
+                let features = try await client.runJob("build-features", ["processed_version": .string(processedVersion)], token: harness.admin)
+                return [dataset, processedVersion, try #require(features["result"]?["version"]?.stringValue)]
+            })
+        }
+        #expect(ids.count == 2)
+        #expect(ids.first == ids.last, "\(ids)")
+    }
+
     @Test func uploadPreprocessAndBuildFeaturesOnPenguins() async throws {
         let harness = try await DataHarness()
         defer { harness.environment.removeFiles() }

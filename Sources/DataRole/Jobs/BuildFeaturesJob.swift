@@ -37,7 +37,7 @@ struct BuildFeaturesJob: Sendable {
         guard let processed = try await catalog.version(request.processedVersion), processed.kind == .processed else {
             throw JobFailure("processed version '\(request.processedVersion)' does not exist")
         }
-        let version = try DataVersionKind.features.versionID(inputMD5: processed.md5, parameters: request.options)
+        let version = try DataVersionKind.features.versionID(input: processed.version, parameters: request.options)
         if let existing = try await catalog.version(version) {
             return try Self.result(existing, reused: true)
         }

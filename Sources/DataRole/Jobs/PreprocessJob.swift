@@ -19,7 +19,7 @@ struct PreprocessJob: Sendable {
         guard let dataset = try await catalog.dataset(id: request.datasetID) else {
             throw JobFailure("dataset '\(request.datasetID)' is not registered")
         }
-        let version = try DataVersionKind.processed.versionID(inputMD5: dataset.md5, parameters: request.spec)
+        let version = try DataVersionKind.processed.versionID(input: dataset.md5, parameters: request.spec)
         if let existing = try await catalog.version(version) {
             return try Self.result(existing, reused: true)
         }

@@ -17,12 +17,14 @@ enum DataVersionKind: String, Codable, Sendable, CaseIterable, DatabaseValueConv
         }
     }
 
-    /// A deterministic id from the inputs' content and the parameters: the same preprocessing
-    /// of the same bytes is the same version, and is not computed twice.
-    func versionID(inputMD5: String, parameters: some Encodable) throws -> String {
+    /// A deterministic id from the input's identity and the parameters: the same preprocessing
+    /// of the same bytes is the same version, on any server, and is not computed twice. The input
+    /// is named by content (a raw file's MD5) or by its own version id, which is a content address
+    /// too (a processed directory's MD5 would not do: its manifest records when and by whom).
+    func versionID(input: String, parameters: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let key = Array(inputMD5.utf8) + [0x0A] + Array(try encoder.encode(parameters))
+        let key = Array(input.utf8) + [0x0A] + Array(try encoder.encode(parameters))
         return idPrefix + DataVersion.digest(of: key).md5.prefix(16)
     }
 }

@@ -12,7 +12,9 @@ public func buildApplication(
     let settings = environment.settings
     return Application(
         router: buildRouter(environment: environment, modules: modules).router,
-        server: .http1(additionalChannelHandlers: [ExpectContinueHandler()]),
+        // Idle connections outlive nginx's upstream keepalive (60 s), so nginx, not the role,
+        // closes them: a role closing first races a request nginx is sending on that connection.
+        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(75))),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "mlopsd"),
         services: modules.flatMap(\.services),
         logger: environment.logger

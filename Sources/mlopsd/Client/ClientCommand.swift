@@ -100,3 +100,13 @@ enum PasswordPrompt {
         return line
     }
 }
+
+extension String {
+    /// Safe inside a URL path segment or query value: unreserved characters only, the rest escaped.
+    var urlComponentEncoded: String {
+        addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? ""
+    }
+
+    // RFC 3986's unreserved set; `CharacterSet.alphanumerics` would let non-ASCII letters through.
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+}

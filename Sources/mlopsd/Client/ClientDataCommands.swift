@@ -20,8 +20,7 @@ struct ClientDatasets: ParsableCommand {
                 let url = URL(fileURLWithPath: file)
                 guard FileManager.default.isReadableFile(atPath: url.path) else { throw ClientError.usage("cannot read \(file)") }
                 let label = name ?? url.deletingPathExtension().lastPathComponent
-                let query = label.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? ""
-                let reply = try await options.client.send(.POST, "/api/v1/data/datasets?name=\(query)", body: .file(url, contentType: "text/csv"))
+                let reply = try await options.client.send(.POST, "/api/v1/data/datasets?name=\(label.urlComponentEncoded)", body: .file(url, contentType: "text/csv"))
                 let dataset = try reply.json
                 if options.json { return options.print(dataset) }
                 let again = reply.status == 200 ? " (already uploaded)" : ""
@@ -56,7 +55,7 @@ struct ClientDatasets: ParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let dataset = try await options.client.send(.GET, "/api/v1/data/datasets/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_"))) ?? id)").json
+                let dataset = try await options.client.send(.GET, "/api/v1/data/datasets/\(id.urlComponentEncoded)").json
                 if options.json { return options.print(dataset) }
                 let title = "\(dataset["id"]?.stringValue ?? id) '\(dataset["name"]?.stringValue ?? "")'"
                 if let profile = dataset["profile"], let decoded = try? profile.decode(TableProfile.self) {

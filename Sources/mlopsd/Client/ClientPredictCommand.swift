@@ -21,7 +21,7 @@ struct ClientPredict: AsyncParsableCommand {
         try await options.run {
             let url = URL(fileURLWithPath: input)
             guard let data = FileManager.default.contents(atPath: url.path) else { throw ClientError.usage("cannot read \(input)") }
-            let query = model.map { "?model_name=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? "") } ?? ""
+            let query = model.map { "?model_name=" + $0.urlComponentEncoded } ?? ""
             let answer: JSONValue
             if url.pathExtension.lowercased() == "csv" {
                 answer = try await options.client.send(.POST, "/api/v1/predict/batch\(query)", body: .bytes(ByteBuffer(bytes: data), contentType: "text/csv")).json
