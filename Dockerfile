@@ -7,8 +7,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libsqlite3-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# Tests too: SwiftPM checks every declared target's folder exists, even for `--product mlopsd`.
 COPY Package.swift ./
 COPY Sources ./Sources
+COPY Tests ./Tests
 # The cache mount keeps resolved packages and objects between builds; the binary is copied out.
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --product mlopsd --static-swift-stdlib \
