@@ -35,16 +35,17 @@ public struct JobWaiter: Sendable {
             let reply = try await client.send(.GET, "/api/v1/\(role)/status/\(jobID)")
             let job = try reply.json
             delay = reply.retryAfter ?? 1
-            let status = job["status"]?.stringValue ?? "unknown"
+            let status = job["status"]?.stringValue.flatMap(JobStatus.init(rawValue:))
             let progress = job["progress"]?.intValue ?? 0
             let message = Terminal.plain(job["message"]?.stringValue ?? "")
             let type = job["job_type"]?.stringValue ?? role
             let elapsed = Int((ContinuousClock.now - started).components.seconds)
-            if ["completed", "failed", "cancelled"].contains(status) {
+            let statusName = status?.rawValue ?? "unknown"
+            if let status, status.isFinished {
                 if terminal.isInteractive { terminal.endProgress() }
-                terminal.status("\(type) \(status) after \(elapsed) s")
-                guard status == "completed" else {
-                    throw ClientError.jobFailed("job \(jobID) \(status): \(Terminal.plain(job["error"]?.stringValue ?? message))")
+                terminal.status("\(type) \(statusName) after \(elapsed) s")
+                guard status == .completed else {
+                    throw ClientError.jobFailed("job \(jobID) \(statusName): \(Terminal.plain(job["error"]?.stringValue ?? message))")
                 }
                 return job
             }
@@ -53,7 +54,7 @@ public struct JobWaiter: Sendable {
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 20 - filled)
                 terminal.progress("[\(bar)] \(String(progress).leftPadded(3))%  \(type)  \(message.prefix(50))  \(elapsed) s")
             } else {
-                let line = "\(type) \(status) \(progress)% \(message)"
+                let line = "\(type) \(statusName) \(progress)% \(message)"
                 if line != lastLine || ContinuousClock.now - lastPrinted >= .seconds(10) {
                     terminal.status("\(line) (\(elapsed) s)")
                     lastLine = line

@@ -164,8 +164,13 @@ struct Leaderboard: Codable {
 }
 
 enum LeaderboardTable {
+    /// The metrics a leaderboard shows for a task, here and in `mlopsd client train`.
+    static func columns(for task: TaskKind) -> [String] {
+        task == .classification ? ["f1", "roc_auc", "accuracy", "f1_macro", "log_loss"] : ["rmse", "mae", "r2", "mape"]
+    }
+
     static func render(_ leaderboard: Leaderboard) -> String {
-        let columns = leaderboard.task == .classification ? ["f1", "roc_auc", "accuracy", "f1_macro", "log_loss"] : ["rmse", "mae", "r2", "mape"]
+        let columns = columns(for: leaderboard.task)
         var rows = [["#", "model"] + columns + ["fit s"]]
         for (rank, entry) in leaderboard.models.enumerated() {
             rows.append(["\(rank + 1)", entry.modelType] + columns.map { entry.metrics[$0].map { String(format: "%.4f", $0) } ?? "–" } + [String(format: "%.2f", entry.fitSeconds)])

@@ -1,5 +1,5 @@
 import Foundation
-import Kernel
+@testable import Kernel
 import MLOpsTesting
 import Testing
 
@@ -55,6 +55,29 @@ import Testing
         let refresh = try await env.token(for: "alice", role: .user, type: .refresh)
         await #expect(throws: TokenRejection.wrongType(expected: .access)) {
             try await env.kernel.tokens.verify(refresh, expecting: .access)
+        }
+    }
+
+    /// A verified token is remembered, but a hit still checks expiry and the expected type.
+    @Test func rememberedTokensStillExpireAndKeepTheirType() async throws {
+        let issued = Date()
+        let claims = TokenClaims(subject: "alice", role: .user, type: .access, issuedAt: issued, lifetime: .seconds(60), id: "1")
+        let cache = VerifiedTokenCache(capacity: 2)
+        cache.store(claims, for: "token")
+        #expect(cache.claims(for: "token", now: issued)?.jti.value == "1")
+        #expect(cache.claims(for: "other", now: issued) == nil)
+        #expect(cache.claims(for: "token", now: issued.addingTimeInterval(61)) == nil)
+        #expect(cache.claims(for: "token", now: issued) == nil, "an expired entry is dropped")
+        for name in ["a", "b", "c"] { cache.store(claims, for: name) }
+        #expect(cache.claims(for: "a", now: issued) == nil, "full: the cache starts over")
+        #expect(cache.claims(for: "c", now: issued)?.jti.value == "1")
+
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let access = try await env.token(for: "alice", role: .user)
+        _ = try await env.kernel.tokens.verify(access, expecting: .access)
+        await #expect(throws: TokenRejection.wrongType(expected: .refresh)) {
+            try await env.kernel.tokens.verify(access, expecting: .refresh)
         }
     }
 

@@ -37,20 +37,8 @@ struct EdgeEndToEndTests {
         return try #require(try reply.json()["access_token"] as? String)
     }
 
-    /// Polls a job the way a client should: at the pace `Retry-After` asks for, under the edge's
-    /// general rate limit.
     func finished(_ accepted: HTTPTestClient.Reply, role: String, admin: String) async throws -> [String: Any] {
-        #expect(accepted.status == 202, "\(String(decoding: accepted.body, as: UTF8.self))")
-        let id = try #require(try accepted.json()["job_id"] as? String)
-        #expect(accepted.headers["location"]?.hasSuffix("/api/v1/\(role)/status/\(id)") == true)
-        let deadline = ContinuousClock.now + .seconds(180)
-        while ContinuousClock.now < deadline {
-            let job = try await client.request("GET", "api/v1/\(role)/status/\(id)", token: admin).json()
-            if let status = job["status"] as? String, status != "pending", status != "running" { return job }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        Issue.record("job \(id) did not finish in 180 s")
-        return [:]
+        try await client.finished(accepted, role: role, token: admin, every: .milliseconds(250))
     }
 
     @Test func wholeWorkflowThroughNginx() async throws {

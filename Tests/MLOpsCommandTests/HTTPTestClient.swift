@@ -38,6 +38,22 @@ struct HTTPTestClient: Sendable {
         return Reply(status: http.statusCode, headers: headers, body: data)
     }
 
+    /// Follows a job from its 202 until it ends (180 s at most). Through the edge, polls stay
+    /// under the general rate limit.
+    func finished(_ accepted: Reply, role: String, token: String, every interval: Duration) async throws -> [String: Any] {
+        #expect(accepted.status == 202, "\(String(decoding: accepted.body, as: UTF8.self))")
+        let id = try #require(try accepted.json()["job_id"] as? String)
+        #expect(accepted.headers["location"]?.hasSuffix("/api/v1/\(role)/status/\(id)") == true)
+        let deadline = ContinuousClock.now + .seconds(180)
+        while ContinuousClock.now < deadline {
+            let job = try await request("GET", "api/v1/\(role)/status/\(id)", token: token).json()
+            if let status = job["status"] as? String, status != "pending", status != "running" { return job }
+            try await Task.sleep(for: interval)
+        }
+        Issue.record("job \(id) did not finish in 180 s")
+        return [:]
+    }
+
     func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {
         try await request(method, path, body: try JSONSerialization.data(withJSONObject: object), contentType: "application/json", token: token)
     }

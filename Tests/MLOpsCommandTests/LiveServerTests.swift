@@ -53,12 +53,14 @@ final class LiveServer: Sendable {
 
     typealias Reply = HTTPTestClient.Reply
 
+    var client: HTTPTestClient { HTTPTestClient(baseURL: baseURL) }
+
     func request(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil) async throws -> Reply {
-        try await HTTPTestClient(baseURL: baseURL).request(method, path, body: body, contentType: contentType, token: token)
+        try await client.request(method, path, body: body, contentType: contentType, token: token)
     }
 
     func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {
-        try await HTTPTestClient(baseURL: baseURL).json(method, path, object, token: token)
+        try await client.json(method, path, object, token: token)
     }
 
     /// SIGKILL, as a crash or an OOM kill ends it: nothing is cleaned up, the directory stays.
@@ -146,12 +148,7 @@ final class LiveServer: Sendable {
         let user = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "erin", "password": "erin-password-1"]).json()["access_token"] as? String)
 
         func finished(_ reply: LiveServer.Reply, role: String) async throws -> [String: Any] {
-            let id = try #require(try reply.json()["job_id"] as? String)
-            while true {
-                let job = try await server.request("GET", "api/v1/\(role)/status/\(id)", token: admin).json()
-                if let status = job["status"] as? String, status != "pending", status != "running" { return job }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await server.client.finished(reply, role: role, token: admin, every: .milliseconds(50))
         }
         let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized

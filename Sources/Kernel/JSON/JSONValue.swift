@@ -70,7 +70,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
     }
 
     public init(jsonString: String) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(jsonString.utf8))
+        self = try JSONParser.parse(jsonString)
     }
 
     /// An object with `other`'s members added (theirs win); anything else is returned unchanged.

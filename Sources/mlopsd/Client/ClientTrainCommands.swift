@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernel
+import MLCore
 import MLOpsClient
 
 struct ClientTrain: AsyncParsableCommand {
@@ -49,7 +50,7 @@ enum TrainingResultTable {
     static func render(_ result: JSONValue) -> String {
         guard case .array(let entries)? = result["leaderboard"] else { return "no leaderboard" }
         let metric = result["metric"]?.stringValue ?? ""
-        let usual = result["task"]?.stringValue == "regression" ? ["rmse", "mae", "r2", "mape"] : ["f1", "roc_auc", "accuracy", "f1_macro", "log_loss"]
+        let usual = LeaderboardTable.columns(for: result["task"]?.stringValue.flatMap(TaskKind.init(rawValue:)) ?? .classification)
         let reported = Set(entries.flatMap { entry -> [String] in
             guard case .object(let metrics)? = entry["metrics"] else { return [] }
             return Array(metrics.keys)
@@ -177,6 +178,11 @@ struct ClientJobs: ParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "One job; with --wait, follow it to the end.")
+
+        static func status(of job: JSONValue) -> JobStatus? {
+            job["status"]?.stringValue.flatMap(JobStatus.init(rawValue:))
+        }
+
         @OptionGroup var options: ClientOptions
         @OptionGroup var role: RoleOption
         @OptionGroup var waiting: WaitOptions
@@ -185,21 +191,22 @@ struct ClientJobs: ParsableCommand {
         func run() async throws {
             try await options.run {
                 var (owner, job) = try await role.owner(of: id, client: options.client)
-                if waiting.wait, !["completed", "failed", "cancelled"].contains(job["status"]?.stringValue ?? "") {
+                if waiting.wait, Self.status(of: job)?.isFinished != true {
                     job = try await JobWaiter(client: options.client, terminal: options.terminal)
                         .wait(role: owner, jobID: id, cancelOnInterrupt: waiting.cancelOnInterrupt)
                 }
                 if options.json { return options.print(job) }
+                let status = Self.status(of: job)
                 options.terminal.output("\(job["job_type"]?.stringValue ?? owner) \(id): \(job["status"]?.stringValue ?? "?") \(job["progress"]?.intValue ?? 0)% "
                     + Terminal.plain(job["message"]?.stringValue ?? ""))
                 if let error = job["error"]?.stringValue { options.terminal.output("error: \(Terminal.plain(error))") }
-                if job["job_type"]?.stringValue == "train", job["status"]?.stringValue == "completed" {
+                if job["job_type"]?.stringValue == "train", status == .completed {
                     options.terminal.output(TrainingResultTable.render(job["result"] ?? .null))
                 } else if let result = job["result"], result != .null {
                     options.terminal.output("result: \(result.jsonString())")
                 }
-                if job["status"]?.stringValue == "failed" || job["status"]?.stringValue == "cancelled" {
-                    throw ClientError.jobFailed("job \(id) \(job["status"]?.stringValue ?? "")")
+                if let status, status.isFinished, status != .completed {
+                    throw ClientError.jobFailed("job \(id) \(status.rawValue)")
                 }
             }
         }
