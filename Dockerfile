@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image, every role: `docker run -e MLOPSD_ROLE=predict mlopsd` (compose.yaml starts it four ways).
+# Without a registry, deploy/base-images.sh provides the two base images from Debian's packages.
 
 # --- build: release binary with the Swift runtime linked in statically --------------------------
 FROM swift:6.3-bookworm AS build
@@ -11,10 +12,12 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
-# The cache mount keeps resolved packages and objects between builds; the binary is copied out.
+# The cache mount keeps resolved packages and objects between builds; the binary is copied out
+# without its debug information (a third of the size; symbols stay, so backtraces keep names).
 RUN --mount=type=cache,target=/src/.build \
     swift build -c release --product mlopsd --static-swift-stdlib \
-    && install -D -m 0755 "$(swift build -c release --show-bin-path)/mlopsd" /out/mlopsd
+    && install -D -m 0755 "$(swift build -c release --show-bin-path)/mlopsd" /out/mlopsd \
+    && strip --strip-debug /out/mlopsd
 
 # --- run: slim Debian with only the runtime libraries --------------------------------------------
 FROM debian:bookworm-slim
@@ -33,7 +36,8 @@ ENV MLOPSD_HOST=0.0.0.0 \
     MLOPSD_STATE_DIR=/var/lib/mlopsd/state
 WORKDIR /var/lib/mlopsd
 USER mlopsd:mlopsd
-VOLUME ["/var/lib/mlopsd/data", "/var/lib/mlopsd/models", "/var/lib/mlopsd/state"]
+# No VOLUME: each role mounts only what it uses (compose.yaml), and the rest of the file system
+# stays read-only rather than gaining anonymous volumes.
 EXPOSE 8000 8001 8002 8003 8004
 HEALTHCHECK --interval=10s --timeout=4s --start-period=10s --retries=3 CMD ["mlopsd-healthcheck"]
 # The role comes from MLOPSD_ROLE (data | train | predict | auth | all).

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down up down compose-check
+.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down up down image compose-tools compose-check
 
 build:
 	$(SWIFT) build
@@ -43,18 +43,29 @@ local:
 local-down:
 	bash deploy/local.sh down
 
-# docker compose (needs a Docker engine and a .env: cp env.example .env).
-up:
-	docker compose up -d --build
+# The compose stack with Docker or Podman (CONTAINER_ENGINE=podman to choose): builds the image,
+# starts four roles and nginx on 127.0.0.1:8080 and waits for them. PREDICT_REPLICAS=3 for three
+# prediction replicas. Writes .env from env.example with generated secrets if there is none.
+up: compose-tools
+	PATH="$(CURDIR)/$(COMPOSE_VENV)/bin:$$PATH" bash deploy/stack.sh up
 
-down:
-	docker compose down
+# Stops the stack; the volumes stay (`bash deploy/stack.sh down -v` removes them too).
+down: compose-tools
+	PATH="$(CURDIR)/$(COMPOSE_VENV)/bin:$$PATH" bash deploy/stack.sh down
 
-# compose.yaml against the Compose Specification's JSON schema, offline.
+image: compose-tools
+	PATH="$(CURDIR)/$(COMPOSE_VENV)/bin:$$PATH" bash deploy/stack.sh build
+
+# Tools for compose.yaml from PyPI: its schema checker, and podman-compose for Podman before 4.7
+# (which has no `podman compose`); Debian's podman-compose 1.0 misreads `${VAR:-}`.
 COMPOSE_VENV ?= .venv-compose
-compose-check:
-	test -x $(COMPOSE_VENV)/bin/check-jsonschema || (python3 -m venv $(COMPOSE_VENV) && \
-		$(COMPOSE_VENV)/bin/pip install --quiet check-jsonschema==0.39.0 pyyaml)
+compose-tools:
+	test -x $(COMPOSE_VENV)/bin/podman-compose || (python3 -m venv $(COMPOSE_VENV) && \
+		$(COMPOSE_VENV)/bin/pip install --quiet check-jsonschema==0.39.0 pyyaml podman-compose==1.5.0)
+
+# compose.yaml against the Compose Specification's JSON schema and the promises docs/deployment.md
+# makes about it (hardening, each service only its own secrets), offline.
+compose-check: compose-tools
 	$(COMPOSE_VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 	$(COMPOSE_VENV)/bin/python deploy/check-compose.py compose.yaml
 
@@ -68,9 +79,11 @@ dvc:
 	test -x $(DVC_VENV)/bin/dvc || (python3 -m venv $(DVC_VENV) && $(DVC_VENV)/bin/pip install --quiet dvc==3.67.1)
 
 # Quality parity against scikit-learn and LightGBM on the same split (fails beyond the agreed margins).
+# MLOPSD_BIN names a release binary to use instead of building one.
 PARITY_VENV ?= .venv-parity
 parity:
 	test -x $(PARITY_VENV)/bin/python || (python3 -m venv $(PARITY_VENV) && \
 		$(PARITY_VENV)/bin/pip install --quiet scikit-learn==1.9.1 lightgbm==4.7.0 pandas==3.1.1)
-	$(SWIFT) build -c release --product mlopsd
-	$(PARITY_VENV)/bin/python bench/parity.py --mlopsd "$$($(SWIFT) build -c release --show-bin-path)/mlopsd" --datasets ../shared/datasets --work var/parity
+	bin="$(MLOPSD_BIN)"; if [ -z "$$bin" ]; then $(SWIFT) build -c release --product mlopsd && \
+		bin="$$($(SWIFT) build -c release --show-bin-path)/mlopsd"; fi; \
+		$(PARITY_VENV)/bin/python bench/parity.py --mlopsd "$$bin" --datasets ../shared/datasets --work var/parity

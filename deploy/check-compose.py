@@ -9,6 +9,60 @@ import yaml
 ROLES = {"data": "8001", "train": "8002", "predict": "8003", "auth": "8004"}
 
 
+# Which service may see which secret: each only its own.
+SECRETS = {
+    "JWT_SECRET_KEY": set(ROLES),
+    "ADMIN_PASSWORD": {"auth"},
+    "MLFLOW_TRACKING_PASSWORD": {"train"},
+    "MLFLOW_TRACKING_TOKEN": {"train"},
+}
+
+
+def hardening_problems(services):
+    problems = []
+    for name in list(ROLES) + ["nginx"]:
+        service = services.get(name, {})
+        if service.get("read_only") is not True:
+            problems.append(f"{name}: the root file system should be read_only")
+        if service.get("cap_drop") != ["ALL"]:
+            problems.append(f"{name}: cap_drop should be [ALL]")
+        if "no-new-privileges:true" not in (service.get("security_opt") or []):
+            problems.append(f"{name}: security_opt should include no-new-privileges:true")
+        if "mem_limit" not in service or "cpus" not in service:
+            problems.append(f"{name}: memory and CPU limits (mem_limit, cpus) are missing")
+        if "pids_limit" not in service:
+            problems.append(f"{name}: pids_limit is missing")
+    if services.get("nginx", {}).get("user") in (None, "0", "root"):
+        problems.append("nginx: should run as an unprivileged user")
+    for port in services.get("nginx", {}).get("ports", []):
+        if not str(port).startswith("${MLOPSD_BIND:-127.0.0.1}:"):
+            problems.append(f"nginx: port '{port}' should bind ${{MLOPSD_BIND:-127.0.0.1}} (loopback unless widened)")
+    train_data = [m for m in services.get("train", {}).get("volumes", []) if m.split(":")[1] == "/var/lib/mlopsd/data"]
+    if not train_data or not all(m.endswith(":ro") for m in train_data):
+        problems.append("train: the data volume should be mounted read-only")
+    auth_state = {m.split(":")[0] for m in services.get("auth", {}).get("volumes", [])}
+    for name, service in services.items():
+        if name != "auth" and auth_state & {m.split(":")[0] for m in service.get("volumes", [])}:
+            problems.append(f"{name}: mounts the auth role's state volume")
+    return problems
+
+
+def secret_problems(services):
+    problems = []
+    for name, service in services.items():
+        if "env_file" in service:
+            problems.append(f"{name}: env_file hands every setting to the service; list what it uses under environment")
+        for variable in service.get("environment") or {}:
+            allowed = SECRETS.get(variable)
+            if allowed is not None and name not in allowed:
+                problems.append(f"{name}: gets {variable}, which only {', '.join(sorted(allowed))} may see")
+    for variable, allowed in SECRETS.items():
+        for name in allowed:
+            if variable not in (services.get(name, {}).get("environment") or {}):
+                problems.append(f"{name}: does not get {variable}")
+    return problems
+
+
 def main(path):
     with open(path) as handle:
         compose = yaml.safe_load(handle)  # also expands the x-mlopsd anchor into each role
@@ -61,6 +115,8 @@ def main(path):
             problems.append(f"{role}: no healthcheck")
         if "ports" in service:
             problems.append(f"{role}: roles are reached through nginx only; no host ports")
+    problems += hardening_problems(services)
+    problems += secret_problems(services)
     if "container_name" in services.get("predict", {}):
         problems.append("predict: a container_name prevents --scale predict=N")
     nginx = services.get("nginx", {})

@@ -1,17 +1,17 @@
 #!/bin/sh
-# Renders deploy/nginx.conf.template to stdout. POSIX sh: it runs inside the nginx image in
-# compose and on the host for `make local`. Every setting has a default fit for compose; the
-# values are checked before they reach the configuration, so the environment cannot inject
-# nginx directives.
+# Renders nginx.conf (a template, at the repository root) to stdout. POSIX sh: it runs inside the
+# nginx container in compose and on the host for `make local`. Every setting has a default fit for
+# compose (an empty value counts as unset); the values are checked before they reach the
+# configuration, so the environment cannot inject nginx directives.
 set -eu
-template=${1:-$(dirname "$0")/nginx.conf.template}
+template=${1:-$(dirname "$0")/../nginx.conf}
 
 : "${NGINX_LISTEN:=8080}"
 : "${NGINX_WORKER_PROCESSES:=auto}"
 : "${NGINX_PID_PATH:=/tmp/nginx.pid}"
 : "${NGINX_ERROR_LOG:=/dev/stderr}"
 : "${NGINX_ACCESS_LOG:=/dev/stdout}"
-: "${NGINX_TEMP_DIR:=/tmp/nginx}"
+: "${NGINX_TEMP_DIR:=/tmp}"
 : "${MLOPSD_DATA_UPSTREAM:=data:8001}"
 : "${MLOPSD_TRAIN_UPSTREAM:=train:8002}"
 : "${MLOPSD_PREDICT_UPSTREAM:=predict:8003}"

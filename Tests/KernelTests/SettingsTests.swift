@@ -31,6 +31,19 @@ import Testing
         #expect(error?.variable == "ADMIN_PASSWORD")
     }
 
+    /// Compose hands ADMIN_PASSWORD to the auth role alone; the other roles start without it.
+    @Test func onlyTheAuthRoleNeedsTheAdminPassword() throws {
+        for role in ["data", "train", "predict"] {
+            let settings = try load(["JWT_SECRET_KEY": secret, "MLOPSD_ROLE": role])
+            #expect(settings.adminPassword.isEmpty)
+            #expect(!settings.adminPasswordWasGenerated)
+        }
+        for role in ["auth", "all"] {
+            let error = #expect(throws: SettingsError.self) { try load(["JWT_SECRET_KEY": secret, "MLOPSD_ROLE": role]) }
+            #expect(error?.variable == "ADMIN_PASSWORD")
+        }
+    }
+
     @Test func debugGeneratesEphemeralSecretAndPassword() throws {
         let settings = try load(["DEBUG": "true"])
         #expect(settings.jwtSecret.utf8.count >= 32)

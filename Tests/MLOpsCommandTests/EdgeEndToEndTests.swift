@@ -5,25 +5,25 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The split deployment, only through nginx: four `mlopsd` processes and nginx rendered from
-/// deploy/nginx.conf.template, started by `deploy/local.sh up` (`.ci/run` does this and sets
-/// MLOPSD_TEST_EDGE_URL, MLOPSD_TEST_EDGE_ADMIN_PASSWORD and MLOPSD_TEST_EDGE_ORIGIN, one of
-/// MLOPSD_CORS_ORIGINS). Skipped when no edge is running.
+/// The split deployment, only through nginx: four roles and nginx rendered from nginx.conf, as
+/// plain processes (`deploy/local.sh up`) or as the compose stack (`make up`). `.ci/run` starts one
+/// and sets MLOPSD_TEST_EDGE_URL, MLOPSD_TEST_EDGE_ADMIN_PASSWORD and MLOPSD_TEST_EDGE_ORIGIN (one
+/// of MLOPSD_CORS_ORIGINS). Skipped when no edge is running.
 enum Edge {
     static let environment = ProcessInfo.processInfo.environment
     static let client = environment["MLOPSD_TEST_EDGE_URL"].flatMap(URL.init(string:)).map { HTTPTestClient(baseURL: $0) }
+    static let adminPassword = environment["MLOPSD_TEST_EDGE_ADMIN_PASSWORD"]
+
+    /// A record of the crashes data set, as a client sends it.
+    static let crashesRecord: [String: any Sendable] = [
+        "dvcat": "10-24", "weight": 25.069, "airbag": "airbag", "seatbelt": "belted", "frontal": 1, "sex": "f",
+        "ageOFocc": 26, "yearacc": 1997, "yearVeh": 1990.0, "abcat": "deploy", "occRole": "driver", "deploy": 1,
+    ]
 }
 
-@Suite(.serialized, .enabled(if: Edge.client != nil, "set MLOPSD_TEST_EDGE_URL to run against a local topology"))
-struct EdgeEndToEndTests {
-
+/// The steps every suite through the edge takes: log in, and the path from a CSV to a champion.
+struct EdgeSession {
     let client: HTTPTestClient
-    let adminPassword: String
-
-    init() throws {
-        client = try #require(Edge.client)
-        adminPassword = try #require(Edge.environment["MLOPSD_TEST_EDGE_ADMIN_PASSWORD"])
-    }
 
     /// Logs in, waiting out the edge's auth rate limit as a client should (the burst test may
     /// have filled the zone just before).
@@ -41,15 +41,9 @@ struct EdgeEndToEndTests {
         try await client.finished(accepted, role: role, token: admin, every: .milliseconds(250))
     }
 
-    @Test func wholeWorkflowThroughNginx() async throws {
-        let admin = try await token("admin", adminPassword)
-        let username = "analyst-\(UUID().uuidString.prefix(8).lowercased())"
-        let created = try await client.json(
-            "POST", "api/v1/auth/users", ["username": username, "password": "analyst-password-1", "email": "\(username)@example.org", "role": "user"],
-            token: admin
-        )
-        #expect(created.status == 201)
-
+    /// Upload crashes.csv, preprocess, build features, train the given model types and promote the
+    /// best: the features version and the champion's model name.
+    func trainChampion(admin: String, experiment: String, modelTypes: [String]) async throws -> (featuresVersion: String, champion: String) {
         let crashes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/datasets/crashes.csv").standardized
         let upload = try await client.request(
@@ -73,36 +67,67 @@ struct EdgeEndToEndTests {
 
         let trained = try await finished(
             try await client.json("POST", "api/v1/train", [
-                "features_version": featuresVersion, "experiment_name": "edge-e2e",
-                "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
+                "features_version": featuresVersion, "experiment_name": experiment, "model_types": modelTypes,
             ], token: admin),
             role: "train", admin: admin
         )
         #expect(trained["status"] as? String == "completed", "\(trained)")
         let leaderboard = try #require((trained["result"] as? [String: Any])?["leaderboard"] as? [[String: Any]])
-        #expect(leaderboard.count == 3)
+        #expect(leaderboard.count == modelTypes.count)
 
-        let promoted = try await client.json("POST", "api/v1/train/fetch-best-model", ["experiment_name": "edge-e2e"], token: admin)
+        let promoted = try await client.json("POST", "api/v1/train/fetch-best-model", ["experiment_name": experiment], token: admin)
         #expect(promoted.status == 200, "\(String(decoding: promoted.body, as: UTF8.self))")
         let champion = try #require((try promoted.json()["champion"] as? [String: Any])?["model_name"] as? String)
+        return (featuresVersion, champion)
+    }
 
-        // The predict role is another process: it picks the champion up from the shared models directory.
-        let user = try await token(username, "analyst-password-1")
-        let record: [String: Any] = [
-            "dvcat": "10-24", "weight": 25.069, "airbag": "airbag", "seatbelt": "belted", "frontal": 1, "sex": "f",
-            "ageOFocc": 26, "yearacc": 1997, "yearVeh": 1990.0, "abcat": "deploy", "occRole": "driver", "deploy": 1,
-        ]
-        var prediction = try await client.json("POST", "api/v1/predict", ["features": record], token: user)
+    /// Predicts until the predict role (another process) serves `champion`, picked up from the
+    /// models directory the train role wrote it to.
+    func predictionFrom(_ champion: String, token: String) async throws -> HTTPTestClient.Reply {
+        var prediction = try await client.json("POST", "api/v1/predict", ["features": Edge.crashesRecord], token: token)
         for _ in 0..<100 where prediction.status == 503 || (try? prediction.json()["model_name"] as? String) != champion {
             try await Task.sleep(for: .milliseconds(200))
-            prediction = try await client.json("POST", "api/v1/predict", ["features": record], token: user)
+            prediction = try await client.json("POST", "api/v1/predict", ["features": Edge.crashesRecord], token: token)
         }
+        return prediction
+    }
+}
+
+@Suite(.serialized, .enabled(if: Edge.client != nil, "set MLOPSD_TEST_EDGE_URL to run against a local topology"))
+struct EdgeEndToEndTests {
+
+    let client: HTTPTestClient
+    let session: EdgeSession
+    let adminPassword: String
+
+    init() throws {
+        client = try #require(Edge.client)
+        session = EdgeSession(client: client)
+        adminPassword = try #require(Edge.adminPassword)
+    }
+
+    @Test func wholeWorkflowThroughNginx() async throws {
+        let admin = try await session.token("admin", adminPassword)
+        let username = "analyst-\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try await client.json(
+            "POST", "api/v1/auth/users", ["username": username, "password": "analyst-password-1", "email": "\(username)@example.org", "role": "user"],
+            token: admin
+        )
+        #expect(created.status == 201)
+
+        let (featuresVersion, champion) = try await session.trainChampion(
+            admin: admin, experiment: "edge-e2e", modelTypes: ["logistic_regression", "random_forest", "gradient_boosting"]
+        )
+
+        let user = try await session.token(username, "analyst-password-1")
+        let prediction = try await session.predictionFrom(champion, token: user)
         #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
         let body = try prediction.json()
         #expect(["alive", "dead"].contains(body["prediction"] as? String ?? ""))
         #expect(body["model_name"] as? String == champion)
         #expect((body["probabilities"] as? [String: Double])?.count == 2)
 
+        let record = Edge.crashesRecord
         var broken = record
         broken["ageOFocc"] = "old"
         let batch = try await client.json("POST", "api/v1/predict/batch", ["features_list": [record, broken, record]], token: user)

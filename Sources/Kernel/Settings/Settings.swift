@@ -17,6 +17,7 @@ public struct Settings: Sendable {
     public var refreshTokenLifetime: Duration
 
     public var adminUsername: String
+    /// Empty unless this process serves the auth role.
     public var adminPassword: String
     public var adminEmail: String
 
@@ -162,8 +163,12 @@ public struct Settings: Sendable {
             jwtSecret = secret
         }
 
+        // Only the auth role seeds the admin account: the others never see the password (compose
+        // gives it to auth alone), so they must not need it to start.
         let password = reader.string("ADMIN_PASSWORD", secret: true) ?? ""
-        if password.isEmpty || Settings.placeholderPasswords.contains(password.lowercased()) {
+        if !role.servedRoles.contains(.auth) {
+            adminPassword = ""
+        } else if password.isEmpty || Settings.placeholderPasswords.contains(password.lowercased()) {
             guard debug else {
                 throw SettingsError(
                     variable: "ADMIN_PASSWORD",
