@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down up down image compose-tools compose-check
+.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down up down image compose-tools compose-check k8s-check
 
 build:
 	$(SWIFT) build
@@ -68,6 +68,14 @@ compose-tools:
 compose-check: compose-tools
 	$(COMPOSE_VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
 	$(COMPOSE_VENV)/bin/python deploy/check-compose.py compose.yaml
+
+# deploy/kubernetes rendered with kubectl's kustomize and validated offline: the Kubernetes schemas
+# (kubernetes-validate) and checkov's checks.
+K8S_VENV ?= .venv-k8s
+k8s-check:
+	test -x $(K8S_VENV)/bin/checkov || (python3 -m venv $(K8S_VENV) && \
+		$(K8S_VENV)/bin/pip install --quiet kubernetes-validate==1.37.0 checkov==3.3.30)
+	K8S_VENV=$(K8S_VENV) bash deploy/kubernetes/check.sh
 
 # The data and train roles over loopback HTTP: uploads, preprocess/build-features and training jobs.
 bench-roles:
