@@ -13,6 +13,7 @@ public enum PredictRole {
             slot: slot, modelsDirectory: modelsDirectory, interval: settings.predictReloadInterval,
             registry: environment.metrics, logger: environment.logger
         )
+        environment.championChanges.follow { await loader.reloadIfChanged() }
         let routes = PredictRoutes(
             slot: slot, loader: loader, maxBatch: settings.predictMaxBatch,
             policy: RecordPolicy(rejectUnknownCategories: settings.predictRejectUnknownCategories, rejectExtraFields: settings.predictRejectExtraFields),

@@ -36,7 +36,9 @@ public enum TrainRole {
         )
         let routes = TrainRoutes(
             runner: runner, registry: registry,
-            promotion: Promotion(tracker: tracker, registry: registry, modelsDirectory: modelsDirectory),
+            promotion: Promotion(
+                tracker: tracker, registry: registry, modelsDirectory: modelsDirectory, championChanges: environment.championChanges
+            ),
             tracker: tracker, dataDirectory: dataDirectory, modelsDirectory: modelsDirectory, tokens: environment.tokens
         )
         return RoleModule(

@@ -7,8 +7,9 @@ import ServiceLifecycle
 
 /// Loads the bundle `champion.json` names and keeps following it: the pointer is polled (a
 /// `stat` per interval is cheaper than any notification set-up and works on every volume type),
-/// and a change loads the new bundle off the event loop, checks its MD5, and swaps it in. A
-/// bundle that does not load is logged and the old model keeps serving.
+/// and a promotion in the same process calls `reloadIfChanged()` at once. A change loads the new
+/// bundle off the event loop, checks its MD5, and swaps it in. A bundle that does not load is
+/// logged and the old model keeps serving.
 actor ChampionLoader: Service {
     let slot: ModelSlot
     let modelsDirectory: URL
@@ -16,6 +17,7 @@ actor ChampionLoader: Service {
     let registry: PrometheusCollectorRegistry
     let logger: Logger
     private var lastSeen: FileStamp?
+    private var loading: Task<Void, Never>?
     private(set) var lastError: String?
 
     init(slot: ModelSlot, modelsDirectory: URL, interval: Duration, registry: PrometheusCollectorRegistry, logger: Logger) {
@@ -59,17 +61,26 @@ actor ChampionLoader: Service {
         }
     }
 
-    /// Reloads when the pointer file changed since the last look (or was never loaded).
+    /// Reloads when the pointer file changed since the last look (or was never loaded). Returns
+    /// once the current pointer is loaded, also when the poll and a promotion ask at once.
     func reloadIfChanged() async {
+        while let running = loading {
+            await running.value
+        }
         let stamp = Self.stamp(of: modelsDirectory.appendingPathComponent(ChampionPointer.fileName))
         guard stamp != lastSeen || (slot.model == nil && stamp != nil) else { return }
         lastSeen = stamp
         guard stamp != nil else { return }
-        do {
-            try await reload()
-        } catch {
-            logger.error("champion not loaded; the previous model keeps serving", metadata: ["error": "\(error)"])
+        let load = Task {
+            do {
+                try await self.reload()
+            } catch {
+                self.logger.error("champion not loaded; the previous model keeps serving", metadata: ["error": "\(error)"])
+            }
         }
+        loading = load
+        await load.value
+        loading = nil
     }
 
     /// Loads the champion now; throws (and keeps the current model) when it cannot.

@@ -35,6 +35,7 @@ struct Promotion: Sendable {
     let tracker: any ExperimentTracker
     let registry: any ModelRegistry
     let modelsDirectory: URL
+    let championChanges: ChampionChanges
 
     struct Outcome: Encodable, ResponseEncodable {
         var champion: ChampionPointer
@@ -101,6 +102,7 @@ struct Promotion: Sendable {
             bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
         try pointer.write(modelsDirectory: modelsDirectory)
+        await championChanges.announce()
 
         var trackingError: String?
         if registered != nil {
