@@ -5,27 +5,57 @@ import ServiceLifecycle
 /// Runs registered job kinds in the background of one role: FIFO per kind, a concurrency limit
 /// per kind, cooperative cancellation, bounded history. It is a `Service`, so the application's
 /// service group starts it and stops it on shutdown.
+///
+/// Every job it runs it holds under a lease that it renews while the job runs. With a store that
+/// several replicas share, any of them claims any queued job, a cancel reaches the replica that
+/// runs the job through the store, and a job whose replica died goes back to the queue when its
+/// lease runs out (failing after `maxAttempts`).
 public actor JobRunner: Service {
+    /// Who else uses the store.
+    public enum Sharing: Sendable {
+        /// This process alone: jobs it finds running at start died with its previous run.
+        case exclusive
+        /// Replicas of the role: jobs are recovered through their leases.
+        case shared
+    }
+
     public let store: any JobStore
     private let kinds: [String: JobKind]
     private let historyLimit: Int
     private let logger: Logger
+    private let sharing: Sharing
+    /// This runner, as the owner of the jobs it claims.
+    public nonisolated let owner: String
+    private let lease: Duration
+    private let maxAttempts: Int
+    private let pollInterval: Duration
     private var running: [String: Int] = [:]
+    private var held: Set<String> = []
     private var cancelRequested: Set<String> = []
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
 
-    /// Creates the runner and settles what a previous process left behind: jobs still marked
-    /// `running` died with it and become `failed`; `pending` jobs will run.
-    public init(store: any JobStore, kinds: [JobKind], historyLimit: Int, logger: Logger) async throws {
+    /// Creates the runner; with an exclusive store it settles what a previous process left
+    /// behind: jobs still marked `running` died with it and become `failed`; `pending` jobs will run.
+    public init(
+        store: any JobStore, kinds: [JobKind], historyLimit: Int, logger: Logger, sharing: Sharing = .exclusive,
+        lease: Duration = .seconds(60), maxAttempts: Int = 3, pollInterval: Duration = .seconds(1)
+    ) async throws {
         self.store = store
         self.kinds = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.historyLimit = historyLimit
         self.logger = logger
+        self.sharing = sharing
+        self.owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8).lowercased())"
+        self.lease = lease
+        self.maxAttempts = maxAttempts
+        self.pollInterval = pollInterval
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let interrupted = try await store.failInterrupted(message: "interrupted by restart", at: Date())
-        if interrupted > 0 {
-            logger.warning("jobs interrupted by restart marked failed", metadata: ["count": "\(interrupted)"])
+        if sharing == .exclusive {
+            let interrupted = try await store.failInterrupted(message: "interrupted by restart", at: Date())
+            if interrupted > 0 {
+                logger.warning("jobs interrupted by restart marked failed", metadata: ["count": "\(interrupted)"])
+            }
         }
         wake.yield()
     }
@@ -41,24 +71,31 @@ public actor JobRunner: Service {
         return job
     }
 
-    /// Cancels a pending job at once, or asks a running one to stop at its next checkpoint.
+    /// Cancels a pending job at once, or asks a running one (on any replica) to stop at its next
+    /// checkpoint.
     public func cancel(id: String) async throws -> Job {
         guard let job = try await store.job(id: id) else { throw APIError.notFound("No job with id '\(id)'") }
         switch job.status {
         case .pending:
-            if try await store.finish(id: id, status: .cancelled, result: nil, error: nil, message: "cancelled before start", at: Date()) {
+            if try await store.finish(id: id, status: .cancelled, result: nil, error: nil, message: "cancelled before start", at: Date(), owner: nil) {
                 try await evict()
             } else {
                 // It started meanwhile: fall through to a cooperative cancel.
-                cancelRequested.insert(id)
+                try await requestCancel(id)
             }
         case .running:
-            cancelRequested.insert(id)
-            try await store.updateProgress(id: id, progress: job.progress, message: "cancellation requested")
+            try await requestCancel(id)
         case .completed, .failed, .cancelled:
             throw APIError(.conflict, code: "job_finished", message: "Job '\(id)' already finished with status \(job.status.rawValue)")
         }
         return try await store.job(id: id) ?? job
+    }
+
+    /// Recorded in the store for whichever replica runs the job (it learns of it when it renews
+    /// its lease), and noted at once when it is this one.
+    private func requestCancel(_ id: String) async throws {
+        _ = try await store.requestCancel(id: id)
+        if held.contains(id) { cancelRequested.insert(id) }
     }
 
     func isCancelRequested(_ id: String) -> Bool {
@@ -67,10 +104,44 @@ public actor JobRunner: Service {
 
     public func run() async throws {
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.keepTime() }
             for await _ in wakeups.cancelOnGracefulShutdown() {
                 await dispatch(into: &group)
             }
             group.cancelAll()
+        }
+    }
+
+    /// Looks for work every poll interval (replicas queue jobs this one hears nothing of, and a
+    /// dispatch that failed is retried), and renews leases several times per lease.
+    private nonisolated func keepTime() async {
+        let clock = ContinuousClock()
+        var lastRenewal = clock.now
+        while !Task.isCancelled {
+            do {
+                try await clock.sleep(for: pollInterval)
+            } catch {
+                return
+            }
+            if clock.now - lastRenewal >= lease / 6 {
+                lastRenewal = clock.now
+                await renewLeases()
+            }
+            wake.yield()
+        }
+    }
+
+    private func renewLeases() async {
+        do {
+            let cancels = try await store.renewLeases(ids: Array(held), owner: owner, until: Date().addingTimeInterval(lease.timeInterval))
+            cancelRequested.formUnion(cancels)
+            guard sharing == .shared else { return }
+            let (requeued, failed) = try await store.requeueExpired(at: Date(), maxAttempts: maxAttempts)
+            if requeued + failed > 0 {
+                logger.warning("jobs whose replica stopped renewing its lease", metadata: ["requeued": "\(requeued)", "failed": "\(failed)"])
+            }
+        } catch {
+            logger.error("job leases not renewed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -79,12 +150,14 @@ public actor JobRunner: Service {
             let capacity = kind.maxConcurrent - running[kind.name, default: 0]
             guard capacity > 0 else { continue }
             do {
-                for job in try await store.pending(type: kind.name, limit: capacity) {
-                    guard try await store.markRunning(id: job.jobID, at: Date()) else { continue }
+                let now = Date()
+                let claimed = try await store.claim(
+                    type: kind.name, limit: capacity, owner: owner, at: now, leaseUntil: now.addingTimeInterval(lease.timeInterval)
+                )
+                for job in claimed {
                     running[kind.name, default: 0] += 1
-                    var started = job
-                    started.status = .running
-                    group.addTask { await self.execute(started, kind: kind) }
+                    held.insert(job.jobID)
+                    group.addTask { await self.execute(job, kind: kind) }
                 }
             } catch {
                 logger.error("job dispatch failed", metadata: ["job_type": "\(kind.name)", "error": "\(error)"])
@@ -106,10 +179,13 @@ public actor JobRunner: Service {
             outcome = (.failed, nil, Self.describe(error), "failed")
         }
         do {
-            _ = try await store.finish(
+            let recorded = try await store.finish(
                 id: job.jobID, status: outcome.status, result: outcome.result, error: outcome.error,
-                message: outcome.message, at: Date()
+                message: outcome.message, at: Date(), owner: owner
             )
+            if !recorded {
+                logger.warning("job outcome not recorded: the job is no longer this replica's", metadata: ["job_id": "\(job.jobID)"])
+            }
         } catch {
             logger.error("could not record job outcome", metadata: ["job_id": "\(job.jobID)", "error": "\(error)"])
         }
@@ -119,6 +195,7 @@ public actor JobRunner: Service {
 
     private func finished(_ job: Job, kind: JobKind) async {
         running[kind.name, default: 1] -= 1
+        held.remove(job.jobID)
         cancelRequested.remove(job.jobID)
         do {
             try await evict()
@@ -140,5 +217,11 @@ public actor JobRunner: Service {
         case let error as any LocalizedError: error.errorDescription ?? "\(error)"
         default: "\(error)"
         }
+    }
+}
+
+extension Duration {
+    var timeInterval: TimeInterval {
+        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
     }
 }

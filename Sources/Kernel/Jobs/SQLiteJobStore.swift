@@ -29,6 +29,14 @@ public struct SQLiteJobStore: JobStore {
             }
             try db.create(index: "jobs_status_type", on: "jobs", columns: ["status", "job_type"])
         }
+        migrator.registerMigration("jobs-v2-leases") { db in
+            try db.alter(table: "jobs") { table in
+                table.add(column: "owner", .text)
+                table.add(column: "lease_expires_at", .datetime)
+                table.add(column: "attempts", .integer).notNull().defaults(to: 0)
+                table.add(column: "cancel_requested", .boolean).notNull().defaults(to: false)
+            }
+        }
     }
 
     public func insert(_ job: Job) async throws {
@@ -50,22 +58,67 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
-    public func pending(type: String, limit: Int) async throws -> [Job] {
-        try await database.pool.read { db in
-            try Job.filter(Job.CodingKeys.status == JobStatus.pending && Job.CodingKeys.jobType == type)
-                .order(Column("seq"))
-                .limit(limit)
-                .fetchAll(db)
+    public func claim(type: String, limit: Int, owner: String, at date: Date, leaseUntil: Date) async throws -> [Job] {
+        try await database.pool.write { db in
+            let ids = try String.fetchAll(
+                db, sql: "SELECT job_id FROM jobs WHERE status = 'pending' AND job_type = ? ORDER BY seq LIMIT ?", arguments: [type, limit]
+            )
+            for id in ids {
+                try db.execute(
+                    sql: """
+                        UPDATE jobs SET status = 'running', started_at = ?, message = 'started', owner = ?, lease_expires_at = ?,
+                            attempts = attempts + 1
+                        WHERE job_id = ?
+                        """,
+                    arguments: [date, owner, leaseUntil, id]
+                )
+            }
+            return try Job.filter(ids.contains(Job.CodingKeys.jobID)).order(Column("seq")).fetchAll(db)
         }
     }
 
-    public func markRunning(id: String, at date: Date) async throws -> Bool {
+    public func renewLeases(ids: [String], owner: String, until: Date) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try await database.pool.write { db in
+            let held = Job.filter(ids.contains(Job.CodingKeys.jobID) && Column("owner") == owner && Job.CodingKeys.status == JobStatus.running)
+            try held.updateAll(db, Column("lease_expires_at").set(to: until))
+            return Set(try String.fetchAll(db, held.filter(Column("cancel_requested") == true).select(Job.CodingKeys.jobID)))
+        }
+    }
+
+    public func requestCancel(id: String) async throws -> Bool {
         try await database.pool.write { db in
             try db.execute(
-                sql: "UPDATE jobs SET status = 'running', started_at = ?, message = 'started' WHERE job_id = ? AND status = 'pending'",
-                arguments: [date, id]
+                sql: "UPDATE jobs SET cancel_requested = 1, message = 'cancellation requested' WHERE job_id = ? AND status = 'running'",
+                arguments: [id]
             )
             return db.changesCount == 1
+        }
+    }
+
+    public func requeueExpired(at date: Date, maxAttempts: Int) async throws -> (requeued: Int, failed: Int) {
+        try await database.pool.write { db in
+            let expired = "status = 'running' AND lease_expires_at < ?"
+            try db.execute(
+                sql: "UPDATE jobs SET status = 'cancelled', message = 'cancelled', completed_at = ?, owner = NULL WHERE \(expired) AND cancel_requested",
+                arguments: [date, date]
+            )
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'failed', error = ?, message = 'failed', completed_at = ?, owner = NULL
+                    WHERE \(expired) AND attempts >= ?
+                    """,
+                arguments: [JobLease.exhausted(maxAttempts), date, date, maxAttempts]
+            )
+            let failed = db.changesCount
+            try db.execute(
+                sql: """
+                    UPDATE jobs SET status = 'pending', message = ?, progress = 0, started_at = NULL, owner = NULL, lease_expires_at = NULL
+                    WHERE \(expired) AND attempts < ?
+                    """,
+                arguments: [JobLease.requeuedMessage, date, maxAttempts]
+            )
+            return (db.changesCount, failed)
         }
     }
 
@@ -78,17 +131,18 @@ public struct SQLiteJobStore: JobStore {
         }
     }
 
-    public func finish(id: String, status: JobStatus, result: JSONValue?, error: String?, message: String?, at date: Date)
-        async throws -> Bool
+    public func finish(
+        id: String, status: JobStatus, result: JSONValue?, error: String?, message: String?, at date: Date, owner: String?
+    ) async throws -> Bool
     {
         try await database.pool.write { db in
             try db.execute(
                 sql: """
                     UPDATE jobs SET status = ?, result = ?, error = ?, message = COALESCE(?, message), completed_at = ?,
                         progress = CASE WHEN ? = 'completed' THEN 100 ELSE progress END
-                    WHERE job_id = ? AND status IN ('pending', 'running')
+                    WHERE job_id = ? AND (status = 'pending' OR (status = 'running' AND (? IS NULL OR owner = ?)))
                     """,
-                arguments: [status, result?.jsonString(), error, message, date, status, id]
+                arguments: [status, result?.jsonString(), error, message, date, status, id, owner, owner]
             )
             return db.changesCount == 1
         }

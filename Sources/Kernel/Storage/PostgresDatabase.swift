@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// A PostgreSQL database shared by every replica of every role: a connection pool that runs as a
+/// service of the process, and forward-only migrations applied once however many replicas start
+/// together.
+public final class PostgresDatabase: Service, Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+
+    /// One schema change: applied in one transaction, recorded under its id, never edited once
+    /// released (add another instead).
+    public struct Migration: Sendable {
+        public var id: String
+        public var statements: [String]
+
+        public init(_ id: String, _ statements: [String]) {
+            self.id = id
+            self.statements = statements
+        }
+    }
+
+    public init(url: String, logger: Logger) throws {
+        client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the pool until the task is cancelled; queries wait until it runs.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Applies the migrations not applied yet, in order, while holding an advisory lock, so
+    /// replicas starting at the same moment apply each one exactly once.
+    public func migrate(_ migrations: [Migration]) async throws {
+        try await client.withConnection { connection in
+            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+            do {
+                try await apply(migrations, on: connection)
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+        }
+    }
+
+    private func apply(_ migrations: [Migration], on connection: PostgresConnection) async throws {
+        try await connection.query(
+            "CREATE TABLE IF NOT EXISTS mlopsd_migrations (id TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            logger: logger
+        )
+        var applied: Set<String> = []
+        for try await id in try await connection.query("SELECT id FROM mlopsd_migrations", logger: logger).decode(String.self) {
+            applied.insert(id)
+        }
+        for migration in migrations where !applied.contains(migration.id) {
+            try await connection.withTransaction(logger: logger) { transaction in
+                for statement in migration.statements {
+                    try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await transaction.query("INSERT INTO mlopsd_migrations (id) VALUES (\(migration.id))", logger: logger)
+            }
+            logger.notice("database migration applied", metadata: ["migration": "\(migration.id)"])
+        }
+    }
+
+    /// The advisory lock key migrations take: any fixed number no other application uses.
+    static let migrationLock: Int64 = 0x6D6C_6F70_7364
+
+    /// `postgres://user:password@host:port/database?sslmode=disable|prefer|require`, as libpq
+    /// spells it (a password with reserved characters percent-encoded).
+    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
+            let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
+        else {
+            throw SettingsError(variable: "MLOPSD_DATABASE_URL", problem: "expected postgres://user:password@host:port/database")
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default:
+            throw SettingsError(variable: "MLOPSD_DATABASE_URL", problem: "sslmode must be disable, prefer or require, got '\(mode)'")
+        }
+        return PostgresClient.Configuration(
+            host: host, port: url.port ?? 5432, username: user, password: url.password,
+            database: database.isEmpty ? nil : database, tls: tls
+        )
+    }
+}
