@@ -66,6 +66,7 @@ let package = Package(
                 "Kernel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,6 +125,8 @@ let package = Package(
             name: "MLOpsTesting",
             dependencies: [
                 "Kernel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -170,6 +173,7 @@ let package = Package(
             name: "AuthRoleTests",
             dependencies: [
                 "AuthRole",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "Kernel",
                 "MLOpsTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

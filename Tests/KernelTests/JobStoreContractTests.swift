@@ -1,35 +1,21 @@
 import Foundation
 import Kernel
 import Logging
+import MLOpsTesting
 import Testing
 
-/// The behaviour every `JobStore` owes the runner, checked on SQLite always and on PostgreSQL
-/// when MLOPSD_TEST_DATABASE_URL names a database (`.ci/postgres start` makes one).
-enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case sqlite, postgres
-
-    static let databaseURL = ProcessInfo.processInfo.environment["MLOPSD_TEST_DATABASE_URL"]
-    static var available: [JobStoreBackend] { databaseURL == nil ? [.sqlite] : allCases }
-
-    var testDescription: String { rawValue }
-
-    /// A fresh, empty store for one test, handed to `body` while its database runs.
-    func withStore(_ body: (any JobStore) async throws -> Void) async throws {
+/// The behaviour every `JobStore` owes the runner, on SQLite and (when configured) PostgreSQL.
+extension StoreBackend {
+    /// A fresh, empty job store for one test, handed to `body` while its database runs.
+    func withJobStore(_ body: (any JobStore) async throws -> Void) async throws {
         switch self {
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jobstore-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: directory) }
-            try await body(SQLiteJobStore(database: try openJobDatabase(directory)))
+            try await Self.withSQLite(migrations: SQLiteJobStore.registerMigrations) { database in
+                try await body(SQLiteJobStore(database: database))
+            }
         case .postgres:
-            var logger = Logger(label: "jobstore-contract")
-            logger.logLevel = .error
-            let database = try PostgresDatabase(url: try #require(Self.databaseURL), logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.run() }
-                try await database.migrate(PostgresJobStore.migrations)
-                // A role of its own: the tests share one database and never see each other's rows.
-                try await body(PostgresJobStore(database: database, role: "test-\(UUID().uuidString.prefix(8))", logger: logger))
-                group.cancelAll()
+            try await Self.withPostgres(migrations: PostgresJobStore.migrations) { database, logger in
+                try await body(PostgresJobStore(database: database, role: "train", logger: logger))
             }
         }
     }
@@ -52,9 +38,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
         try await store.finish(id: id, status: status, result: nil, error: error, message: nil, at: now, owner: owner)
     }
 
-    @Test(arguments: JobStoreBackend.available)
-    func storesAndReadsBackEveryField(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func storesAndReadsBackEveryField(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let queued = job("train", params: .object(["models": .array([.string("café"), .null]), "k": .number(2.5)]))
             try await store.insert(queued)
             #expect(try await store.job(id: queued.jobID) == queued)
@@ -78,9 +64,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
         }
     }
 
-    @Test(arguments: JobStoreBackend.available)
-    func transitionsHappenOnceFromTheRightStatus(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func transitionsHappenOnceFromTheRightStatus(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let first = job("train")
             try await store.insert(first)
             #expect(try await claim(store).count == 1)
@@ -99,9 +85,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
         }
     }
 
-    @Test(arguments: JobStoreBackend.available)
-    func claimsTheOldestPendingJobsOfOneType(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func claimsTheOldestPendingJobsOfOneType(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let jobs = [job("train", at: 0), job("preprocess", at: 1), job("train", at: 2), job("train", at: 3)]
             for job in jobs { try await store.insert(job) }
             #expect(try await claim(store).map(\.jobID) == [jobs[0].jobID])
@@ -112,9 +98,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
     }
 
     /// Replicas claiming at the same moment share the queue out: no job twice, none left over.
-    @Test(arguments: JobStoreBackend.available)
-    func concurrentClaimsNeverTakeTheSameJob(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func concurrentClaimsNeverTakeTheSameJob(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let jobs = (0..<20).map { job("train", at: TimeInterval($0)) }
             for job in jobs { try await store.insert(job) }
             let claims = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -137,9 +123,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
         }
     }
 
-    @Test(arguments: JobStoreBackend.available)
-    func leasesAreRenewedByTheirOwnerAndCarryCancellation(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func leasesAreRenewedByTheirOwnerAndCarryCancellation(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let jobs = [job("train", at: 0), job("train", at: 1)]
             for job in jobs { try await store.insert(job) }
             _ = try await claim(store, limit: 2, owner: "a", leaseSeconds: 10)
@@ -156,9 +142,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
 
     /// A replica that dies holding a job: the job returns to the queue when the lease runs out,
     /// the dead replica can no longer record an outcome, and after the last attempt it fails.
-    @Test(arguments: JobStoreBackend.available)
-    func expiredLeasesRequeueUntilTheLastAttempt(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func expiredLeasesRequeueUntilTheLastAttempt(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let lost = job("train")
             try await store.insert(lost)
             _ = try await claim(store, owner: "dead", leaseSeconds: 10)
@@ -185,9 +171,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
         }
     }
 
-    @Test(arguments: JobStoreBackend.available)
-    func listsNewestFirstWithFiltersAndPaging(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func listsNewestFirstWithFiltersAndPaging(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let jobs = (0..<5).map { job($0 % 2 == 0 ? "train" : "preprocess", at: TimeInterval($0)) }
             for job in jobs { try await store.insert(job) }
             #expect(try await finish(store, jobs[4].jobID, .failed, error: "boom"))
@@ -205,9 +191,9 @@ enum JobStoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertibl
         }
     }
 
-    @Test(arguments: JobStoreBackend.available)
-    func interruptedJobsFailAndOldFinishedOnesAreEvicted(_ backend: JobStoreBackend) async throws {
-        try await backend.withStore { store in
+    @Test(arguments: StoreBackend.available)
+    func interruptedJobsFailAndOldFinishedOnesAreEvicted(_ backend: StoreBackend) async throws {
+        try await backend.withJobStore { store in
             let jobs = (0..<6).map { job("train", at: TimeInterval($0)) }
             for job in jobs { try await store.insert(job) }
             for job in jobs.prefix(4) {
@@ -232,7 +218,7 @@ extension Array {
 }
 
 /// Runners of two replicas on one shared PostgreSQL store.
-@Suite(.enabled(if: JobStoreBackend.databaseURL != nil, "set MLOPSD_TEST_DATABASE_URL to share a queue in PostgreSQL"))
+@Suite(.enabled(if: StoreBackend.databaseURL != nil, "set MLOPSD_TEST_DATABASE_URL to share a queue in PostgreSQL"))
 struct SharedJobQueueTests {
     actor RunLog {
         var runs: [(replica: String, job: String)] = []
@@ -272,7 +258,7 @@ struct SharedJobQueueTests {
     }
 
     @Test func twoReplicasShareTheQueueAndTakeOverADeadOnesJob() async throws {
-        try await JobStoreBackend.postgres.withStore { store in
+        try await StoreBackend.postgres.withJobStore { store in
             // A job a replica that died was running: its lease ran out a minute ago.
             let orphan = Job(type: "work", params: .null, createdBy: "alice", now: Date().addingTimeInterval(-120))
             try await store.insert(orphan)
@@ -299,7 +285,7 @@ struct SharedJobQueueTests {
     }
 
     @Test func aCancelReachesTheReplicaRunningTheJob() async throws {
-        try await JobStoreBackend.postgres.withStore { store in
+        try await StoreBackend.postgres.withJobStore { store in
             let log = RunLog()
             let runner = try await replica("a", store: store, log: log, work: .seconds(20))
             let other = try await replica("b", store: store, log: log)

@@ -5,17 +5,17 @@ import PostgresNIO
 /// `JobStore` in PostgreSQL: one `jobs` table for every role, each store seeing its own role's
 /// rows only, with the same conditional transitions as the SQLite store.
 public struct PostgresJobStore: JobStore {
-    let database: PostgresDatabase
+    let database: SharedDatabase
     let role: String
     let logger: Logger
 
-    public init(database: PostgresDatabase, role: String, logger: Logger) {
+    public init(database: SharedDatabase, role: String, logger: Logger) {
         self.database = database
         self.role = role
         self.logger = logger
     }
 
-    public static let migrations: [PostgresDatabase.Migration] = [
+    public static let migrations: [SharedDatabase.Migration] = [
         .init("jobs-v1", [
             """
             CREATE TABLE jobs (
@@ -252,4 +252,8 @@ public struct PostgresJobStore: JobStore {
 public struct PostgresStoreError: Error, CustomStringConvertible {
     public var problem: String
     public var description: String { problem }
+
+    public init(problem: String) {
+        self.problem = problem
+    }
 }

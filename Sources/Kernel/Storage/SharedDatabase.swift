@@ -4,10 +4,10 @@ import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 
-/// A PostgreSQL database shared by every replica of every role: a connection pool that runs as a
+/// The PostgreSQL database every replica of every role shares: a connection pool that runs as a
 /// service of the process, and forward-only migrations applied once however many replicas start
 /// together.
-public final class PostgresDatabase: Service, Sendable {
+public final class SharedDatabase: Service, Sendable {
     public let client: PostgresClient
     let logger: Logger
 
@@ -23,8 +23,12 @@ public final class PostgresDatabase: Service, Sendable {
         }
     }
 
-    public init(url: String, logger: Logger) throws {
-        client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+    public convenience init(url: String, logger: Logger) throws {
+        self.init(configuration: try Self.configuration(url: url), logger: logger)
+    }
+
+    public init(configuration: PostgresClient.Configuration, logger: Logger) {
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
     }
 
@@ -73,7 +77,7 @@ public final class PostgresDatabase: Service, Sendable {
 
     /// `postgres://user:password@host:port/database?sslmode=disable|prefer|require`, as libpq
     /// spells it (a password with reserved characters percent-encoded).
-    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+    public static func configuration(url text: String) throws -> PostgresClient.Configuration {
         guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? ""),
             let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
         else {

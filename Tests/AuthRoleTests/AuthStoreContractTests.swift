@@ -1,0 +1,121 @@
+import Foundation
+import Kernel
+import MLOpsTesting
+import GRDB
+import Testing
+
+@testable import AuthRole
+
+/// Accounts and refresh tokens behave the same in SQLite (one auth process) and in PostgreSQL
+/// (auth replicas sharing one database).
+extension StoreBackend {
+    func withAuthStores(_ body: (any UserStore, any RefreshTokenStore) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            let migrations: (inout DatabaseMigrator) -> Void = { migrator in
+                SQLiteUserStore.registerMigrations(&migrator)
+                SQLiteRefreshTokenStore.registerMigrations(&migrator)
+            }
+            try await Self.withSQLite(migrations: migrations) { database in
+                try await body(SQLiteUserStore(database: database), SQLiteRefreshTokenStore(database: database))
+            }
+        case .postgres:
+            try await Self.withPostgres(migrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations) { database, logger in
+                try await body(PostgresUserStore(database: database, logger: logger), PostgresRefreshTokenStore(database: database, logger: logger))
+            }
+        }
+    }
+}
+
+@Suite struct AuthStoreContractTests {
+    @Test(arguments: StoreBackend.available)
+    func usernamesAreUniqueWithoutRegardToCase(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { users, _ in
+            let alice = try await users.create(username: "Alice", email: "alice@example.org", role: .admin, passwordHash: "hash-1")
+            #expect(alice.username == "Alice")
+            #expect(alice.role == .admin)
+            #expect(!alice.disabled)
+            await #expect(throws: UserStoreError.duplicateUsername) {
+                try await users.create(username: "alice", email: "other@example.org", role: .user, passwordHash: "hash-2")
+            }
+            #expect(try await !users.createIfAbsent(username: "ALICE", email: "x@example.org", role: .user, passwordHash: "h"))
+            #expect(try await users.createIfAbsent(username: "bob", email: "bob@example.org", role: .user, passwordHash: "hash-3"))
+
+            let found = try #require(try await users.find(username: "aLiCe"))
+            #expect(found.user == alice)
+            #expect(found.passwordHash == "hash-1")
+            #expect(try await users.find(username: "carol") == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func listsInCreationOrderAndUpdatesOnlyWhatChanges(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { users, _ in
+            for name in ["dan", "erin", "frank"] {
+                _ = try await users.create(username: name, email: "\(name)@example.org", role: .user, passwordHash: "h-\(name)")
+            }
+            let page = try await users.list(limit: 2, offset: 1)
+            #expect(page.total == 3)
+            #expect(page.users.map(\.username) == ["erin", "frank"])
+
+            let demoted = try #require(try await users.update(username: "ERIN", changes: UserChanges(role: .admin, disabled: true)))
+            #expect(demoted.role == .admin)
+            #expect(demoted.disabled)
+            #expect(demoted.email == "erin@example.org")
+            _ = try await users.update(username: "erin", changes: UserChanges(passwordHash: "new-hash"))
+            #expect(try await users.find(username: "erin")?.passwordHash == "new-hash")
+            #expect(try await users.find(username: "erin")?.user.disabled == true)
+            #expect(try await users.update(username: "nobody", changes: UserChanges(disabled: true)) == nil)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func refreshTokensRotateOnceAndReuseRevokesTheFamily(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { _, tokens in
+            let expiry = Date().addingTimeInterval(3600)
+            try await tokens.record(id: "t1", family: "f1", username: "alice", expiresAt: expiry)
+            #expect(try await tokens.rotate(id: "t1", newID: "t2", expiresAt: expiry) == .rotated)
+            #expect(try await tokens.rotate(id: "t2", newID: "t3", expiresAt: expiry) == .rotated)
+            // t1 again: a replay. The whole family dies, the newest token included.
+            #expect(try await tokens.rotate(id: "t1", newID: "t4", expiresAt: expiry) == .reuseDetected)
+            #expect(try await tokens.rotate(id: "t3", newID: "t5", expiresAt: expiry) == .reuseDetected)
+            #expect(try await tokens.rotate(id: "unknown", newID: "t6", expiresAt: expiry) == .unknown)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func revocationByFamilyAndByUser(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { _, tokens in
+            let expiry = Date().addingTimeInterval(3600)
+            try await tokens.record(id: "a1", family: "fa", username: "alice", expiresAt: expiry)
+            try await tokens.record(id: "a2", family: "fb", username: "alice", expiresAt: expiry)
+            try await tokens.record(id: "b1", family: "fc", username: "bob", expiresAt: expiry)
+            #expect(try await tokens.revokeFamily(of: "a1"))
+            #expect(try await !tokens.revokeFamily(of: "missing"))
+            #expect(try await tokens.rotate(id: "a1", newID: "a3", expiresAt: expiry) == .reuseDetected)
+            #expect(try await tokens.rotate(id: "a2", newID: "a4", expiresAt: expiry) == .rotated)
+
+            try await tokens.revokeAll(username: "alice")
+            #expect(try await tokens.rotate(id: "a4", newID: "a5", expiresAt: expiry) == .reuseDetected)
+            #expect(try await tokens.rotate(id: "b1", newID: "b2", expiresAt: expiry) == .rotated, "bob's session is not alice's")
+        }
+    }
+
+    /// Two replicas handed the same refresh token at the same moment: one rotates it, the other
+    /// sees a reuse.
+    @Test(arguments: StoreBackend.available)
+    func concurrentRotationsOfOneTokenRotateOnce(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { _, tokens in
+            let expiry = Date().addingTimeInterval(3600)
+            try await tokens.record(id: "t1", family: "f1", username: "alice", expiresAt: expiry)
+            let outcomes = try await withThrowingTaskGroup(of: RefreshRotation.self) { group in
+                for index in 0..<2 {
+                    group.addTask { try await tokens.rotate(id: "t1", newID: "next-\(index)", expiresAt: expiry) }
+                }
+                return try await group.reduce(into: [RefreshRotation]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .rotated }.count == 1, "\(outcomes)")
+            #expect(outcomes.filter { $0 == .reuseDetected }.count == 1, "\(outcomes)")
+        }
+    }
+}
