@@ -99,6 +99,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -195,6 +196,7 @@ let package = Package(
             name: "TrainRoleTests",
             dependencies: [
                 "TrainRole",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "DataRole",
                 "Kernel",
                 "MLCore",
