@@ -35,7 +35,7 @@ public struct PostgresRefreshTokenStore: RefreshTokenStore {
 
     public func record(id: String, family: String, username: String, expiresAt: Date) async throws {
         let now = Date()
-        try await database.client.withTransaction(logger: logger) { connection in
+        try await database.transaction { connection in
             // Expired records serve no purpose once their token cannot verify any more.
             try await connection.query("DELETE FROM refresh_tokens WHERE expires_at < \(now)", logger: logger)
             try await connection.query(
@@ -50,7 +50,7 @@ public struct PostgresRefreshTokenStore: RefreshTokenStore {
 
     public func rotate(id: String, newID: String, expiresAt: Date) async throws -> RefreshRotation {
         let now = Date()
-        return try await database.client.withTransaction(logger: logger) { connection in
+        return try await database.transaction { connection in
             let rows = try await connection.query(
                 "SELECT family, username, spent_at IS NULL AND revoked_at IS NULL FROM refresh_tokens WHERE jti = \(id) FOR UPDATE",
                 logger: logger

@@ -164,7 +164,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func requeueExpired(at date: Date, maxAttempts: Int) async throws -> (requeued: Int, failed: Int) {
-        try await database.client.withTransaction(logger: logger) { connection in
+        try await database.transaction { connection in
             func count(_ query: PostgresQuery) async throws -> Int {
                 var count = 0
                 for try await _ in try await connection.query(query, logger: logger) { count += 1 }

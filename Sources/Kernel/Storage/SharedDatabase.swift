@@ -37,6 +37,19 @@ public final class SharedDatabase: Service, Sendable {
         await client.run()
     }
 
+    /// Runs `body` in a transaction, committed when it returns and rolled back when it throws;
+    /// the error it throws is the one the caller sees (not PostgresNIO's wrapper around it).
+    public func transaction<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await client.withTransaction(logger: logger, isolation: isolation, body)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
     /// Applies the migrations not applied yet, in order, while holding an advisory lock, so
     /// replicas starting at the same moment apply each one exactly once.
     public func migrate(_ migrations: [Migration]) async throws {

@@ -7,7 +7,12 @@ import Kernel
 /// `MLOPSD_MODELS_DIR/tracking/<experiment>/<run>/artifacts/`, searched the way MLflow searches.
 struct EmbeddedTracker: ExperimentTracker {
     let database: AppDatabase
-    let artifactRoot: URL
+    let artifacts: ArtifactDirectory
+
+    init(database: AppDatabase, artifactRoot: URL) {
+        self.database = database
+        self.artifacts = ArtifactDirectory(root: artifactRoot)
+    }
 
     var kind: String { "embedded" }
 
@@ -70,7 +75,7 @@ struct EmbeddedTracker: ExperimentTracker {
                     INSERT INTO tracking_runs (run_id, experiment_id, name, status, start_time, params, metrics, tags)
                     VALUES (?, ?, ?, ?, ?, '{}', '{}', ?)
                     """,
-                arguments: [runID, Int64(experimentID), name, RunStatus.running.rawValue, Date(), try Self.json(tags)]
+                arguments: [runID, Int64(experimentID), name, RunStatus.running.rawValue, Date(), try RunFields.json(tags)]
             )
         }
         return runID
@@ -81,33 +86,21 @@ struct EmbeddedTracker: ExperimentTracker {
             guard let row = try Row.fetchOne(db, sql: "SELECT params, metrics, tags FROM tracking_runs WHERE run_id = ?", arguments: [runID]) else {
                 throw TrackingError("no run '\(runID)'")
             }
-            var storedParams = try Self.decode([String: String].self, row["params"])
-            // As in MLflow: a logged parameter never changes.
-            for (key, value) in params {
-                if let old = storedParams[key], old != value { throw TrackingError("parameter '\(key)' was already logged as '\(old)'") }
-                storedParams[key] = value
-            }
-            let storedMetrics = try Self.decode([String: Double].self, row["metrics"]).merging(metrics) { _, new in new }
-            let storedTags = try Self.decode([String: String].self, row["tags"]).merging(tags) { _, new in new }
+            var fields = try RunFields(params: row["params"], metrics: row["metrics"], tags: row["tags"])
+            try fields.log(params: params, metrics: metrics, tags: tags)
             try db.execute(
                 sql: "UPDATE tracking_runs SET params = ?, metrics = ?, tags = ? WHERE run_id = ?",
-                arguments: [try Self.json(storedParams), try Self.json(storedMetrics), try Self.json(storedTags), runID]
+                arguments: [try RunFields.json(fields.params), try RunFields.json(fields.metrics), try RunFields.json(fields.tags), runID]
             )
         }
     }
 
     func uploadArtifact(runID: String, path: String, data: Data) async throws {
-        let url = try await artifactURL(runID: runID, path: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        try artifacts.write(data, to: try await artifactURL(runID: runID, path: path))
     }
 
     func downloadArtifact(runID: String, path: String) async throws -> Data {
-        let url = try await artifactURL(runID: runID, path: path)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TrackingError("run '\(runID)' has no artifact '\(path)'")
-        }
-        return data
+        try artifacts.read(try await artifactURL(runID: runID, path: path), runID: runID, path: path)
     }
 
     func finishRun(runID: String, status: RunStatus) async throws {
@@ -159,39 +152,27 @@ struct EmbeddedTracker: ExperimentTracker {
         }
     }
 
-    /// Artifacts of a run live under its experiment; paths are ours, but are checked all the same.
+    /// Artifacts of a run live under its experiment.
     private func artifactURL(runID: String, path: String) async throws -> URL {
-        guard !path.isEmpty, !path.hasPrefix("/"), !path.split(separator: "/").contains("..") else {
-            throw TrackingError("invalid artifact path '\(path)'")
-        }
         let experiment = try await database.pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT experiment_id FROM tracking_runs WHERE run_id = ?", arguments: [runID])
         }
         guard let experiment else { throw TrackingError("no run '\(runID)'") }
-        return artifactRoot.appendingPathComponent("\(experiment)/\(runID)/artifacts/\(path)")
+        return try artifacts.url(experimentID: String(experiment), runID: runID, path: path)
     }
 
     private static func run(from row: Row) throws -> TrackedRun {
-        TrackedRun(
+        let fields = try RunFields(params: row["params"], metrics: row["metrics"], tags: row["tags"])
+        return TrackedRun(
             runID: row["run_id"],
             experimentID: String(row["experiment_id"] as Int64),
             name: row["name"],
             status: RunStatus(rawValue: row["status"]) ?? .failed,
             startTime: row["start_time"],
             endTime: row["end_time"],
-            params: try decode([String: String].self, row["params"]),
-            metrics: try decode([String: Double].self, row["metrics"]),
-            tags: try decode([String: String].self, row["tags"])
+            params: fields.params,
+            metrics: fields.metrics,
+            tags: fields.tags
         )
-    }
-
-    private static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
     }
 }
