@@ -82,6 +82,7 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -185,6 +186,7 @@ let package = Package(
             name: "DataRoleTests",
             dependencies: [
                 "DataRole",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 "Kernel",
                 "MLCore",
                 "MLOpsTesting",
