@@ -5,17 +5,15 @@ import Logging
 
 /// The auth role: accounts, password login, token issue/rotation/revocation, user admin.
 public enum AuthRole {
-    /// Opens `auth.sqlite`, seeds the admin account on first start and returns the module.
+    /// Opens its stores (`auth.sqlite`, or the shared PostgreSQL database), seeds the admin
+    /// account on first start and returns the module.
     ///
     /// Seeding is idempotent: an existing admin account is never touched, so a password changed
     /// through the API survives restarts even if `ADMIN_PASSWORD` still holds the old one.
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
-        let database = try AppDatabase.open(stateDirectory: settings.stateDirectory, name: "auth") { migrator in
-            SQLiteUserStore.registerMigrations(&migrator)
-            SQLiteRefreshTokenStore.registerMigrations(&migrator)
-        }
-        let users = SQLiteUserStore(database: database)
+        let stores = try await Stores.open(environment)
+        let users = stores.users
         let hasher = try await PasswordHasher(cost: settings.bcryptCost)
         try await seedAdmin(settings: settings, users: users, hasher: hasher, logger: environment.logger)
 
@@ -24,7 +22,7 @@ public enum AuthRole {
             hasher: hasher,
             issuer: TokenIssuer(
                 codec: environment.tokens,
-                refreshTokens: SQLiteRefreshTokenStore(database: database),
+                refreshTokens: stores.refreshTokens,
                 users: users,
                 accessLifetime: settings.accessTokenLifetime,
                 refreshLifetime: settings.refreshTokenLifetime
@@ -35,9 +33,10 @@ public enum AuthRole {
         return RoleModule(
             role: .auth,
             summary: "Accounts and tokens: password login (JSON or OAuth2 form), refresh-token rotation, user administration.",
-            databases: [database],
+            databases: stores.databases,
             openAPIPaths: try AuthOpenAPI.paths(),
             openAPIComponents: try AuthOpenAPI.components(),
+            readinessChecks: stores.readinessChecks,
             installRoutes: routes.install(on:)
         )
     }
@@ -60,6 +59,36 @@ public enum AuthRole {
                 └ It is shown only now. Change it with POST /api/v1/auth/me/password.
 
                 """.utf8))
+        }
+    }
+}
+
+extension AuthRole {
+    /// Where accounts and refresh tokens live: the role's own SQLite file, or the database its
+    /// replicas share (login throttling stays per process).
+    struct Stores {
+        var users: any UserStore
+        var refreshTokens: any RefreshTokenStore
+        var databases: [AppDatabase]
+        var readinessChecks: [RoleModule.ReadinessCheck]
+
+        static func open(_ environment: KernelEnvironment) async throws -> Stores {
+            if let shared = environment.sharedDatabase {
+                try await shared.migrate(PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations)
+                return Stores(
+                    users: PostgresUserStore(database: shared, logger: environment.logger),
+                    refreshTokens: PostgresRefreshTokenStore(database: shared, logger: environment.logger),
+                    databases: [], readinessChecks: [shared.readinessCheck]
+                )
+            }
+            let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "auth") { migrator in
+                SQLiteUserStore.registerMigrations(&migrator)
+                SQLiteRefreshTokenStore.registerMigrations(&migrator)
+            }
+            return Stores(
+                users: SQLiteUserStore(database: database), refreshTokens: SQLiteRefreshTokenStore(database: database),
+                databases: [database], readinessChecks: []
+            )
         }
     }
 }

@@ -5,33 +5,38 @@ import Kernel
 /// The data role: dataset uploads and profiles, preprocessing and feature jobs, and data
 /// versions kept in DVC's format under `MLOPSD_DATA_DIR`.
 public enum DataRole {
-    /// Opens `data.sqlite`, prepares the data directory (dropping what an interrupted process
-    /// left half-done) and returns the module with its job runner.
+    /// Opens its stores (`data.sqlite`, or the shared PostgreSQL database), prepares the data
+    /// directory and returns the module with its job runner.
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
         let logger = environment.logger
-        let database = try AppDatabase.open(stateDirectory: settings.stateDirectory, name: "data") { migrator in
-            SQLiteJobStore.registerMigrations(&migrator)
-            SQLiteDataCatalog.registerMigrations(&migrator)
-        }
-        let catalog = SQLiteDataCatalog(database: database)
         let workspace = DataWorkspace(root: settings.dataDirectory)
-        try workspace.prepare()
-        for kind in DataVersionKind.allCases {
-            let removed = try workspace.removeUnrecorded(kind: kind, recorded: try await catalog.versionIDs(kind: kind))
-            if !removed.isEmpty {
-                logger.warning("removed unrecorded data versions", metadata: ["kind": "\(kind.rawValue)", "items": "\(removed.sorted())"])
+        let stores = try await Stores.open(environment)
+        if stores.sharing == .exclusive {
+            // Alone on the data directory: what an interrupted process left half-done goes. With
+            // replicas sharing it, another one may be publishing that very directory right now.
+            try workspace.prepare()
+            for kind in DataVersionKind.allCases {
+                let removed = try workspace.removeUnrecorded(kind: kind, recorded: try await stores.catalog.versionIDs(kind: kind))
+                if !removed.isEmpty {
+                    logger.warning("removed unrecorded data versions", metadata: ["kind": "\(kind.rawValue)", "items": "\(removed.sorted())"])
+                }
             }
+        } else {
+            try workspace.prepareShared()
         }
 
+        let catalog = stores.catalog
         let runner = try await JobRunner(
-            store: SQLiteJobStore(database: database),
+            store: stores.jobs,
             kinds: [
                 PreprocessJob(catalog: catalog, workspace: workspace).kind,
                 BuildFeaturesJob(catalog: catalog, workspace: workspace).kind,
             ],
             historyLimit: settings.jobHistoryLimit,
-            logger: logger
+            logger: logger,
+            sharing: stores.sharing,
+            lease: settings.jobLease
         )
         let routes = DataRoutes(
             registry: DatasetRegistry(catalog: catalog, workspace: workspace, uploadLimit: settings.maxUploadBytes, logger: logger),
@@ -42,11 +47,43 @@ public enum DataRole {
         return RoleModule(
             role: .data,
             summary: "Datasets and data versions: CSV upload and profiling, preprocessing and feature-building jobs, DVC-compatible versions.",
-            databases: [database],
+            databases: stores.databases,
             jobRunner: runner,
             openAPIPaths: try DataOpenAPI.paths(),
             openAPIComponents: try DataOpenAPI.components(),
+            readinessChecks: stores.readinessChecks,
             installRoutes: routes.install(on:)
         )
+    }
+}
+
+extension DataRole {
+    /// Where the data role keeps its catalog and jobs: its own SQLite file, or the database its
+    /// replicas share.
+    struct Stores {
+        var catalog: any DataCatalog
+        var jobs: any JobStore
+        var sharing: JobRunner.Sharing
+        var databases: [AppDatabase]
+        var readinessChecks: [RoleModule.ReadinessCheck]
+
+        static func open(_ environment: KernelEnvironment) async throws -> Stores {
+            if let shared = environment.sharedDatabase {
+                try await shared.migrate(PostgresJobStore.migrations + PostgresDataCatalog.migrations)
+                return Stores(
+                    catalog: PostgresDataCatalog(database: shared, logger: environment.logger),
+                    jobs: PostgresJobStore(database: shared, role: ServiceRole.data.rawValue, logger: environment.logger),
+                    sharing: .shared, databases: [], readinessChecks: [shared.readinessCheck]
+                )
+            }
+            let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "data") { migrator in
+                SQLiteJobStore.registerMigrations(&migrator)
+                SQLiteDataCatalog.registerMigrations(&migrator)
+            }
+            return Stores(
+                catalog: SQLiteDataCatalog(database: database), jobs: SQLiteJobStore(database: database),
+                sharing: .exclusive, databases: [database], readinessChecks: []
+            )
+        }
     }
 }

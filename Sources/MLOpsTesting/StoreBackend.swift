@@ -48,4 +48,30 @@ public enum StoreBackend: String, CaseIterable, Sendable {
             }
         }
     }
+
+    /// A database of its own on the test server (the test role may create databases), dropped
+    /// afterwards: its URL, for `mlopsd` processes started with MLOPSD_DATABASE_URL.
+    public static func withFreshDatabase<Result: Sendable>(_ body: (String) async throws -> Result) async throws -> Result {
+        guard let url = databaseURL, var components = URLComponents(string: url) else {
+            throw PostgresStoreError(problem: "MLOPSD_TEST_DATABASE_URL is not set")
+        }
+        var logger = Logger(label: "fresh-database")
+        logger.logLevel = .error
+        let name = "live_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        components.path = "/\(name)"
+        let server = try SharedDatabase(url: url, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await server.run() }
+            defer { group.cancelAll() }
+            try await server.client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+            do {
+                let result = try await body(components.string ?? url)
+                try await server.client.query("DROP DATABASE \(unescaped: name) WITH (FORCE)", logger: logger)
+                return result
+            } catch {
+                _ = try? await server.client.query("DROP DATABASE \(unescaped: name) WITH (FORCE)", logger: logger)
+                throw error
+            }
+        }
+    }
 }

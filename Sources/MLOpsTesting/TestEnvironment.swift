@@ -34,7 +34,7 @@ public struct TestEnvironment: Sendable {
             JSONLogHandler(label: label, level: .debug, sink: logSink ?? .capturing())
         }
         logger.logLevel = .debug
-        kernel = await KernelEnvironment.make(settings: settings, logger: logger)
+        kernel = try await KernelEnvironment.make(settings: settings, logger: logger)
     }
 
     /// A `ConfigReader` over the given variables only (no process environment, no `.env`).

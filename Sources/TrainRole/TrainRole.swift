@@ -7,14 +7,10 @@ import Kernel
 public enum TrainRole {
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
-        let database = try AppDatabase.open(stateDirectory: settings.stateDirectory, name: "train") { migrator in
-            SQLiteJobStore.registerMigrations(&migrator)
-            EmbeddedTracker.registerMigrations(&migrator)
-            SQLiteModelRegistry.registerMigrations(&migrator)
-        }
         let modelsDirectory = URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL
         let dataDirectory = URL(fileURLWithPath: settings.dataDirectory).standardizedFileURL
         try FileManager.default.createDirectory(at: modelsDirectory, withIntermediateDirectories: true)
+        let stores = try await Stores.open(environment, artifactRoot: modelsDirectory.appendingPathComponent("tracking"))
         let tracker: any ExperimentTracker
         if let uri = settings.mlflowTrackingURI {
             tracker = MLflowTracker(client: MLflowClient(configuration: .init(
@@ -23,16 +19,18 @@ public enum TrainRole {
                 backoff: .milliseconds(Int64(settings.mlflowBackoffFactor * 1000))
             )))
         } else {
-            tracker = EmbeddedTracker(database: database, artifactRoot: modelsDirectory.appendingPathComponent("tracking"))
+            tracker = stores.embeddedTracker
         }
-        let registry = SQLiteModelRegistry(database: database)
+        let registry = stores.registry
         let runner = try await JobRunner(
-            store: SQLiteJobStore(database: database),
+            store: stores.jobs,
             kinds: [
                 TrainJob(tracker: tracker, registry: registry, dataDirectory: dataDirectory, modelsDirectory: modelsDirectory, logger: environment.logger).kind
             ],
             historyLimit: settings.jobHistoryLimit,
-            logger: environment.logger
+            logger: environment.logger,
+            sharing: stores.sharing,
+            lease: settings.jobLease
         )
         let routes = TrainRoutes(
             runner: runner, registry: registry,
@@ -44,11 +42,48 @@ public enum TrainRole {
         return RoleModule(
             role: .train,
             summary: "Training jobs over data versions, experiment tracking, the model registry and champion promotion.",
-            databases: [database],
+            databases: stores.databases,
             jobRunner: runner,
             openAPIPaths: try TrainOpenAPI.paths(),
             openAPIComponents: try TrainOpenAPI.components(),
+            readinessChecks: stores.readinessChecks,
             installRoutes: routes.install(on:)
         )
+    }
+}
+
+extension TrainRole {
+    /// Where the train role keeps jobs, the registry and the embedded tracker: its own SQLite
+    /// file, or the database its replicas share.
+    struct Stores {
+        var jobs: any JobStore
+        var registry: any ModelRegistry
+        var embeddedTracker: any ExperimentTracker
+        var sharing: JobRunner.Sharing
+        var databases: [AppDatabase]
+        var readinessChecks: [RoleModule.ReadinessCheck]
+
+        static func open(_ environment: KernelEnvironment, artifactRoot: URL) async throws -> Stores {
+            let logger = environment.logger
+            if let shared = environment.sharedDatabase {
+                try await shared.migrate(PostgresJobStore.migrations + PostgresModelRegistry.migrations + PostgresTracker.migrations)
+                return Stores(
+                    jobs: PostgresJobStore(database: shared, role: ServiceRole.train.rawValue, logger: logger),
+                    registry: PostgresModelRegistry(database: shared, logger: logger),
+                    embeddedTracker: PostgresTracker(database: shared, artifactRoot: artifactRoot, logger: logger),
+                    sharing: .shared, databases: [], readinessChecks: [shared.readinessCheck]
+                )
+            }
+            let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "train") { migrator in
+                SQLiteJobStore.registerMigrations(&migrator)
+                EmbeddedTracker.registerMigrations(&migrator)
+                SQLiteModelRegistry.registerMigrations(&migrator)
+            }
+            return Stores(
+                jobs: SQLiteJobStore(database: database), registry: SQLiteModelRegistry(database: database),
+                embeddedTracker: EmbeddedTracker(database: database, artifactRoot: artifactRoot),
+                sharing: .exclusive, databases: [database], readinessChecks: []
+            )
+        }
     }
 }

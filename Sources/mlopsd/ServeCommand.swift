@@ -42,15 +42,23 @@ struct ServeCommand: AsyncParsableCommand {
         logger[metadataKey: "service"] = .string(settings.role.rawValue)
         for warning in settings.warnings { logger.warning("\(warning)") }
 
-        let environment = await KernelEnvironment.make(settings: settings, logger: logger)
-        var modules: [RoleModule] = []
-        for served in settings.role.servedRoles {
-            modules.append(try await RoleAssembly.module(for: served, environment: environment))
-        }
-        let app = buildApplication(environment: environment, modules: modules)
-        logger.info("starting", metadata: ["version": "\(MLOpsVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)"])
+        let environment = try await KernelEnvironment.make(settings: settings, logger: logger)
         defer { LogSink.standardError.flush() }
-        try await app.runService()
+        // The shared database's pool runs from before the roles migrate it until the service
+        // has stopped, so jobs finishing during shutdown can still record their outcome.
+        try await withThrowingDiscardingTaskGroup { group in
+            if let database = environment.sharedDatabase {
+                group.addTask { await database.run() }
+            }
+            var modules: [RoleModule] = []
+            for served in settings.role.servedRoles {
+                modules.append(try await RoleAssembly.module(for: served, environment: environment))
+            }
+            let app = buildApplication(environment: environment, modules: modules)
+            logger.info("starting", metadata: ["version": "\(MLOpsVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)"])
+            try await app.runService()
+            group.cancelAll()
+        }
     }
 }
 

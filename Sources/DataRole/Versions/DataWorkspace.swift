@@ -31,10 +31,15 @@ struct DataWorkspace: Sendable {
 
     /// Creates the layout and discards staging leftovers from an interrupted process.
     func prepare() throws {
-        let manager = FileManager.default
-        try? manager.removeItem(at: stagingDirectory)
+        try? FileManager.default.removeItem(at: stagingDirectory)
+        try prepareShared()
+    }
+
+    /// Creates the layout and leaves staging alone: replicas sharing the directory may be
+    /// writing there.
+    func prepareShared() throws {
         for directory in [rawDirectory, stagingDirectory, directory(for: .processed), directory(for: .features)] {
-            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         try dvc.prepare()
     }

@@ -9,19 +9,26 @@ public struct KernelEnvironment: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// Shared by the roles of one process: a promotion in `--role all` reaches the predict role.
     public let championChanges: ChampionChanges
+    /// The PostgreSQL database of `MLOPSD_DATABASE_URL`, whose pool must be running before the
+    /// roles are assembled (they migrate it); nil for SQLite per role.
+    public let sharedDatabase: SharedDatabase?
 
     public init(
         settings: Settings, logger: Logger, tokens: TokenCodec, metrics: PrometheusCollectorRegistry = .init(),
-        championChanges: ChampionChanges = ChampionChanges()
+        championChanges: ChampionChanges = ChampionChanges(), sharedDatabase: SharedDatabase? = nil
     ) {
         self.settings = settings
         self.logger = logger
         self.tokens = tokens
         self.metrics = metrics
         self.championChanges = championChanges
+        self.sharedDatabase = sharedDatabase
     }
 
-    public static func make(settings: Settings, logger: Logger) async -> KernelEnvironment {
-        KernelEnvironment(settings: settings, logger: logger, tokens: await TokenCodec(secret: settings.jwtSecret))
+    public static func make(settings: Settings, logger: Logger) async throws -> KernelEnvironment {
+        KernelEnvironment(
+            settings: settings, logger: logger, tokens: await TokenCodec(secret: settings.jwtSecret),
+            sharedDatabase: try settings.databaseURL.map { try SharedDatabase(url: $0, logger: logger) }
+        )
     }
 }

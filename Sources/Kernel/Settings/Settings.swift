@@ -11,6 +11,9 @@ public struct Settings: Sendable {
     public var dataDirectory: String
     public var modelsDirectory: String
     public var stateDirectory: String
+    /// `postgres://…`: the stores of every role in one PostgreSQL database the replicas share
+    /// (SQLite files under `stateDirectory` otherwise).
+    public var databaseURL: String?
 
     public var jwtSecret: String
     public var accessTokenLifetime: Duration
@@ -49,6 +52,9 @@ public struct Settings: Sendable {
     public var predictRejectExtraFields: Bool
     /// Finished jobs kept per role before the oldest are evicted.
     public var jobHistoryLimit: Int
+    /// How long a replica holds a running job without renewing its claim; a job whose replica
+    /// died is taken over once this has passed.
+    public var jobLease: Duration
     public var loginMaxFailures: Int
     public var loginLockout: Duration
 
@@ -70,7 +76,7 @@ public struct Settings: Sendable {
         "change-me", "changeme", "admin", "password", "change-me-admin-password",
     ]
     public static let secretVariables = [
-        "JWT_SECRET_KEY", "ADMIN_PASSWORD", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN",
+        "JWT_SECRET_KEY", "ADMIN_PASSWORD", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN", "MLOPSD_DATABASE_URL",
     ]
 
     /// Reads the process environment, then `.env` in the working directory (the environment wins).
@@ -111,6 +117,10 @@ public struct Settings: Sendable {
         dataDirectory = reader.string("MLOPSD_DATA_DIR") ?? "var/data"
         modelsDirectory = reader.string("MLOPSD_MODELS_DIR") ?? "var/models"
         stateDirectory = reader.string("MLOPSD_STATE_DIR") ?? "var/state"
+        databaseURL = reader.string("MLOPSD_DATABASE_URL", secret: true)
+        if let url = databaseURL {
+            _ = try SharedDatabase.configuration(url: url)
+        }
 
         let algorithm = reader.string("JWT_ALGORITHM") ?? "HS256"
         guard algorithm == "HS256" else {
@@ -151,6 +161,7 @@ public struct Settings: Sendable {
         predictRejectExtraFields = try reader.bool("MLOPSD_PREDICT_REJECT_EXTRA_FIELDS", default: false)
         bcryptCost = try reader.int("MLOPSD_BCRYPT_COST", default: 12, range: (debug ? 4 : 12)...16)
         jobHistoryLimit = try reader.int("MLOPSD_JOB_HISTORY", default: 1000, range: 1...1_000_000)
+        jobLease = .seconds(try reader.int("MLOPSD_JOB_LEASE_SECONDS", default: 60, range: 2...3600))
         loginMaxFailures = try reader.int("MLOPSD_LOGIN_MAX_FAILURES", default: 5, range: 1...1000)
         loginLockout = .seconds(try reader.int("MLOPSD_LOGIN_LOCKOUT_SECONDS", default: 300, range: 1...86_400))
 

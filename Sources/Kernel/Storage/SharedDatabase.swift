@@ -37,6 +37,16 @@ public final class SharedDatabase: Service, Sendable {
         await client.run()
     }
 
+    /// For `/ready`: the database answers a query.
+    public func readinessCheck() async -> FieldProblem? {
+        do {
+            try await client.query("SELECT 1", logger: logger)
+            return nil
+        } catch {
+            return FieldProblem(field: "database", problem: "PostgreSQL is not reachable")
+        }
+    }
+
     /// Runs `body` in a transaction, committed when it returns and rolled back when it throws;
     /// the error it throws is the one the caller sees (not PostgresNIO's wrapper around it).
     public func transaction<Result>(

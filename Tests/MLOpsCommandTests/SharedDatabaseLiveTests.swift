@@ -1,0 +1,105 @@
+import Foundation
+import Kernel
+import MLOpsTesting
+import Testing
+
+/// Replicas of the same role as separate `mlopsd serve` processes on one PostgreSQL database
+/// (MLOPSD_DATABASE_URL) and one data and models directory, as in Kubernetes.
+@Suite(.serialized, .enabled(if: StoreBackend.databaseURL != nil, "set MLOPSD_TEST_DATABASE_URL to run replicas on PostgreSQL"))
+struct SharedDatabaseLiveTests {
+    /// Volumes the replicas share; each process still gets a state directory of its own.
+    func environment(database: String, shared: URL) -> [String: String] {
+        LiveServerTests.environment.merging([
+            "MLOPSD_DATABASE_URL": database,
+            "MLOPSD_DATA_DIR": shared.appendingPathComponent("data").path,
+            "MLOPSD_MODELS_DIR": shared.appendingPathComponent("models").path,
+            "MLOPSD_JOB_LEASE_SECONDS": "3",
+        ]) { _, new in new }
+    }
+
+    func token(_ server: LiveServer) async throws -> (access: String, refresh: String) {
+        let reply = try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).json()
+        return (try #require(reply["access_token"] as? String), try #require(reply["refresh_token"] as? String))
+    }
+
+    @Test func authReplicasShareAccountsAndRefreshTokens() async throws {
+        try await StoreBackend.withFreshDatabase { database in
+            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: shared) }
+            let first = try LiveServer(role: "auth", environment: environment(database: database, shared: shared))
+            defer { _ = first.stop() }
+            let second = try LiveServer(role: "auth", environment: environment(database: database, shared: shared))
+            defer { _ = second.stop() }
+
+            let admin = try await token(first)
+            let created = try await first.json(
+                "POST", "api/v1/auth/users", ["username": "gus", "password": "gus-password-1", "email": "gus@example.org"], token: admin.access
+            )
+            #expect(created.status == 201)
+            #expect(try await second.json("POST", "api/v1/auth/login", ["username": "gus", "password": "gus-password-1"]).status == 200)
+
+            // Issued by one replica, rotated at the other; the spent token replayed anywhere
+            // ends the whole session.
+            let rotated = try await second.json("POST", "api/v1/auth/refresh", ["refresh_token": admin.refresh])
+            #expect(rotated.status == 200, "\(String(decoding: rotated.body, as: UTF8.self))")
+            let next = try #require(try rotated.json()["refresh_token"] as? String)
+            #expect(try await first.json("POST", "api/v1/auth/refresh", ["refresh_token": admin.refresh]).status == 401)
+            #expect(try await second.json("POST", "api/v1/auth/refresh", ["refresh_token": next]).status == 401)
+            #expect(try await second.request("GET", "ready").status == 200)
+        }
+    }
+
+    /// A train replica killed in the middle of a job: the other takes the job over once the
+    /// lease has run out, and it completes once, registered once.
+    @Test func aTrainJobOutlivesTheReplicaRunningIt() async throws {
+        try await StoreBackend.withFreshDatabase { database in
+            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: shared) }
+            let settings = environment(database: database, shared: shared)
+            let auth = try LiveServer(role: "auth", environment: settings)
+            defer { _ = auth.stop() }
+            let data = try LiveServer(role: "data", environment: settings)
+            defer { _ = data.stop() }
+            let admin = try await token(auth).access
+
+            let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized
+            let upload = try await data.request("POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: admin)
+            let dataset = try #require(try upload.json()["id"] as? String)
+            let processed = try await data.client.finished(
+                try await data.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: admin),
+                role: "data", token: admin, every: .milliseconds(50)
+            )
+            let version = try #require((processed["result"] as? [String: Any])?["version"] as? String)
+
+            let doomed = try LiveServer(role: "train", environment: settings)
+            let accepted = try await doomed.json("POST", "api/v1/train", [
+                "processed_version": version, "model_types": ["random_forest"], "experiment_name": "replicas",
+                "hyperparameters": ["random_forest": ["n_estimators": 400]],
+            ], token: admin)
+            #expect(accepted.status == 202)
+            let jobID = try #require(try accepted.json()["job_id"] as? String)
+            var status = ""
+            while status != "running" {
+                status = try await doomed.request("GET", "api/v1/train/status/\(jobID)", token: admin).json()["status"] as? String ?? "?"
+                #expect(status == "pending" || status == "running")
+                if status != "pending" && status != "running" { return }
+            }
+            let survivor = try LiveServer(role: "train", environment: settings)
+            defer { _ = survivor.stop() }
+            let killed = ContinuousClock.now
+            doomed.kill()
+
+            let job = try await survivor.client.finished(
+                HTTPTestClient.Reply(status: 202, headers: ["location": "/api/v1/train/status/\(jobID)"], body: Data(#"{"job_id":"\#(jobID)"}"#.utf8)),
+                role: "train", token: admin, every: .milliseconds(100)
+            )
+            print("replicas: job \(jobID) completed on the surviving replica \(ContinuousClock.now - killed) after the kill")
+            #expect(job["status"] as? String == "completed", "\(job)")
+            let models = try await survivor.request("GET", "api/v1/train/models", token: admin).json()
+            let versions = (models["models"] as? [[String: Any]] ?? []).flatMap { $0["versions"] as? [[String: Any]] ?? [] }
+            let registered = versions.filter { ($0["job_id"] as? String) == jobID }
+            #expect(registered.count == 1, "one registered version for the job: \(models)")
+        }
+    }
+}
