@@ -39,7 +39,7 @@ public actor JobRunner: Service {
     /// behind: jobs still marked `running` died with it and become `failed`; `pending` jobs will run.
     public init(
         store: any JobStore, kinds: [JobKind], historyLimit: Int, logger: Logger, sharing: Sharing = .exclusive,
-        lease: Duration = .seconds(60), maxAttempts: Int = 3, pollInterval: Duration = .seconds(1)
+        lease: Duration = .seconds(60), maxAttempts: Int = 3, pollInterval: Duration? = nil
     ) async throws {
         self.store = store
         self.kinds = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -49,7 +49,9 @@ public actor JobRunner: Service {
         self.owner = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8).lowercased())"
         self.lease = lease
         self.maxAttempts = maxAttempts
-        self.pollInterval = pollInterval
+        // Alone, a submission wakes the runner itself and the poll only guards against a stall;
+        // replicas learn of each other's submissions by polling.
+        self.pollInterval = pollInterval ?? .seconds(sharing == .shared ? 1 : 5)
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         if sharing == .exclusive {
             let interrupted = try await store.failInterrupted(message: "interrupted by restart", at: Date())
