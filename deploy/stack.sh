@@ -94,9 +94,12 @@ up() {
 }
 
 down() {
-    # The nginx image only matters for interpolation here; any value will do.
-    MLOPSD_NGINX_IMAGE=${MLOPSD_NGINX_IMAGE:-$NGINX_IMAGE} JWT_SECRET_KEY=${JWT_SECRET_KEY:-unused} \
-        ADMIN_PASSWORD=${ADMIN_PASSWORD:-unused} "${COMPOSE[@]}" down "$@"
+    # podman-compose names replicas from PREDICT_REPLICAS, so it must match what is running; the
+    # nginx image and the secrets only matter for interpolation here.
+    local replicas
+    replicas=$("$ENGINE" ps -a -q --filter label=com.docker.compose.project=mlopsd --filter label=com.docker.compose.service=predict | wc -l)
+    PREDICT_REPLICAS=$((replicas > 0 ? replicas : 1)) MLOPSD_NGINX_IMAGE=${MLOPSD_NGINX_IMAGE:-$NGINX_IMAGE} \
+        JWT_SECRET_KEY=${JWT_SECRET_KEY:-unused} ADMIN_PASSWORD=${ADMIN_PASSWORD:-unused} "${COMPOSE[@]}" down "$@"
 }
 
 command=${1:-}

@@ -70,10 +70,24 @@ struct ComposeReplicaTests {
         try stack.run(["start", victim])
         try await waitUntilReady(victim)
         let edge = try #require(try stack.containers(service: "nginx").first)
-        try stack.run(["exec", edge, "nginx", "-c", "/tmp/nginx.conf", "-s", "reload"])
+        try await reload(edge)
         let returned = try await pacedPredictions(30, token: admin)
         #expect(returned.statuses.allSatisfy { $0 == 200 }, "\(returned.statuses)")
         #expect(try stack.predictionsServed(by: victim) > 0, "\(victim) got no traffic after it came back")
+    }
+
+    /// `nginx -s reload` resolves every upstream first and refuses when one does not resolve,
+    /// as can happen while the network's DNS takes in the container that just started.
+    func reload(_ edge: String) async throws {
+        for _ in 0..<50 {
+            do {
+                try stack.run(["exec", edge, "nginx", "-c", "/tmp/nginx.conf", "-s", "reload"])
+                return
+            } catch let failure as ComposeStack.CommandFailed where failure.output.contains("host not found") {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        Issue.record("nginx did not reload: an upstream name stayed unresolved for 10 s")
     }
 
     func waitUntilReady(_ replica: String) async throws {
