@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Provides the base images the Dockerfile and compose.yaml name, on a machine that cannot pull them
-# from a registry: each is bootstrapped from Debian's packages with mmdebstrap (and, for the Swift
-# builder, the toolchain installed on this machine), then imported under the name the files use.
-# With a registry at hand none of this is needed: `docker build` pulls the official images.
+# Provides the base images the Dockerfile names (and an nginx image for the edge) on a machine that
+# cannot pull them from a registry: each is bootstrapped from Debian's packages with mmdebstrap (and,
+# for the Swift builder, the toolchain installed on this machine), then imported under the name the
+# Dockerfile uses. With a registry at hand none of this is needed: `docker build` pulls the official
+# images.
 #
-#   deploy/base-images.sh [IMAGE…]     default: the Dockerfile's base images
+#   deploy/base-images.sh [IMAGE…]     default: the Dockerfile's base images; the edge's is
+#                                      localhost/nginx-debian:bookworm (deploy/stack.sh asks for it)
 #
 # An image already present, or pulled now, is left alone (MLOPSD_PULL=never: no pull is tried).
 # CONTAINER_ENGINE (docker | podman) chooses the engine; it is detected otherwise.
@@ -82,6 +84,8 @@ nginx_edge() { # image
 
 bootstrap() { # image
     local image=$1 started=$SECONDS
+    [ "$(id -u)" = 0 ] || { echo "base-images: cannot pull $image, and bootstrapping it needs root (mmdebstrap)" >&2; exit 2; }
+    command -v mmdebstrap >/dev/null || { echo "base-images: cannot pull $image; install mmdebstrap to bootstrap it" >&2; exit 2; }
     echo "base-images: bootstrapping $image from Debian $SUITE packages" >&2
     case $image in
     *debian:$SUITE-slim) debian_slim "$image" ;;
@@ -92,8 +96,6 @@ bootstrap() { # image
     echo "base-images: $image ready in $((SECONDS - started))s" >&2
 }
 
-[ "$(id -u)" = 0 ] || { echo "base-images: mmdebstrap needs root" >&2; exit 2; }
-command -v mmdebstrap >/dev/null || { echo "base-images: install mmdebstrap (apt-get install mmdebstrap)" >&2; exit 2; }
 images=("$@")
 [ ${#images[@]} -gt 0 ] || mapfile -t images < <(dockerfile_base_images)
 for image in "${images[@]}"; do

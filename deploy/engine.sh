@@ -62,8 +62,10 @@ image_present() { # image
     "$ENGINE" image inspect "$1" >/dev/null 2>&1
 }
 
-# Present, or pulled now. MLOPSD_PULL=never skips the registry (a machine without one).
+# Present, or pulled now. MLOPSD_PULL=never skips the registry (a machine without one); images
+# named localhost/ are made here and never pulled.
 image_available() { # image
     image_present "$1" && return 0
+    case $1 in localhost/*) return 1 ;; esac
     [ "${MLOPSD_PULL:-missing}" != never ] && "$ENGINE" pull "$1" >/dev/null 2>&1
 }

@@ -48,10 +48,8 @@ local_package_mirrors() {
 }
 
 build() {
-    local started=$SECONDS image options=()
-    for image in $(dockerfile_base_images); do
-        image_available "$image" || deploy/base-images.sh "$image"
-    done
+    local started=$SECONDS options=()
+    deploy/base-images.sh
     if [ "$ENGINE" = podman ]; then
         options+=("${ENGINE_RUN_OPTIONS[@]}")
         for mirror in $(local_package_mirrors); do
@@ -67,7 +65,7 @@ choose_nginx_image() {
     [ -n "${MLOPSD_NGINX_IMAGE:-}" ] && return 0
     image_available "$NGINX_IMAGE" && return 0
     export MLOPSD_NGINX_IMAGE=$LOCAL_NGINX_IMAGE
-    image_present "$LOCAL_NGINX_IMAGE" || deploy/base-images.sh "$LOCAL_NGINX_IMAGE"
+    deploy/base-images.sh "$LOCAL_NGINX_IMAGE"
 }
 
 wait_until_ready() {
