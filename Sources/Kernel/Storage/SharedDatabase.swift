@@ -2,12 +2,11 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
-import ServiceLifecycle
 
-/// The PostgreSQL database every replica of every role shares: a connection pool that runs as a
-/// service of the process, and forward-only migrations applied once however many replicas start
+/// The PostgreSQL database every replica of every role shares: a connection pool that runs for the
+/// life of the process, and forward-only migrations applied once however many replicas start
 /// together.
-public final class SharedDatabase: Service, Sendable {
+public final class SharedDatabase: Sendable {
     public let client: PostgresClient
     let logger: Logger
 
