@@ -59,6 +59,8 @@ import Testing
             ("MLOPSD_PORT", "eighty"), ("MLOPSD_PORT", "70000"), ("MLOPSD_ROLE", "web"), ("DEBUG", "maybe"),
             ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"), ("JWT_ALGORITHM", "RS256"), ("LOG_LEVEL", "LOUD"),
             ("MLFLOW_TRACKING_URI", "not a url"), ("MLOPSD_BCRYPT_COST", "4"),
+            ("MLOPSD_DATABASE_URL", "mysql://db/mlopsd"), ("MLOPSD_DATABASE_URL", "postgres://u@db/mlopsd?sslmode=maybe"),
+            ("MLOPSD_JOB_LEASE_SECONDS", "1"),
         ]
         for (variable, value) in cases {
             let error = #expect(throws: SettingsError.self, "\(variable)=\(value)") {
