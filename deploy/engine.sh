@@ -10,7 +10,7 @@ elif command -v docker >/dev/null && docker info >/dev/null 2>&1; then
 elif command -v podman >/dev/null; then
     ENGINE=podman
 else
-    echo "no container engine: install Docker, or Podman (apt-get install podman podman-compose mmdebstrap)" >&2
+    echo "no container engine: install Docker, or Podman (apt-get install podman runc mmdebstrap)" >&2
     exit 2
 fi
 case $ENGINE in
@@ -18,14 +18,23 @@ docker | podman) command -v "$ENGINE" >/dev/null || { echo "CONTAINER_ENGINE=$EN
 *) echo "CONTAINER_ENGINE must be docker or podman, got '$ENGINE'" >&2; exit 2 ;;
 esac
 
+# crun, Podman's first choice, refuses hosts with hybrid cgroups (v1 with a v2 mount beside it);
+# runc runs there.
+PODMAN_GLOBAL=()
+if [ "$ENGINE" = podman ] && [ -d /sys/fs/cgroup/unified ] && [ "$(podman info --format '{{.Host.OCIRuntime.Name}}' 2>/dev/null)" = crun ]; then
+    command -v runc >/dev/null || { echo "this host has hybrid cgroups, which crun cannot use: apt-get install runc" >&2; exit 2; }
+    PODMAN_GLOBAL=(--runtime runc)
+fi
+
 if [ "$ENGINE" = docker ]; then
     COMPOSE=(docker compose)
 elif podman compose version >/dev/null 2>&1; then
     COMPOSE=(podman compose)
 elif command -v podman-compose >/dev/null; then
     COMPOSE=(podman-compose)
+    [ ${#PODMAN_GLOBAL[@]} -eq 0 ] || COMPOSE+=(--podman-args "${PODMAN_GLOBAL[*]}")
 else
-    echo "podman has no compose command: apt-get install podman-compose" >&2
+    echo "podman has no compose command: pip install podman-compose (make up puts one in .venv-compose)" >&2
     exit 2
 fi
 
@@ -36,7 +45,7 @@ ENGINE_RUN_OPTIONS=()
 if [ "$ENGINE" = podman ]; then
     open_files=$(ulimit -Hn)
     [ "$open_files" = unlimited ] || [ "$open_files" -gt 65536 ] && open_files=65536
-    ENGINE_RUN_OPTIONS=(--ulimit "nofile=$open_files:$open_files" --ulimit "nproc=32768:32768")
+    ENGINE_RUN_OPTIONS=("${PODMAN_GLOBAL[@]}" --ulimit "nofile=$open_files:$open_files" --ulimit "nproc=32768:32768")
 fi
 
 # Every image the Dockerfile builds FROM (its own stages aside).
