@@ -92,112 +92,117 @@ struct EdgeSession {
         return prediction
     }
 }
+/// The suites that go through one running edge take turns: each promotes a champion of its own,
+/// which the others would see.
+@Suite(.serialized) enum EdgeSuites {}
 
-@Suite(.serialized, .enabled(if: Edge.client != nil, "set MLOPSD_TEST_EDGE_URL to run against a local topology"))
-struct EdgeEndToEndTests {
+extension EdgeSuites {
+    @Suite(.enabled(if: Edge.client != nil, "set MLOPSD_TEST_EDGE_URL to run against a local topology"))
+    struct EdgeEndToEndTests {
 
-    let client: HTTPTestClient
-    let session: EdgeSession
-    let adminPassword: String
+        let client: HTTPTestClient
+        let session: EdgeSession
+        let adminPassword: String
 
-    init() throws {
-        client = try #require(Edge.client)
-        session = EdgeSession(client: client)
-        adminPassword = try #require(Edge.adminPassword)
-    }
-
-    @Test func wholeWorkflowThroughNginx() async throws {
-        let admin = try await session.token("admin", adminPassword)
-        let username = "analyst-\(UUID().uuidString.prefix(8).lowercased())"
-        let created = try await client.json(
-            "POST", "api/v1/auth/users", ["username": username, "password": "analyst-password-1", "email": "\(username)@example.org", "role": "user"],
-            token: admin
-        )
-        #expect(created.status == 201)
-
-        let (featuresVersion, champion) = try await session.trainChampion(
-            admin: admin, experiment: "edge-e2e", modelTypes: ["logistic_regression", "random_forest", "gradient_boosting"]
-        )
-
-        let user = try await session.token(username, "analyst-password-1")
-        let prediction = try await session.predictionFrom(champion, token: user)
-        #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
-        let body = try prediction.json()
-        #expect(["alive", "dead"].contains(body["prediction"] as? String ?? ""))
-        #expect(body["model_name"] as? String == champion)
-        #expect((body["probabilities"] as? [String: Double])?.count == 2)
-
-        let record = Edge.crashesRecord
-        var broken = record
-        broken["ageOFocc"] = "old"
-        let batch = try await client.json("POST", "api/v1/predict/batch", ["features_list": [record, broken, record]], token: user)
-        #expect(batch.status == 200)
-        let batchBody = try batch.json()
-        #expect(batchBody["count"] as? Int == 2)
-        #expect((batchBody["errors"] as? [[String: Any]])?.first?["index"] as? Int == 1)
-
-        // A user is refused on admin routes of every role behind the edge.
-        #expect(try await client.request("GET", "api/v1/data/datasets", token: user).status == 403)
-        #expect(try await client.json("POST", "api/v1/train", ["features_version": featuresVersion, "model_types": ["logistic_regression"]], token: user).status == 403)
-        #expect(try await client.request("GET", "api/v1/auth/users", token: user).status == 403)
-        #expect(try await client.request("GET", "api/v1/predict/models").status == 401)
-    }
-
-    @Test func edgeHeadersRoutesAndErrors() async throws {
-        let health = try await client.request("GET", "health", headers: ["X-Request-ID": "edge-test-1"])
-        #expect(health.status == 200)
-        #expect(health.headers["x-request-id"] == "edge-test-1")
-        let role = try await client.request("GET", "api/v1/predict/health", headers: ["X-Request-ID": "edge-test-2"])
-        #expect(role.status == 200)
-        #expect(role.headers["x-request-id"] == "edge-test-2", "the role sees nginx's id and echoes it once")
-        let generated = try await client.request("GET", "api/v1/auth/health", headers: ["X-Request-ID": "bad id with spaces"])
-        #expect(generated.headers["x-request-id"].map { !$0.contains(" ") && !$0.isEmpty } == true)
-
-        // Role metrics stay private; unknown paths get the JSON envelope.
-        let metrics = try await client.request("GET", "metrics")
-        #expect(metrics.status == 404)
-        #expect((try metrics.json()["error"] as? [String: Any])?["code"] as? String == "not_found")
-        #expect(try await client.request("GET", "api/v1/predict/metrics").status == 404)
-
-        // CORS: preflight answered at the edge for a listed origin only.
-        let origin = try #require(Edge.environment["MLOPSD_TEST_EDGE_ORIGIN"])
-        let allowed = try await client.request("OPTIONS", "api/v1/predict", headers: [
-            "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
-        ])
-        #expect(allowed.status == 204)
-        #expect(allowed.headers["access-control-allow-origin"] == origin)
-        #expect(allowed.headers["access-control-allow-headers"]?.lowercased().contains("authorization") == true)
-        let refused = try await client.request("OPTIONS", "api/v1/predict", headers: [
-            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
-        ])
-        #expect(refused.headers["access-control-allow-origin"] == nil)
-        let simple = try await client.request("GET", "api/v1/auth/health", headers: ["Origin": origin])
-        #expect(simple.headers["access-control-allow-origin"] == origin)
-        #expect(simple.headers["access-control-expose-headers"]?.contains("X-Request-ID") == true)
-    }
-
-    /// Last: the burst fills the auth zone for a few seconds.
-    @Test func burstOfLoginsIsRateLimitedWithTheJSONEnvelope() async throws {
-        // Its own session: the shared one holds a few connections per host, which would spread
-        // the burst out below the zone's rate.
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = 40
-        let burst = HTTPTestClient(baseURL: client.baseURL, session: URLSession(configuration: configuration))
-        let replies = try await withThrowingTaskGroup(of: HTTPTestClient.Reply.self) { group in
-            for index in 0..<30 {
-                group.addTask {
-                    try await burst.json("POST", "api/v1/auth/login", ["username": "burst-\(index)", "password": "wrong-password"])
-                }
-            }
-            return try await group.reduce(into: [HTTPTestClient.Reply]()) { $0.append($1) }
+        init() throws {
+            client = try #require(Edge.client)
+            session = EdgeSession(client: client)
+            adminPassword = try #require(Edge.adminPassword)
         }
-        // Distinct usernames: the auth role's own per-username lock-out (also 429) cannot answer these.
-        let limited = replies.filter { $0.status == 429 }
-        #expect(!limited.isEmpty, "auth zone: 5 r/s with a burst of 10; got \(replies.map { $0.status })")
-        let first = try #require(limited.first)
-        #expect((try first.json()["error"] as? [String: Any])?["code"] as? String == "rate_limited")
-        #expect(first.headers["retry-after"] != nil)
-        #expect(first.headers["content-type"]?.hasPrefix("application/json") == true)
-        #expect(replies.allSatisfy { [401, 429].contains($0.status) })
+
+        @Test func wholeWorkflowThroughNginx() async throws {
+            let admin = try await session.token("admin", adminPassword)
+            let username = "analyst-\(UUID().uuidString.prefix(8).lowercased())"
+            let created = try await client.json(
+                "POST", "api/v1/auth/users", ["username": username, "password": "analyst-password-1", "email": "\(username)@example.org", "role": "user"],
+                token: admin
+            )
+            #expect(created.status == 201)
+
+            let (featuresVersion, champion) = try await session.trainChampion(
+                admin: admin, experiment: "edge-e2e", modelTypes: ["logistic_regression", "random_forest", "gradient_boosting"]
+            )
+
+            let user = try await session.token(username, "analyst-password-1")
+            let prediction = try await session.predictionFrom(champion, token: user)
+            #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
+            let body = try prediction.json()
+            #expect(["alive", "dead"].contains(body["prediction"] as? String ?? ""))
+            #expect(body["model_name"] as? String == champion)
+            #expect((body["probabilities"] as? [String: Double])?.count == 2)
+
+            let record = Edge.crashesRecord
+            var broken = record
+            broken["ageOFocc"] = "old"
+            let batch = try await client.json("POST", "api/v1/predict/batch", ["features_list": [record, broken, record]], token: user)
+            #expect(batch.status == 200)
+            let batchBody = try batch.json()
+            #expect(batchBody["count"] as? Int == 2)
+            #expect((batchBody["errors"] as? [[String: Any]])?.first?["index"] as? Int == 1)
+
+            // A user is refused on admin routes of every role behind the edge.
+            #expect(try await client.request("GET", "api/v1/data/datasets", token: user).status == 403)
+            #expect(try await client.json("POST", "api/v1/train", ["features_version": featuresVersion, "model_types": ["logistic_regression"]], token: user).status == 403)
+            #expect(try await client.request("GET", "api/v1/auth/users", token: user).status == 403)
+            #expect(try await client.request("GET", "api/v1/predict/models").status == 401)
+        }
+
+        @Test func edgeHeadersRoutesAndErrors() async throws {
+            let health = try await client.request("GET", "health", headers: ["X-Request-ID": "edge-test-1"])
+            #expect(health.status == 200)
+            #expect(health.headers["x-request-id"] == "edge-test-1")
+            let role = try await client.request("GET", "api/v1/predict/health", headers: ["X-Request-ID": "edge-test-2"])
+            #expect(role.status == 200)
+            #expect(role.headers["x-request-id"] == "edge-test-2", "the role sees nginx's id and echoes it once")
+            let generated = try await client.request("GET", "api/v1/auth/health", headers: ["X-Request-ID": "bad id with spaces"])
+            #expect(generated.headers["x-request-id"].map { !$0.contains(" ") && !$0.isEmpty } == true)
+
+            // Role metrics stay private; unknown paths get the JSON envelope.
+            let metrics = try await client.request("GET", "metrics")
+            #expect(metrics.status == 404)
+            #expect((try metrics.json()["error"] as? [String: Any])?["code"] as? String == "not_found")
+            #expect(try await client.request("GET", "api/v1/predict/metrics").status == 404)
+
+            // CORS: preflight answered at the edge for a listed origin only.
+            let origin = try #require(Edge.environment["MLOPSD_TEST_EDGE_ORIGIN"])
+            let allowed = try await client.request("OPTIONS", "api/v1/predict", headers: [
+                "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
+            ])
+            #expect(allowed.status == 204)
+            #expect(allowed.headers["access-control-allow-origin"] == origin)
+            #expect(allowed.headers["access-control-allow-headers"]?.lowercased().contains("authorization") == true)
+            let refused = try await client.request("OPTIONS", "api/v1/predict", headers: [
+                "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+            ])
+            #expect(refused.headers["access-control-allow-origin"] == nil)
+            let simple = try await client.request("GET", "api/v1/auth/health", headers: ["Origin": origin])
+            #expect(simple.headers["access-control-allow-origin"] == origin)
+            #expect(simple.headers["access-control-expose-headers"]?.contains("X-Request-ID") == true)
+        }
+
+        /// Last: the burst fills the auth zone for a few seconds.
+        @Test func burstOfLoginsIsRateLimitedWithTheJSONEnvelope() async throws {
+            // Its own session: the shared one holds a few connections per host, which would spread
+            // the burst out below the zone's rate.
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.httpMaximumConnectionsPerHost = 40
+            let burst = HTTPTestClient(baseURL: client.baseURL, session: URLSession(configuration: configuration))
+            let replies = try await withThrowingTaskGroup(of: HTTPTestClient.Reply.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        try await burst.json("POST", "api/v1/auth/login", ["username": "burst-\(index)", "password": "wrong-password"])
+                    }
+                }
+                return try await group.reduce(into: [HTTPTestClient.Reply]()) { $0.append($1) }
+            }
+            // Distinct usernames: the auth role's own per-username lock-out (also 429) cannot answer these.
+            let limited = replies.filter { $0.status == 429 }
+            #expect(!limited.isEmpty, "auth zone: 5 r/s with a burst of 10; got \(replies.map { $0.status })")
+            let first = try #require(limited.first)
+            #expect((try first.json()["error"] as? [String: Any])?["code"] as? String == "rate_limited")
+            #expect(first.headers["retry-after"] != nil)
+            #expect(first.headers["content-type"]?.hasPrefix("application/json") == true)
+            #expect(replies.allSatisfy { [401, 429].contains($0.status) })
+        }
     }
 }
