@@ -79,16 +79,12 @@ public struct PostgresRefreshTokenStore: RefreshTokenStore {
     }
 
     public func revokeFamily(of id: String) async throws -> Bool {
-        var revoked = 0
-        let rows = try await database.client.query(
+        try await database.rowCount(
             """
             UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, \(Date()))
             WHERE family = (SELECT family FROM refresh_tokens WHERE jti = \(id)) RETURNING 1
-            """,
-            logger: logger
-        )
-        for try await _ in rows { revoked += 1 }
-        return revoked > 0
+            """
+        ) > 0
     }
 
     public func revokeAll(username: String) async throws {

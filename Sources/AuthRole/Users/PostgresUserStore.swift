@@ -72,10 +72,7 @@ public struct PostgresUserStore: UserStore {
     }
 
     public func list(limit: Int, offset: Int) async throws -> UserPage {
-        var total = 0
-        for try await count in try await database.client.query("SELECT COUNT(*) FROM users", logger: logger).decode(Int.self) {
-            total = count
-        }
+        let total = try await database.integer("SELECT COUNT(*) FROM users")
         let page = try await users("SELECT \(unescaped: Self.columns) FROM users ORDER BY id LIMIT \(limit) OFFSET \(offset)")
         return UserPage(users: page.map(\.user), total: total, limit: limit, offset: offset)
     }

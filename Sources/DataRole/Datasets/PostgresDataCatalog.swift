@@ -58,29 +58,18 @@ struct PostgresDataCatalog: DataCatalog {
         return versions
     }
 
-    func count(_ query: PostgresQuery) async throws -> Int {
-        for try await total in try await database.client.query(query, logger: logger).decode(Int.self) {
-            return total
-        }
-        return 0
-    }
-
     /// The same bytes uploaded to two replicas at once register once.
     func register(_ dataset: Dataset) async throws -> (dataset: Dataset, created: Bool) {
         let schema = String(decoding: try JSONEncoder().encode(dataset.schema), as: UTF8.self)
         let profile = String(decoding: try JSONEncoder().encode(dataset.profile), as: UTF8.self)
-        var inserted = false
-        for try await _ in try await database.client.query(
+        let inserted = try await database.rowCount(
             """
             INSERT INTO datasets (\(unescaped: Self.datasetColumns))
             VALUES (\(dataset.id), \(dataset.name), \(dataset.md5), \(dataset.size), \(dataset.rows), \(dataset.columns), \(dataset.path),
                 \(dataset.uploadedBy), \(dataset.createdAt), \(schema), \(profile))
             ON CONFLICT (md5) DO NOTHING RETURNING 1
-            """,
-            logger: logger
-        ) {
-            inserted = true
-        }
+            """
+        ) == 1
         if inserted { return (dataset, true) }
         guard let existing = try await datasets("SELECT \(unescaped: Self.datasetColumns) FROM datasets WHERE md5 = \(dataset.md5)").first else {
             throw PostgresStoreError(problem: "dataset with md5 \(dataset.md5) neither inserted nor found")
@@ -93,7 +82,7 @@ struct PostgresDataCatalog: DataCatalog {
     }
 
     func datasets(name: String?, limit: Int, offset: Int) async throws -> (datasets: [Dataset], total: Int) {
-        let total = try await count("SELECT COUNT(*) FROM datasets WHERE \(name)::TEXT IS NULL OR name = \(name)")
+        let total = try await database.integer("SELECT COUNT(*) FROM datasets WHERE \(name)::TEXT IS NULL OR name = \(name)")
         let page = try await datasets(
             """
             SELECT \(unescaped: Self.datasetColumns) FROM datasets WHERE \(name)::TEXT IS NULL OR name = \(name)
@@ -123,7 +112,7 @@ struct PostgresDataCatalog: DataCatalog {
 
     func versions(kind: DataVersionKind?, parent: String?, limit: Int, offset: Int) async throws -> (versions: [DataVersionRecord], total: Int) {
         let kind = kind?.rawValue
-        let total = try await count(
+        let total = try await database.integer(
             "SELECT COUNT(*) FROM data_versions WHERE (\(kind)::TEXT IS NULL OR kind = \(kind)) AND (\(parent)::TEXT IS NULL OR parent = \(parent))"
         )
         let page = try await versions(

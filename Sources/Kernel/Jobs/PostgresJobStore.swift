@@ -72,15 +72,6 @@ public struct PostgresJobStore: JobStore {
         return jobs
     }
 
-    /// Runs an UPDATE or DELETE that returns one row per row it changed, and counts them.
-    func changed(_ query: PostgresQuery) async throws -> Int {
-        var count = 0
-        for try await _ in try await database.client.query(query, logger: logger) {
-            count += 1
-        }
-        return count
-    }
-
     public func insert(_ job: Job) async throws {
         try await database.client.query(
             """
@@ -100,17 +91,12 @@ public struct PostgresJobStore: JobStore {
 
     public func list(_ query: JobQuery) async throws -> JobPage {
         let status = query.status?.rawValue
-        var total = 0
-        let counted = try await database.client.query(
+        let total = try await database.integer(
             """
             SELECT COUNT(*) FROM jobs
             WHERE role = \(role) AND (\(status)::TEXT IS NULL OR status = \(status)) AND (\(query.type)::TEXT IS NULL OR job_type = \(query.type))
-            """,
-            logger: logger
+            """
         )
-        for try await count in counted.decode(Int.self) {
-            total = count
-        }
         let page = try await jobs(
             """
             SELECT \(unescaped: Self.columns) FROM jobs
@@ -155,7 +141,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func requestCancel(id: String) async throws -> Bool {
-        try await changed(
+        try await database.rowCount(
             """
             UPDATE jobs SET cancel_requested = true, message = 'cancellation requested'
             WHERE role = \(role) AND job_id = \(id) AND status = 'running' RETURNING 1
@@ -195,7 +181,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func updateProgress(id: String, progress: Int, message: String?) async throws {
-        _ = try await changed(
+        _ = try await database.rowCount(
             """
             UPDATE jobs SET progress = \(progress), message = COALESCE(\(message), message)
             WHERE role = \(role) AND job_id = \(id) AND status = 'running' RETURNING 1
@@ -206,7 +192,7 @@ public struct PostgresJobStore: JobStore {
     public func finish(
         id: String, status: JobStatus, result: JSONValue?, error: String?, message: String?, at date: Date, owner: String?
     ) async throws -> Bool {
-        try await changed(
+        try await database.rowCount(
             """
             UPDATE jobs SET status = \(status.rawValue), result = \(result?.jsonString()), error = \(error),
                 message = COALESCE(\(message), message), completed_at = \(date),
@@ -219,7 +205,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func failInterrupted(message: String, at date: Date) async throws -> Int {
-        try await changed(
+        try await database.rowCount(
             """
             UPDATE jobs SET status = 'failed', error = \(message), message = \(message), completed_at = \(date)
             WHERE role = \(role) AND status = 'running' RETURNING 1
@@ -228,7 +214,7 @@ public struct PostgresJobStore: JobStore {
     }
 
     public func evictFinished(keeping: Int) async throws -> Int {
-        try await changed(
+        try await database.rowCount(
             """
             DELETE FROM jobs WHERE seq IN (
                 SELECT seq FROM jobs WHERE role = \(role) AND status IN ('completed', 'failed', 'cancelled')

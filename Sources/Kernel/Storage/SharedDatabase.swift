@@ -46,6 +46,23 @@ public final class SharedDatabase: Sendable {
         }
     }
 
+    /// How many rows a statement returned: with `RETURNING 1`, how many it changed.
+    public func rowCount(_ query: PostgresQuery) async throws -> Int {
+        var count = 0
+        for try await _ in try await client.query(query, logger: logger) {
+            count += 1
+        }
+        return count
+    }
+
+    /// The whole number in the first column of the first row (a `COUNT(*)`), 0 without rows.
+    public func integer(_ query: PostgresQuery) async throws -> Int {
+        for try await value in try await client.query(query, logger: logger).decode(Int.self) {
+            return value
+        }
+        return 0
+    }
+
     /// Runs `body` in a transaction, committed when it returns and rolled back when it throws;
     /// the error it throws is the one the caller sees (not PostgresNIO's wrapper around it).
     public func transaction<Result>(
