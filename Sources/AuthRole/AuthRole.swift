@@ -27,7 +27,7 @@ public enum AuthRole {
                 accessLifetime: settings.accessTokenLifetime,
                 refreshLifetime: settings.refreshTokenLifetime
             ),
-            throttle: LoginThrottle(maxFailures: settings.loginMaxFailures, window: settings.loginLockout),
+            throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: settings.loginMaxFailures, window: settings.loginLockout),
             tokens: environment.tokens
         )
         return RoleModule(
@@ -64,29 +64,35 @@ public enum AuthRole {
 }
 
 extension AuthRole {
-    /// Where accounts and refresh tokens live: the role's own SQLite file, or the database its
-    /// replicas share (login throttling stays per process).
+    /// Where accounts, refresh tokens and recent login attempts live: the role's own SQLite
+    /// file, or the database its replicas share.
     struct Stores {
         var users: any UserStore
         var refreshTokens: any RefreshTokenStore
+        var loginAttempts: any LoginAttemptStore
         var databases: [AppDatabase]
         var readinessChecks: [RoleModule.ReadinessCheck]
 
         static func open(_ environment: KernelEnvironment) async throws -> Stores {
             if let shared = environment.sharedDatabase {
-                try await shared.migrate(PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations)
+                try await shared.migrate(
+                    PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations
+                )
                 return Stores(
                     users: PostgresUserStore(database: shared, logger: environment.logger),
                     refreshTokens: PostgresRefreshTokenStore(database: shared, logger: environment.logger),
+                    loginAttempts: PostgresLoginAttemptStore(database: shared, logger: environment.logger),
                     databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
             let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "auth") { migrator in
                 SQLiteUserStore.registerMigrations(&migrator)
                 SQLiteRefreshTokenStore.registerMigrations(&migrator)
+                SQLiteLoginAttemptStore.registerMigrations(&migrator)
             }
             return Stores(
                 users: SQLiteUserStore(database: database), refreshTokens: SQLiteRefreshTokenStore(database: database),
+                loginAttempts: SQLiteLoginAttemptStore(database: database),
                 databases: [database], readinessChecks: []
             )
         }

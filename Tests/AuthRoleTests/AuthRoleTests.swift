@@ -4,7 +4,6 @@ import Hummingbird
 import HummingbirdTesting
 import Kernel
 import MLOpsTesting
-import Synchronization
 import Testing
 
 struct AuthHarness {
@@ -97,24 +96,22 @@ extension TestClientProtocol {
         }
     }
 
-    @Test func throttleWindowExpires() async {
-        let clock = ManualClock()
-        let throttle = LoginThrottle(maxFailures: 2, window: .seconds(30), now: { clock.now })
-        await throttle.recordFailure(username: "Eve")
-        await throttle.recordFailure(username: "eve")
-        #expect(await throttle.retryAfter(username: "EVE") == 30)
-        clock.advance(.seconds(31))
-        #expect(await throttle.retryAfter(username: "eve") == nil)
+    /// Wrong passwords sent all at once: each is counted before bcrypt runs, so no more than
+    /// the limit are even checked.
+    @Test func parallelFailuresCannotOutrunTheLimit() async throws {
+        let harness = try await AuthHarness(overrides: ["MLOPSD_LOGIN_MAX_FAILURES": "3", "MLOPSD_LOGIN_LOCKOUT_SECONDS": "60"])
+        try await harness.run { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask { try await client.login("admin", "wrong-password").status }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 3, "\(statuses)")
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 9, "\(statuses)")
+        }
     }
 }
-
-final class ManualClock: Sendable {
-    private let start = ContinuousClock.now
-    private let offset = Mutex<Duration>(.zero)
-    var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
-    func advance(_ by: Duration) { offset.withLock { $0 += by } }
-}
-
 
 @Suite struct TokenLifecycleTests {
     @Test func refreshRotatesAndDetectsReuse() async throws {

@@ -15,6 +15,7 @@ extension StoreBackend {
             let migrations: (inout DatabaseMigrator) -> Void = { migrator in
                 SQLiteUserStore.registerMigrations(&migrator)
                 SQLiteRefreshTokenStore.registerMigrations(&migrator)
+                SQLiteLoginAttemptStore.registerMigrations(&migrator)
             }
             try await Self.withSQLite(migrations: migrations) { database in
                 try await body(SQLiteUserStore(database: database), SQLiteRefreshTokenStore(database: database))
@@ -22,6 +23,19 @@ extension StoreBackend {
         case .postgres:
             try await Self.withPostgres(migrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations) { database, logger in
                 try await body(PostgresUserStore(database: database, logger: logger), PostgresRefreshTokenStore(database: database, logger: logger))
+            }
+        }
+    }
+
+    func withLoginAttempts(_ body: (any LoginAttemptStore) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            try await Self.withSQLite(migrations: SQLiteLoginAttemptStore.registerMigrations) { database in
+                try await body(SQLiteLoginAttemptStore(database: database))
+            }
+        case .postgres:
+            try await Self.withPostgres(migrations: PostgresLoginAttemptStore.migrations) { database, logger in
+                try await body(PostgresLoginAttemptStore(database: database, logger: logger))
             }
         }
     }
@@ -116,6 +130,42 @@ extension StoreBackend {
             }
             #expect(outcomes.filter { $0 == .rotated }.count == 1, "\(outcomes)")
             #expect(outcomes.filter { $0 == .reuseDetected }.count == 1, "\(outcomes)")
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func loginAttemptsCountWithinTheWindowUntilASuccessClearsThem(_ backend: StoreBackend) async throws {
+        try await backend.withLoginAttempts { attempts in
+            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            for second in 0..<3 {
+                #expect(try await attempts.reserve(key: "eve", limit: 3, window: 60, now: start + Double(second)) == .reserved)
+            }
+            // The oldest attempt leaves the window 60 s after it was made.
+            #expect(try await attempts.reserve(key: "eve", limit: 3, window: 60, now: start + 10) == .refused(retryAfter: 50))
+            #expect(try await attempts.reserve(key: "mallory", limit: 3, window: 60, now: start + 10) == .reserved)
+            #expect(try await attempts.reserve(key: "eve", limit: 3, window: 60, now: start + 60.5) == .reserved)
+
+            try await attempts.clear(key: "mallory")
+            for _ in 0..<3 {
+                #expect(try await attempts.reserve(key: "mallory", limit: 3, window: 60, now: start + 11) == .reserved)
+            }
+            #expect(try await attempts.reserve(key: "mallory", limit: 3, window: 60, now: start + 11) == .refused(retryAfter: 60))
+        }
+    }
+
+    /// The limit is checked and the attempt counted in one step: attempts racing each other
+    /// (on one replica or several) get exactly `limit` tries between them.
+    @Test(arguments: StoreBackend.available)
+    func parallelAttemptsGetExactlyTheLimit(_ backend: StoreBackend) async throws {
+        try await backend.withLoginAttempts { attempts in
+            let now = Date()
+            let outcomes = try await withThrowingTaskGroup(of: LoginReservation.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { try await attempts.reserve(key: "eve", limit: 5, window: 60, now: now) }
+                }
+                return try await group.reduce(into: [LoginReservation]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .reserved }.count == 5, "\(outcomes)")
         }
     }
 }

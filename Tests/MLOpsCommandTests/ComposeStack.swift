@@ -31,7 +31,7 @@ struct ComposeStack: Sendable {
             "close-fds", engine,
         ] + arguments
         let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("compose-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outputURL) }
         let output = try FileHandle(forWritingTo: outputURL)
         defer { try? output.close() }

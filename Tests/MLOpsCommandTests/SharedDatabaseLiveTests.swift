@@ -49,6 +49,34 @@ struct SharedDatabaseLiveTests {
         }
     }
 
+    /// Failed logins counted by one auth replica count at the other, per username and client
+    /// address (`X-Real-IP`, as nginx sets it, is believed from loopback).
+    @Test func loginThrottlingHoldsAcrossReplicas() async throws {
+        try await StoreBackend.withFreshDatabase { database in
+            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: shared) }
+            let settings = environment(database: database, shared: shared).merging(["MLOPSD_LOGIN_MAX_FAILURES": "4"]) { _, new in new }
+            let first = try LiveServer(role: "auth", environment: settings)
+            defer { _ = first.stop() }
+            let second = try LiveServer(role: "auth", environment: settings)
+            defer { _ = second.stop() }
+
+            func login(_ server: LiveServer, password: String, from address: String) async throws -> Int {
+                let body = try JSONSerialization.data(withJSONObject: ["username": "admin", "password": password])
+                return try await server.client.request(
+                    "POST", "api/v1/auth/login", body: body, contentType: "application/json", headers: ["X-Real-IP": address]
+                ).status
+            }
+            for server in [first, second, first, second] {
+                #expect(try await login(server, password: "wrong", from: "203.0.113.7") == 401)
+            }
+            #expect(try await login(first, password: "live-admin-password", from: "203.0.113.7") == 429)
+            #expect(try await login(second, password: "live-admin-password", from: "203.0.113.7") == 429)
+            // The owner, elsewhere, is not locked out by a stranger's failures.
+            #expect(try await login(second, password: "live-admin-password", from: "198.51.100.20") == 200)
+        }
+    }
+
     /// A train replica killed in the middle of a job: the other takes the job over once the
     /// lease has run out, and it completes once, registered once.
     @Test func aTrainJobOutlivesTheReplicaRunningIt() async throws {

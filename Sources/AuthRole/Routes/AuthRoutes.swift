@@ -30,11 +30,12 @@ struct AuthRoutes: Sendable {
         if let grant = body.grantType, grant != "password" {
             throw APIError.badRequest("Only grant_type=password is supported", code: "unsupported_grant_type")
         }
-        if let wait = await throttle.retryAfter(username: body.username) {
+        let client = context.clientAddress(of: request)
+        if case .refused(let wait) = try await throttle.reserve(username: body.username, client: client) {
             throw APIError(
                 .tooManyRequests,
                 code: "too_many_attempts",
-                message: "Too many failed logins for this username; try again in \(wait) s",
+                message: "Too many failed logins for this username from this address; try again in \(wait) s",
                 headers: [.retryAfter: String(wait)]
             )
         }
@@ -43,11 +44,12 @@ struct AuthRoutes: Sendable {
         // time does not tell which usernames exist.
         let passwordMatches = try await hasher.verify(body.password, against: stored?.passwordHash)
         guard passwordMatches, let user = stored?.user, !user.disabled else {
-            await throttle.recordFailure(username: body.username)
-            context.logger.notice("login failed", metadata: ["username": "\(body.username)"])
+            context.logger.notice(
+                "login failed", metadata: ["username": "\(body.username.prefix(64))", "client": "\(client)"]
+            )
             throw APIError.unauthorized("Incorrect username or password", code: "invalid_credentials")
         }
-        await throttle.recordSuccess(username: body.username)
+        try await throttle.succeeded(username: body.username, client: client)
         context.trace.user = user.username
         return try await issuer.issue(for: user)
     }

@@ -1,49 +1,39 @@
+import Crypto
 import Foundation
 
-/// Per-username brute-force brake: after `maxFailures` failed logins within `window`, further
-/// attempts for that name are refused until the oldest failure leaves the window. Unknown
-/// usernames are throttled the same way, so the brake reveals nothing about which names exist.
-public actor LoginThrottle {
-    private let maxFailures: Int
-    private let window: Duration
-    private let now: @Sendable () -> ContinuousClock.Instant
-    private var failures: [String: [ContinuousClock.Instant]] = [:]
-    /// Bound on tracked names, so a flood of random usernames cannot grow memory without limit.
-    private let capacity = 10_000
+/// Brute-force brake on password logins, per username *and* client address: after
+/// `maxFailures` failed attempts within `window`, that address may not try that name again until
+/// the oldest failure leaves the window. Keyed on both, so a stranger's failures cannot lock an
+/// account's owner out; unknown usernames are throttled just the same, so the brake reveals
+/// nothing about which names exist.
+public struct LoginThrottle: Sendable {
+    let attempts: any LoginAttemptStore
+    let maxFailures: Int
+    let window: Duration
+    let now: @Sendable () -> Date
 
-    public init(maxFailures: Int, window: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+    public init(attempts: any LoginAttemptStore, maxFailures: Int, window: Duration, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.attempts = attempts
         self.maxFailures = maxFailures
         self.window = window
         self.now = now
     }
 
-    /// Seconds to wait before trying again, or nil when an attempt is allowed now.
-    public func retryAfter(username: String) -> Int? {
-        let key = username.lowercased()
-        let recent = prune(key)
-        guard recent.count >= maxFailures, let oldest = recent.first else { return nil }
-        let wait = (oldest + window) - now()
-        return max(1, Int(wait.components.seconds) + (wait.components.attoseconds > 0 ? 1 : 0))
+    /// Counts this attempt before the password is checked; `.refused` when the limit is reached.
+    public func reserve(username: String, client: String) async throws -> LoginReservation {
+        try await attempts.reserve(
+            key: Self.key(username: username, client: client), limit: maxFailures,
+            window: TimeInterval(window.components.seconds), now: now()
+        )
     }
 
-    public func recordFailure(username: String) {
-        let key = username.lowercased()
-        var recent = prune(key)
-        recent.append(now())
-        failures[key] = recent
-        if failures.count > capacity {
-            for name in failures.keys where prune(name).isEmpty { failures[name] = nil }
-        }
+    public func succeeded(username: String, client: String) async throws {
+        try await attempts.clear(key: Self.key(username: username, client: client))
     }
 
-    public func recordSuccess(username: String) {
-        failures[username.lowercased()] = nil
-    }
-
-    private func prune(_ key: String) -> [ContinuousClock.Instant] {
-        let cutoff = now() - window
-        let recent = (failures[key] ?? []).filter { $0 > cutoff }
-        failures[key] = recent.isEmpty ? nil : recent
-        return recent
+    /// A fixed-size key that keeps neither the name nor the address in the clear.
+    static func key(username: String, client: String) -> String {
+        let digest = SHA256.hash(data: Data((username.lowercased() + "\u{0}" + client).utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdAuth
+import NIOCore
 import Synchronization
 
 /// What outer middleware (the access log) must learn from inner layers (the auth guard).
@@ -16,7 +17,7 @@ public final class RequestTrace: Sendable {
 }
 
 /// The request context every role's routes receive.
-public struct AppRequestContext: AuthRequestContext, RequestContext {
+public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var identity: AuthenticatedUser?
     /// Set by `RequestIDMiddleware` from `X-Request-ID` or generated.
@@ -24,9 +25,12 @@ public struct AppRequestContext: AuthRequestContext, RequestContext {
     /// Body size limit applied when a handler collects or decodes the body.
     public var bodyLimit: Int
     public let trace: RequestTrace
+    /// The peer of the connection: the client itself, or the proxy in front of us.
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
         self.identity = nil
         self.requestID = ""
         self.bodyLimit = 1 << 20
