@@ -24,7 +24,8 @@ enum AuthOpenAPI {
             "401": {"description": "Wrong username or password (the same answer for both)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "415": {"description": "Body is neither JSON nor a form", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "422": {"description": "A field is missing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "429": {"description": "Too many failed logins for this username; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "429": {"description": "Too many failed logins for this username from this address; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "503": {"description": "Too many password checks in progress; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
           }
         }
       },
