@@ -3,14 +3,14 @@ import Hummingbird
 import Kernel
 
 /// The predict role: serves the champion model to any signed-in user, single records and
-/// batches, and follows `champion.json` so a promotion takes effect without a restart.
+/// batches, and follows the champion (`champion.json`, or the shared database) so a promotion
+/// takes effect without a restart.
 public enum PredictRole {
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
-        let modelsDirectory = URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL
         let slot = ModelSlot()
         let loader = ChampionLoader(
-            slot: slot, modelsDirectory: modelsDirectory, interval: settings.predictReloadInterval,
+            slot: slot, store: try await environment.championStore(), interval: settings.predictReloadInterval,
             registry: environment.metrics, logger: environment.logger
         )
         environment.championChanges.follow { await loader.reloadIfChanged() }

@@ -22,6 +22,7 @@ public enum TrainRole {
             tracker = stores.embeddedTracker
         }
         let registry = stores.registry
+        let champions = try await environment.championStore()
         let runner = try await JobRunner(
             store: stores.jobs,
             kinds: [
@@ -34,10 +35,8 @@ public enum TrainRole {
         )
         let routes = TrainRoutes(
             runner: runner, registry: registry,
-            promotion: Promotion(
-                tracker: tracker, registry: registry, modelsDirectory: modelsDirectory, championChanges: environment.championChanges
-            ),
-            tracker: tracker, dataDirectory: dataDirectory, modelsDirectory: modelsDirectory, tokens: environment.tokens
+            promotion: Promotion(tracker: tracker, registry: registry, champions: champions, championChanges: environment.championChanges),
+            tracker: tracker, champions: champions, dataDirectory: dataDirectory, tokens: environment.tokens
         )
         return RoleModule(
             role: .train,

@@ -66,7 +66,7 @@ import Testing
     }
 
     @Test func wholePathWithWaitingAndJSONOutput() async throws {
-        let server = try LiveServer(role: "all", environment: Self.environment)
+        let server = try await LiveServer(role: "all", environment: Self.environment)
         defer { _ = server.stop() }
         let client = try Client(server: server)
         defer { client.removeFiles() }
@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func tokensAreRefreshedBeforeExpiryAndAfterA401() async throws {
-        let server = try LiveServer(role: "auth", environment: Self.environment)
+        let server = try await LiveServer(role: "auth", environment: Self.environment)
         defer { _ = server.stop() }
         let client = try Client(server: server)
         defer { client.removeFiles() }
@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test func failuresHaveTheirExitStatus() async throws {
-        let server = try LiveServer(role: "all", environment: Self.environment)
+        let server = try await LiveServer(role: "all", environment: Self.environment)
         defer { _ = server.stop() }
         let client = try Client(server: server)
         defer { client.removeFiles() }

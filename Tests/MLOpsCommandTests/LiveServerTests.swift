@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Kernel
 import Testing
 
@@ -13,7 +14,10 @@ final class LiveServer: Sendable {
     let directory: URL
 
     /// `directory` holds state and data; pass the one of a stopped server to restart it.
-    init(role: String, environment: [String: String], directory existing: URL? = nil) throws {
+    ///
+    /// Waits without blocking a thread: suites starting servers side by side must not starve
+    /// the cooperative pool other tests' handlers run on.
+    init(role: String, environment: [String: String], directory existing: URL? = nil) async throws {
         directory = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-live-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()
@@ -24,27 +28,38 @@ final class LiveServer: Sendable {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        // Keeps draining stderr for the server's whole life, so it never blocks on a full pipe;
+        // only the start of the log is kept, to find the address the server bound.
+        let log = StartupLog()
+        errors.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
         try process.run()
-        // The server logs the address it bound; read until that line appears.
-        let reader = errors.fileHandleForReading
-        var log = ""
-        var port: Int?
-        let deadline = Date().addingTimeInterval(30)
-        while port == nil, Date() < deadline, process.isRunning {
-            let chunk = reader.availableData
-            if chunk.isEmpty { Thread.sleep(forTimeInterval: 0.02); continue }
-            log += String(decoding: chunk, as: UTF8.self)
-            if let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = Int(log[range].split(separator: ":").last ?? "")
-            }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while log.port == nil, ContinuousClock.now < deadline, process.isRunning {
+            try await Task.sleep(for: .milliseconds(20))
         }
-        guard let port else {
+        guard let port = log.port else {
             process.terminate()
-            throw LiveServerError(description: "server did not start: \(log)")
+            throw LiveServerError(description: "server did not start: \(log.text)")
         }
         baseURL = URL(string: "http://127.0.0.1:\(port)")!
-        // Keep draining stderr so the server never blocks on a full pipe.
-        reader.readabilityHandler = { handle in _ = handle.availableData }
+    }
+
+    final class StartupLog: Sendable {
+        private let state = Mutex("")
+
+        var text: String { state.withLock { $0 } }
+
+        func append(_ chunk: Data) {
+            state.withLock { text in
+                if text.utf8.count < 1 << 16 { text += String(decoding: chunk, as: UTF8.self) }
+            }
+        }
+
+        var port: Int? {
+            let text = self.text
+            guard let range = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return nil }
+            return Int(text[range].split(separator: ":").last ?? "")
+        }
     }
 
     struct LiveServerError: Error, CustomStringConvertible {
@@ -86,7 +101,7 @@ final class LiveServer: Sendable {
     ]
 
     @Test func authRoleEndToEnd() async throws {
-        let server = try LiveServer(role: "auth", environment: Self.environment)
+        let server = try await LiveServer(role: "auth", environment: Self.environment)
         defer { #expect(server.stop() == 0, "graceful shutdown on SIGTERM") }
 
         let form = try await server.request(
@@ -120,7 +135,7 @@ final class LiveServer: Sendable {
     }
 
     @Test func allRoleServesEveryRole() async throws {
-        let server = try LiveServer(role: "all", environment: Self.environment)
+        let server = try await LiveServer(role: "all", environment: Self.environment)
         defer { _ = server.stop() }
         #expect(try await server.request("GET", "health").status == 200)
         let login = try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"])
@@ -142,7 +157,7 @@ final class LiveServer: Sendable {
     /// plain user; a promotion switches the predict role at once, without a restart.
     @Test func endToEndFromCSVToPredictionsInOneProcess() async throws {
         // The poll an hour apart: only the in-process announcement can bring a champion in time.
-        let server = try LiveServer(role: "all", environment: Self.environment.merging(["MLOPSD_PREDICT_RELOAD_MS": "3600000"]) { _, new in new })
+        let server = try await LiveServer(role: "all", environment: Self.environment.merging(["MLOPSD_PREDICT_RELOAD_MS": "3600000"]) { _, new in new })
         defer { _ = server.stop() }
         let admin = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).json()["access_token"] as? String)
         #expect(try await server.json("POST", "api/v1/auth/users", ["username": "erin", "password": "erin-password-1", "email": "erin@example.org"], token: admin).status == 201)
@@ -186,7 +201,7 @@ final class LiveServer: Sendable {
     /// A data role killed in the middle of a job comes back consistent: the job is finished
     /// (completed, or failed as interrupted), and only recorded versions exist on disk.
     @Test func dataRoleKilledMidJobRestartsConsistent() async throws {
-        let server = try LiveServer(role: "data", environment: Self.environment)
+        let server = try await LiveServer(role: "data", environment: Self.environment)
         let directory = server.directory
         defer { try? FileManager.default.removeItem(at: directory) }
         let codec = await TokenCodec(secret: Self.environment["JWT_SECRET_KEY"]!)
@@ -205,7 +220,7 @@ final class LiveServer: Sendable {
         }
         server.kill()
 
-        let restarted = try LiveServer(role: "data", environment: Self.environment, directory: directory)
+        let restarted = try await LiveServer(role: "data", environment: Self.environment, directory: directory)
         defer { _ = restarted.stop() }
         let job = try await restarted.request("GET", "api/v1/data/status/\(jobID)", token: admin).json()
         let final = try #require(job["status"] as? String)

@@ -22,13 +22,26 @@ struct SharedDatabaseLiveTests {
         return (try #require(reply["access_token"] as? String), try #require(reply["refresh_token"] as? String))
     }
 
+    /// Uploads penguins.csv and preprocesses it: the processed version's id.
+    func processedPenguins(_ data: LiveServer, token: String) async throws -> String {
+        let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized
+        let upload = try await data.request("POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: token)
+        let dataset = try #require(try upload.json()["id"] as? String)
+        let processed = try await data.client.finished(
+            try await data.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: token),
+            role: "data", token: token, every: .milliseconds(50)
+        )
+        return try #require((processed["result"] as? [String: Any])?["version"] as? String)
+    }
+
     @Test func authReplicasShareAccountsAndRefreshTokens() async throws {
         try await StoreBackend.withFreshDatabase { database in
             let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: shared) }
-            let first = try LiveServer(role: "auth", environment: environment(database: database, shared: shared))
+            let first = try await LiveServer(role: "auth", environment: environment(database: database, shared: shared))
             defer { _ = first.stop() }
-            let second = try LiveServer(role: "auth", environment: environment(database: database, shared: shared))
+            let second = try await LiveServer(role: "auth", environment: environment(database: database, shared: shared))
             defer { _ = second.stop() }
 
             let admin = try await token(first)
@@ -56,9 +69,9 @@ struct SharedDatabaseLiveTests {
             let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: shared) }
             let settings = environment(database: database, shared: shared).merging(["MLOPSD_LOGIN_MAX_FAILURES": "4"]) { _, new in new }
-            let first = try LiveServer(role: "auth", environment: settings)
+            let first = try await LiveServer(role: "auth", environment: settings)
             defer { _ = first.stop() }
-            let second = try LiveServer(role: "auth", environment: settings)
+            let second = try await LiveServer(role: "auth", environment: settings)
             defer { _ = second.stop() }
 
             func login(_ server: LiveServer, password: String, from address: String) async throws -> Int {
@@ -84,23 +97,15 @@ struct SharedDatabaseLiveTests {
             let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: shared) }
             let settings = environment(database: database, shared: shared)
-            let auth = try LiveServer(role: "auth", environment: settings)
+            let auth = try await LiveServer(role: "auth", environment: settings)
             defer { _ = auth.stop() }
-            let data = try LiveServer(role: "data", environment: settings)
+            let data = try await LiveServer(role: "data", environment: settings)
             defer { _ = data.stop() }
             let admin = try await token(auth).access
 
-            let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized
-            let upload = try await data.request("POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: admin)
-            let dataset = try #require(try upload.json()["id"] as? String)
-            let processed = try await data.client.finished(
-                try await data.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: admin),
-                role: "data", token: admin, every: .milliseconds(50)
-            )
-            let version = try #require((processed["result"] as? [String: Any])?["version"] as? String)
+            let version = try await processedPenguins(data, token: admin)
 
-            let doomed = try LiveServer(role: "train", environment: settings)
+            let doomed = try await LiveServer(role: "train", environment: settings)
             let accepted = try await doomed.json("POST", "api/v1/train", [
                 "processed_version": version, "model_types": ["random_forest"], "experiment_name": "replicas",
                 "hyperparameters": ["random_forest": ["n_estimators": 400]],
@@ -113,7 +118,7 @@ struct SharedDatabaseLiveTests {
                 #expect(status == "pending" || status == "running")
                 if status != "pending" && status != "running" { return }
             }
-            let survivor = try LiveServer(role: "train", environment: settings)
+            let survivor = try await LiveServer(role: "train", environment: settings)
             defer { _ = survivor.stop() }
             let killed = ContinuousClock.now
             doomed.kill()
@@ -128,6 +133,59 @@ struct SharedDatabaseLiveTests {
             let versions = (models["models"] as? [[String: Any]] ?? []).flatMap { $0["versions"] as? [[String: Any]] ?? [] }
             let registered = versions.filter { ($0["job_id"] as? String) == jobID }
             #expect(registered.count == 1, "one registered version for the job: \(models)")
+        }
+    }
+
+    /// Two predict replicas with no shared file system (each its own models directory) and a
+    /// poll too slow to matter: each promotion reaches both through the database's notification.
+    @Test func promotionReachesEveryPredictReplicaWithinASecond() async throws {
+        try await StoreBackend.withFreshDatabase { database in
+            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: shared) }
+            let settings = environment(database: database, shared: shared)
+            let auth = try await LiveServer(role: "auth", environment: settings)
+            defer { _ = auth.stop() }
+            let data = try await LiveServer(role: "data", environment: settings)
+            defer { _ = data.stop() }
+            let train = try await LiveServer(role: "train", environment: settings)
+            defer { _ = train.stop() }
+            var predictors: [LiveServer] = []
+            for replica in 0..<2 {
+                predictors.append(try await LiveServer(role: "predict", environment: settings.merging([
+                    "MLOPSD_MODELS_DIR": shared.appendingPathComponent("predict-\(replica)").path,
+                    "MLOPSD_PREDICT_RELOAD_MS": "600000",
+                ]) { _, new in new }))
+            }
+            defer { for predictor in predictors { _ = predictor.stop() } }
+            let admin = try await token(auth).access
+
+            let version = try await processedPenguins(data, token: admin)
+            let trained = try await train.client.finished(
+                try await train.json("POST", "api/v1/train", [
+                    "processed_version": version, "model_types": ["logistic_regression", "decision_tree"], "experiment_name": "push",
+                ], token: admin),
+                role: "train", token: admin, every: .milliseconds(100)
+            )
+            #expect(trained["status"] as? String == "completed", "\(trained)")
+
+            for modelType in ["logistic_regression", "decision_tree"] {
+                let promoted = try await train.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy", "model_type": modelType], token: admin)
+                #expect(promoted.status == 200, "\(String(decoding: promoted.body, as: UTF8.self))")
+                let champion = try #require(try promoted.json()["champion"] as? [String: Any])
+                let wanted = try #require(champion["version"] as? String)
+                let promotedAt = ContinuousClock.now
+                for (replica, predictor) in predictors.enumerated() {
+                    while ContinuousClock.now - promotedAt < .seconds(1) {
+                        let models = try await predictor.request("GET", "api/v1/predict/models", token: admin).json()
+                        if ((models["models"] as? [[String: Any]])?.first?["version"] as? String) == wanted { break }
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    let models = try await predictor.request("GET", "api/v1/predict/models", token: admin).json()
+                    let served = (models["models"] as? [[String: Any]])?.first?["version"] as? String
+                    #expect(served == wanted, "replica \(replica) serves \(served ?? "nothing") 1 s after \(modelType) was promoted")
+                }
+                print("replicas: \(modelType) promoted; both predict replicas serve it \(ContinuousClock.now - promotedAt) later")
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Prometheus
 
@@ -23,6 +24,15 @@ public struct KernelEnvironment: Sendable {
         self.metrics = metrics
         self.championChanges = championChanges
         self.sharedDatabase = sharedDatabase
+    }
+
+    /// The champion's home: the shared database when there is one, else the models directory.
+    public func championStore() async throws -> any ChampionStore {
+        if let sharedDatabase {
+            try await sharedDatabase.migrate(PostgresChampionStore.migrations)
+            return PostgresChampionStore(database: sharedDatabase, logger: logger)
+        }
+        return FileChampionStore(modelsDirectory: URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL)
     }
 
     public static func make(settings: Settings, logger: Logger) async throws -> KernelEnvironment {

@@ -1,9 +1,9 @@
 import Foundation
 
-/// `MLOPSD_MODELS_DIR/champion.json`: the model version the predict role serves, written by the
-/// train role's promotion. It is replaced
-/// by writing a temporary file and renaming it over the old one, so a reader sees the old
-/// pointer or the new one, never half of either.
+/// The model version the predict role serves, written by the train role's promotion: as
+/// `MLOPSD_MODELS_DIR/champion.json` (replaced by writing a temporary file and renaming it over
+/// the old one, so a reader sees the old pointer or the new one, never half of either), or as a
+/// row of the shared database (`ChampionStore`).
 public struct ChampionPointer: Codable, Sendable, Equatable {
     public static let fileName = "champion.json"
 
@@ -53,16 +53,24 @@ public struct ChampionPointer: Codable, Sendable, Equatable {
     public static func read(modelsDirectory: URL) throws -> ChampionPointer? {
         let url = modelsDirectory.appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(ChampionPointer.self, from: data)
+        return try decoded(from: data)
     }
 
     public func write(modelsDirectory: URL) throws {
+        // `.atomic` writes a temporary file beside the target and renames it into place.
+        try (encoded() + Data("\n".utf8)).write(to: modelsDirectory.appendingPathComponent(Self.fileName), options: .atomic)
+    }
+
+    public func encoded() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        // `.atomic` writes a temporary file beside the target and renames it into place.
-        try (encoder.encode(self) + Data("\n".utf8)).write(to: modelsDirectory.appendingPathComponent(Self.fileName), options: .atomic)
+        return try encoder.encode(self)
+    }
+
+    public static func decoded(from data: Data) throws -> ChampionPointer {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(ChampionPointer.self, from: data)
     }
 }

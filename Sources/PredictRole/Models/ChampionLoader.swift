@@ -5,34 +5,27 @@ import MLCore
 import Prometheus
 import ServiceLifecycle
 
-/// Loads the bundle `champion.json` names and keeps following it: the pointer is polled (a
-/// `stat` per interval is cheaper than any notification set-up and works on every volume type),
-/// and a promotion in the same process calls `reloadIfChanged()` at once. A change loads the new
-/// bundle off the event loop, checks its MD5, and swaps it in. A bundle that does not load is
+/// Loads the champion from its store and keeps following it: changes are pushed where the store
+/// can (PostgreSQL notifications), a promotion in the same process calls `reloadIfChanged()` at
+/// once, and a poll of the store's revision catches anything else. A change loads the new bundle
+/// off the event loop (the store checks its MD5) and swaps it in. A bundle that does not load is
 /// logged and the old model keeps serving.
 actor ChampionLoader: Service {
     let slot: ModelSlot
-    let modelsDirectory: URL
+    let store: any ChampionStore
     let interval: Duration
     let registry: PrometheusCollectorRegistry
     let logger: Logger
-    private var lastSeen: FileStamp?
+    private var lastSeen: String?
     private var loading: Task<Void, Never>?
     private(set) var lastError: String?
 
-    init(slot: ModelSlot, modelsDirectory: URL, interval: Duration, registry: PrometheusCollectorRegistry, logger: Logger) {
+    init(slot: ModelSlot, store: any ChampionStore, interval: Duration, registry: PrometheusCollectorRegistry, logger: Logger) {
         self.slot = slot
-        self.modelsDirectory = modelsDirectory
+        self.store = store
         self.interval = interval
         self.registry = registry
         self.logger = logger
-    }
-
-    /// What identifies a version of the pointer file without reading it.
-    struct FileStamp: Equatable {
-        var modified: Date
-        var size: Int
-        var inode: Int
     }
 
     enum LoadError: Error, CustomStringConvertible {
@@ -41,7 +34,7 @@ actor ChampionLoader: Service {
 
         var description: String {
             switch self {
-            case .noChampion: "no champion has been promoted yet (\(ChampionPointer.fileName) is missing)"
+            case .noChampion: "no champion has been promoted yet"
             case .unreadable(let reason): reason
             }
         }
@@ -51,9 +44,15 @@ actor ChampionLoader: Service {
         await reloadIfChanged()
         do {
             try await cancelWhenGracefulShutdown {
-                while true {
-                    try await Task.sleep(for: self.interval)
-                    await self.reloadIfChanged()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await self.store.watch { await self.reloadIfChanged() } }
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: self.interval)
+                            await self.reloadIfChanged()
+                        }
+                    }
+                    try await group.waitForAll()
                 }
             }
         } catch is CancellationError {
@@ -61,16 +60,23 @@ actor ChampionLoader: Service {
         }
     }
 
-    /// Reloads when the pointer file changed since the last look (or was never loaded). Returns
-    /// once the current pointer is loaded, also when the poll and a promotion ask at once.
+    /// Reloads when the store's revision changed since the last look (or nothing is loaded yet).
+    /// Returns once the current champion is loaded, also when a poll, a notification and a
+    /// promotion ask at once.
     func reloadIfChanged() async {
         while let running = loading {
             await running.value
         }
-        let stamp = Self.stamp(of: modelsDirectory.appendingPathComponent(ChampionPointer.fileName))
-        guard stamp != lastSeen || (slot.model == nil && stamp != nil) else { return }
-        lastSeen = stamp
-        guard stamp != nil else { return }
+        let revision: String?
+        do {
+            revision = try await store.revision()
+        } catch {
+            lastError = "the champion store is not reachable: \(error)"
+            return
+        }
+        guard revision != lastSeen || (slot.model == nil && revision != nil) else { return }
+        lastSeen = revision
+        guard revision != nil else { return }
         let load = Task {
             do {
                 try await self.reload()
@@ -102,41 +108,27 @@ actor ChampionLoader: Service {
     }
 
     private func load() async throws -> LoadedModel {
-        let directory = modelsDirectory
+        let record: ChampionRecord
+        do {
+            guard let found = try await store.load() else { throw LoadError.noChampion }
+            record = found
+        } catch let error as ChampionStoreError {
+            throw LoadError.unreadable(error.description)
+        }
         let registry = registry
         return try await Offload.run {
-            guard let pointer = try ChampionPointer.read(modelsDirectory: directory) else { throw LoadError.noChampion }
-            guard !pointer.bundlePath.hasPrefix("/"), !pointer.bundlePath.split(separator: "/").contains("..") else {
-                throw LoadError.unreadable("bundle_path '\(pointer.bundlePath)' leaves the models directory")
-            }
-            let url = directory.appendingPathComponent(pointer.bundlePath)
-            guard let data = FileManager.default.contents(atPath: url.path) else {
-                throw LoadError.unreadable("bundle \(pointer.bundlePath) is missing")
-            }
-            let digest = DataVersion.digest(of: data)
-            guard pointer.bundleMD5.isEmpty || digest.md5 == pointer.bundleMD5 else {
-                throw LoadError.unreadable("bundle \(pointer.bundlePath) has md5 \(digest.md5), the pointer says \(pointer.bundleMD5)")
-            }
+            let pointer = record.pointer
             let bundle: ModelBundle
             do {
-                bundle = try ModelBundle.load(from: data)
+                bundle = try ModelBundle.load(from: record.bundle)
             } catch {
                 throw LoadError.unreadable("bundle \(pointer.bundlePath) does not load: \(error)")
             }
             return LoadedModel(
                 bundle: bundle, name: pointer.modelName, version: pointer.version, runID: pointer.runID,
-                bundlePath: pointer.bundlePath, bundleMD5: digest.md5,
+                bundlePath: pointer.bundlePath, bundleMD5: DataVersion.digest(of: record.bundle).md5,
                 metrics: PredictionMetrics(registry: registry, model: pointer.modelName)
             )
         }
-    }
-
-    static func stamp(of url: URL) -> FileStamp? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
-        return FileStamp(
-            modified: attributes[.modificationDate] as? Date ?? .distantPast,
-            size: attributes[.size] as? Int ?? 0,
-            inode: attributes[.systemFileNumber] as? Int ?? 0
-        )
     }
 }

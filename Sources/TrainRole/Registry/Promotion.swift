@@ -29,12 +29,12 @@ struct PromotionRequest: Decodable, Sendable {
     }
 }
 
-/// Picks the best finished run by a metric, applies the gates, and moves the champion pointer to
-/// a verified local copy of its bundle (and the `champion` alias, when the tracker has one).
+/// Picks the best finished run by a metric, applies the gates, and publishes it as the champion
+/// with a verified copy of its bundle (and the `champion` alias, when the tracker has one).
 struct Promotion: Sendable {
     let tracker: any ExperimentTracker
     let registry: any ModelRegistry
-    let modelsDirectory: URL
+    let champions: any ChampionStore
     let championChanges: ChampionChanges
 
     struct Outcome: Encodable, ResponseEncodable {
@@ -90,18 +90,13 @@ struct Promotion: Sendable {
         let name = registered?.name ?? "\(request.experimentName ?? TrainRequest.defaultExperiment)-\(modelType)"
         let version = registered?.version ?? "run-\(winner.runID)"
 
-        // The bundle first, under a name of its own; then the pointer, by one rename.
-        let championDirectory = modelsDirectory.appendingPathComponent("champion")
-        try FileManager.default.createDirectory(at: championDirectory, withIntermediateDirectories: true)
-        let fileName = "\(Self.safe(name))-v\(Self.safe(version)).bundle.json"
-        try bundleData.write(to: championDirectory.appendingPathComponent(fileName), options: .atomic)
-        let previous = try? ChampionPointer.read(modelsDirectory: modelsDirectory)
+        let previous = try? await champions.current()
         let pointer = ChampionPointer(
             modelName: name, version: version, modelType: modelType, runID: winner.runID, metric: metric,
-            metrics: winner.metrics, bundlePath: "champion/\(fileName)",
+            metrics: winner.metrics, bundlePath: "champion/\(Self.safe(name))-v\(Self.safe(version)).bundle.json",
             bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
-        try pointer.write(modelsDirectory: modelsDirectory)
+        try await champions.publish(pointer, bundle: bundleData)
         await championChanges.announce()
 
         var trackingError: String?

@@ -10,8 +10,8 @@ struct TrainRoutes: Sendable {
     let registry: any ModelRegistry
     let promotion: Promotion
     let tracker: any ExperimentTracker
+    let champions: any ChampionStore
     let dataDirectory: URL
-    let modelsDirectory: URL
     let tokens: TokenCodec
 
     func install(on routes: RouterGroup<AppRequestContext>) {
@@ -76,7 +76,7 @@ struct TrainRoutes: Sendable {
     }
 
     @Sendable func models(request: Request, context: AppRequestContext) async throws -> ModelsResponse {
-        let champion = try ChampionPointer.read(modelsDirectory: modelsDirectory)
+        let champion = try await champions.current()
         let versions = try await registry.versions()
         var order: [String] = []
         var byName: [String: ModelsResponse.RegisteredModel] = [:]

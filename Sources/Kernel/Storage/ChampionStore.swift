@@ -1,0 +1,96 @@
+import Foundation
+
+/// The champion with the bytes of its bundle, as a predict replica loads it.
+public struct ChampionRecord: Sendable {
+    public var pointer: ChampionPointer
+    public var bundle: Data
+
+    public init(pointer: ChampionPointer, bundle: Data) {
+        self.pointer = pointer
+        self.bundle = bundle
+    }
+}
+
+public struct ChampionStoreError: Error, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Where the champion lives, and how those who serve it learn that it changed: files on the
+/// models volume (one machine, or replicas sharing the volume), or rows in the shared database
+/// (replicas with no shared file system).
+public protocol ChampionStore: Sendable {
+    /// Makes `pointer` the champion, with `bundle` as its bundle's bytes.
+    func publish(_ pointer: ChampionPointer, bundle: Data) async throws
+    func current() async throws -> ChampionPointer?
+    /// The champion and its bundle, the bundle checked against the pointer's MD5.
+    func load() async throws -> ChampionRecord?
+    /// Changes whenever the champion does, and is cheap to read: what a poll compares.
+    func revision() async throws -> String?
+    /// Calls `changed` each time another process publishes, until cancelled. Returns at once
+    /// when the store cannot push changes (then the poll carries them).
+    func watch(_ changed: @escaping @Sendable () async -> Void) async throws
+}
+
+extension ChampionRecord {
+    /// Refuses a bundle whose bytes are not the ones the pointer names.
+    static func verified(_ pointer: ChampionPointer, bundle: Data) throws -> ChampionRecord {
+        let md5 = DataVersion.digest(of: bundle).md5
+        guard pointer.bundleMD5.isEmpty || md5 == pointer.bundleMD5 else {
+            throw ChampionStoreError("bundle \(pointer.bundlePath) has md5 \(md5), the pointer says \(pointer.bundleMD5)")
+        }
+        return ChampionRecord(pointer: pointer, bundle: bundle)
+    }
+}
+
+/// `champion.json` and `champion/<name>-v<version>.bundle.json` under `MLOPSD_MODELS_DIR`. The
+/// bundle is written first under a name of its own, then the pointer by one rename, so a reader
+/// sees the old champion or the new one, never half of either. Followers poll a `stat`, which is
+/// cheaper than any notification set-up and works on every volume type.
+public struct FileChampionStore: ChampionStore {
+    public let modelsDirectory: URL
+
+    public init(modelsDirectory: URL) {
+        self.modelsDirectory = modelsDirectory
+    }
+
+    var pointerURL: URL { modelsDirectory.appendingPathComponent(ChampionPointer.fileName) }
+
+    public func publish(_ pointer: ChampionPointer, bundle: Data) async throws {
+        let url = try bundleURL(pointer)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try bundle.write(to: url, options: .atomic)
+        try pointer.write(modelsDirectory: modelsDirectory)
+    }
+
+    public func current() async throws -> ChampionPointer? {
+        try ChampionPointer.read(modelsDirectory: modelsDirectory)
+    }
+
+    public func load() async throws -> ChampionRecord? {
+        guard let pointer = try ChampionPointer.read(modelsDirectory: modelsDirectory) else { return nil }
+        let url = try bundleURL(pointer)
+        guard let bundle = FileManager.default.contents(atPath: url.path) else {
+            throw ChampionStoreError("bundle \(pointer.bundlePath) is missing")
+        }
+        return try .verified(pointer, bundle: bundle)
+    }
+
+    public func revision() async throws -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: pointerURL.path) else { return nil }
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(modified)-\(attributes[.size] as? Int ?? 0)-\(attributes[.systemFileNumber] as? Int ?? 0)"
+    }
+
+    public func watch(_ changed: @escaping @Sendable () async -> Void) async throws {}
+
+    private func bundleURL(_ pointer: ChampionPointer) throws -> URL {
+        guard !pointer.bundlePath.hasPrefix("/"), !pointer.bundlePath.split(separator: "/").contains("..") else {
+            throw ChampionStoreError("bundle_path '\(pointer.bundlePath)' leaves the models directory")
+        }
+        return modelsDirectory.appendingPathComponent(pointer.bundlePath)
+    }
+}
