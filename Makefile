@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down up down image compose-tools compose-check k8s-check
+.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check
 
 build:
 	$(SWIFT) build
@@ -42,6 +42,14 @@ local:
 
 local-down:
 	bash deploy/local.sh down
+
+# Two processes of every role on one PostgreSQL database (a throwaway cluster unless
+# MLOPSD_DATABASE_URL is set), behind the same nginx: the replicated topology on one machine.
+local-ha:
+	MLOPSD_LOCAL_REPLICAS=2 MLOPSD_LOCAL_DIR=$${MLOPSD_LOCAL_DIR:-var/local-ha} bash deploy/local.sh up
+
+local-ha-down:
+	MLOPSD_LOCAL_DIR=$${MLOPSD_LOCAL_DIR:-var/local-ha} bash deploy/local.sh down
 
 # The compose stack with Docker or Podman (CONTAINER_ENGINE=podman to choose): builds the image,
 # starts four roles and nginx on 127.0.0.1:8080 and waits for them. PREDICT_REPLICAS=3 for three

@@ -6,6 +6,10 @@
 #   deploy/local.sh up      start everything, wait for health, print the edge URL
 #   deploy/local.sh down    stop everything started by `up`
 #
+# MLOPSD_LOCAL_REPLICAS=2 (`make local-ha`) starts that many processes of every role, all on one
+# PostgreSQL database: MLOPSD_DATABASE_URL when it is set, else a throwaway cluster under the local
+# dir (Debian's postgresql) on port $MLOPSD_LOCAL_POSTGRES_PORT (default base + 432).
+#
 # Settings come from the environment (and .env, which mlopsd reads itself). Without a
 # JWT_SECRET_KEY or ADMIN_PASSWORD, one is generated once and kept under the local dir (0600),
 # because the four processes must share the secret to accept each other's tokens.
@@ -17,10 +21,30 @@ case $LOCAL_DIR in /*) ;; *) LOCAL_DIR=$PWD/$LOCAL_DIR ;; esac
 BIN=${MLOPSD_BIN:-$PWD/.build/release/mlopsd}
 PORT_BASE=${MLOPSD_LOCAL_PORT_BASE:-8000}
 EDGE_PORT=${MLOPSD_EDGE_PORT:-8080}
+REPLICAS=${MLOPSD_LOCAL_REPLICAS:-1}
+POSTGRES_PORT=${MLOPSD_LOCAL_POSTGRES_PORT:-$((PORT_BASE + 432))}
 ROLES=(data train predict auth)
+case $REPLICAS in [1-9]) ;; *) echo "local: MLOPSD_LOCAL_REPLICAS must be 1 to 9" >&2; exit 2 ;; esac
 
-port_of() {
-    case $1 in data) echo $((PORT_BASE + 1)) ;; train) echo $((PORT_BASE + 2)) ;; predict) echo $((PORT_BASE + 3)) ;; auth) echo $((PORT_BASE + 4)) ;; esac
+# Replica r (0-based) of a role listens on base + 10r + 1…4: data 8001, 8011; train 8002, 8012…
+port_of() { # role [replica]
+    local offset
+    case $1 in data) offset=1 ;; train) offset=2 ;; predict) offset=3 ;; auth) offset=4 ;; esac
+    echo $((PORT_BASE + 10 * ${2:-0} + offset))
+}
+
+# The name a replica's log and pid files go by: the role itself for the first.
+instance_of() { # role replica
+    if [ "$2" -eq 0 ]; then echo "$1"; else echo "$1-$(($2 + 1))"; fi
+}
+
+# The nginx upstream setting: every replica of the role.
+upstream_of() { # role
+    local replica servers=""
+    for ((replica = 0; replica < REPLICAS; replica++)); do
+        servers="$servers${servers:+,}127.0.0.1:$(port_of "$1" "$replica")"
+    done
+    echo "$servers"
 }
 
 # A value from the environment, else from ./.env, else empty.
@@ -82,22 +106,38 @@ up() {
     export JWT_SECRET_KEY ADMIN_PASSWORD
     export MLOPSD_DATA_DIR="$LOCAL_DIR/data" MLOPSD_MODELS_DIR="$LOCAL_DIR/models" MLOPSD_STATE_DIR="$LOCAL_DIR/state"
 
+    if [ "$REPLICAS" -gt 1 ]; then
+        MLOPSD_DATABASE_URL=$(database_url)
+        export MLOPSD_DATABASE_URL
+    fi
+
+    local role replica instance port state
     for role in "${ROLES[@]}"; do
-        if [ -f "$LOCAL_DIR/run/$role.pid" ] && kill -0 "$(cat "$LOCAL_DIR/run/$role.pid")" 2>/dev/null; then
-            echo "local: $role already running (pid $(cat "$LOCAL_DIR/run/$role.pid"))" >&2
-            continue
-        fi
-        # Another server on the port would pass the health check below.
-        if curl -s -o /dev/null "http://127.0.0.1:$(port_of "$role")/"; then
-            echo "local: port $(port_of "$role") is already in use; set MLOPSD_LOCAL_PORT_BASE" >&2
-            exit 1
-        fi
-        MLOPSD_ROLE=$role MLOPSD_HOST=127.0.0.1 MLOPSD_PORT=$(port_of "$role") \
-            nohup "$BIN" serve >>"$LOCAL_DIR/log/$role.log" 2>&1 </dev/null &
-        echo $! >"$LOCAL_DIR/run/$role.pid"
+        for ((replica = 0; replica < REPLICAS; replica++)); do
+            instance=$(instance_of "$role" "$replica")
+            port=$(port_of "$role" "$replica")
+            if [ -f "$LOCAL_DIR/run/$instance.pid" ] && kill -0 "$(cat "$LOCAL_DIR/run/$instance.pid")" 2>/dev/null; then
+                echo "local: $instance already running (pid $(cat "$LOCAL_DIR/run/$instance.pid"))" >&2
+                continue
+            fi
+            # Another server on the port would pass the health check below.
+            if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
+                echo "local: port $port is already in use; set MLOPSD_LOCAL_PORT_BASE" >&2
+                exit 1
+            fi
+            # Replicas share data, models and the database; each keeps its own state directory.
+            state=$LOCAL_DIR/state
+            if [ "$REPLICAS" -gt 1 ]; then state=$LOCAL_DIR/state/$instance; fi
+            mkdir -p "$state"
+            MLOPSD_ROLE=$role MLOPSD_HOST=127.0.0.1 MLOPSD_PORT=$port MLOPSD_STATE_DIR=$state \
+                nohup "$BIN" serve >>"$LOCAL_DIR/log/$instance.log" 2>&1 </dev/null &
+            echo $! >"$LOCAL_DIR/run/$instance.pid"
+        done
     done
     for role in "${ROLES[@]}"; do
-        wait_for "http://127.0.0.1:$(port_of "$role")/health" "$LOCAL_DIR/log/$role.log"
+        for ((replica = 0; replica < REPLICAS; replica++)); do
+            wait_for "http://127.0.0.1:$(port_of "$role" "$replica")/health" "$LOCAL_DIR/log/$(instance_of "$role" "$replica").log"
+        done
     done
 
     NGINX_LISTEN=127.0.0.1:$EDGE_PORT \
@@ -105,10 +145,10 @@ up() {
     NGINX_ERROR_LOG=$LOCAL_DIR/log/nginx-error.log \
     NGINX_ACCESS_LOG=$LOCAL_DIR/log/nginx-access.log \
     NGINX_TEMP_DIR=$LOCAL_DIR/nginx/tmp \
-    MLOPSD_DATA_UPSTREAM=127.0.0.1:$(port_of data) \
-    MLOPSD_TRAIN_UPSTREAM=127.0.0.1:$(port_of train) \
-    MLOPSD_PREDICT_UPSTREAM=127.0.0.1:$(port_of predict) \
-    MLOPSD_AUTH_UPSTREAM=127.0.0.1:$(port_of auth) \
+    MLOPSD_DATA_UPSTREAM=$(upstream_of data) \
+    MLOPSD_TRAIN_UPSTREAM=$(upstream_of train) \
+    MLOPSD_PREDICT_UPSTREAM=$(upstream_of predict) \
+    MLOPSD_AUTH_UPSTREAM=$(upstream_of auth) \
     MLOPSD_MAX_BODY_BYTES=$(setting MLOPSD_MAX_BODY_BYTES) \
     MLOPSD_MAX_UPLOAD_BYTES=$(setting MLOPSD_MAX_UPLOAD_BYTES) \
     MLOPSD_CORS_ORIGINS=$(setting MLOPSD_CORS_ORIGINS) \
@@ -119,14 +159,39 @@ up() {
     stop_pid "$LOCAL_DIR/run/nginx.pid"
     nginx -p "$LOCAL_DIR/nginx" -c "$LOCAL_DIR/nginx/nginx.conf" 2>>"$LOCAL_DIR/log/nginx-error.log"
     wait_for "http://127.0.0.1:$EDGE_PORT/health" "$LOCAL_DIR/log/nginx-error.log"
-    echo "mlopsd is up behind nginx at http://127.0.0.1:$EDGE_PORT (logs in $LOCAL_DIR/log)"
+    echo "mlopsd is up behind nginx at http://127.0.0.1:$EDGE_PORT ($REPLICAS of each role; logs in $LOCAL_DIR/log)"
+}
+
+# The database the replicas share: the configured one, else a throwaway cluster started here once.
+database_url() {
+    local configured
+    configured=$(setting MLOPSD_DATABASE_URL)
+    if [ -n "$configured" ]; then
+        printf '%s' "$configured"
+        return
+    fi
+    if [ ! -s "$LOCAL_DIR/postgres/url" ]; then
+        command -v pg_ctlcluster >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+            || { echo "local: replicas need PostgreSQL (apt-get install postgresql) or MLOPSD_DATABASE_URL" >&2; exit 2; }
+        mkdir -p "$LOCAL_DIR/postgres"
+        chmod 0755 "$LOCAL_DIR/postgres"
+        local url
+        url=$(deploy/postgres.sh start "$LOCAL_DIR/postgres" "$POSTGRES_PORT")
+        (umask 077 && printf '%s\n' "$url" >"$LOCAL_DIR/postgres/url")
+        echo "local: PostgreSQL on 127.0.0.1:$POSTGRES_PORT (data in $LOCAL_DIR/postgres)" >&2
+    elif [ ! -f "$LOCAL_DIR/postgres/data/postmaster.pid" ]; then
+        deploy/postgres.sh restart "$LOCAL_DIR/postgres" "$POSTGRES_PORT" >&2
+    fi
+    cat "$LOCAL_DIR/postgres/url"
 }
 
 down() {
     stop_pid "$LOCAL_DIR/run/nginx.pid"
-    for role in "${ROLES[@]}"; do
-        stop_pid "$LOCAL_DIR/run/$role.pid"
+    local pidfile
+    for pidfile in "$LOCAL_DIR"/run/*.pid; do
+        [ -e "$pidfile" ] && stop_pid "$pidfile"
     done
+    [ -d "$LOCAL_DIR/postgres/data" ] && deploy/postgres.sh stop "$LOCAL_DIR/postgres"
     echo "mlopsd local topology stopped"
 }
 

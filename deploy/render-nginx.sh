@@ -36,10 +36,18 @@ matches() { # value extended-regex
 
 matches "$NGINX_LISTEN" '([0-9.]+:|\[[0-9a-fA-F:]+\]:)?[0-9]{1,5}' || fail "NGINX_LISTEN must be a port or address:port, got '$NGINX_LISTEN'"
 matches "$NGINX_WORKER_PROCESSES" 'auto|[0-9]{1,3}' || fail "NGINX_WORKER_PROCESSES must be auto or a number"
-for name in MLOPSD_DATA_UPSTREAM MLOPSD_TRAIN_UPSTREAM MLOPSD_PREDICT_UPSTREAM MLOPSD_AUTH_UPSTREAM; do
-    eval "value=\$$name"
-    matches "$value" '[A-Za-z0-9.-]+:[0-9]{1,5}' || fail "$name must be host:port, got '$value'"
-done
+# An upstream setting, one host:port or several separated by commas: its `server` lines.
+servers() { # name value options
+    matches "$2" '[A-Za-z0-9.-]+:[0-9]{1,5}(,[A-Za-z0-9.-]+:[0-9]{1,5})*' \
+        || fail "$1 must be host:port, or several separated by commas, got '$2'"
+    printf '%s\n' "$2" | tr ',' '\n' | while read -r server; do
+        printf '        server %s%s;\n' "$server" "$3"
+    done
+}
+NGINX_DATA_SERVERS=$(servers MLOPSD_DATA_UPSTREAM "$MLOPSD_DATA_UPSTREAM" "")
+NGINX_TRAIN_SERVERS=$(servers MLOPSD_TRAIN_UPSTREAM "$MLOPSD_TRAIN_UPSTREAM" "")
+NGINX_PREDICT_SERVERS=$(servers MLOPSD_PREDICT_UPSTREAM "$MLOPSD_PREDICT_UPSTREAM" " max_fails=3 fail_timeout=5s")
+NGINX_AUTH_SERVERS=$(servers MLOPSD_AUTH_UPSTREAM "$MLOPSD_AUTH_UPSTREAM" "")
 for name in MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES NGINX_AUTH_BURST NGINX_GENERAL_BURST NGINX_PREDICT_BURST; do
     eval "value=\$$name"
     matches "$value" '[0-9]{1,12}' || fail "$name must be a whole number, got '$value'"
@@ -68,10 +76,10 @@ done
 IFS=$old_ifs
 
 export NGINX_LISTEN NGINX_WORKER_PROCESSES NGINX_PID_PATH NGINX_ERROR_LOG NGINX_ACCESS_LOG NGINX_TEMP_DIR \
-    MLOPSD_DATA_UPSTREAM MLOPSD_TRAIN_UPSTREAM MLOPSD_PREDICT_UPSTREAM MLOPSD_AUTH_UPSTREAM \
+    NGINX_DATA_SERVERS NGINX_TRAIN_SERVERS NGINX_PREDICT_SERVERS NGINX_AUTH_SERVERS \
     MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES NGINX_AUTH_RATE NGINX_AUTH_BURST NGINX_GENERAL_RATE \
     NGINX_GENERAL_BURST NGINX_PREDICT_RATE NGINX_PREDICT_BURST NGINX_CORS_ORIGIN_MAP
 envsubst '$NGINX_LISTEN $NGINX_WORKER_PROCESSES $NGINX_PID_PATH $NGINX_ERROR_LOG $NGINX_ACCESS_LOG $NGINX_TEMP_DIR
-$MLOPSD_DATA_UPSTREAM $MLOPSD_TRAIN_UPSTREAM $MLOPSD_PREDICT_UPSTREAM $MLOPSD_AUTH_UPSTREAM $MLOPSD_MAX_BODY_BYTES
+$NGINX_DATA_SERVERS $NGINX_TRAIN_SERVERS $NGINX_PREDICT_SERVERS $NGINX_AUTH_SERVERS $MLOPSD_MAX_BODY_BYTES
 $MLOPSD_MAX_UPLOAD_BYTES $NGINX_AUTH_RATE $NGINX_AUTH_BURST $NGINX_GENERAL_RATE $NGINX_GENERAL_BURST
 $NGINX_PREDICT_RATE $NGINX_PREDICT_BURST $NGINX_CORS_ORIGIN_MAP' <"$template"

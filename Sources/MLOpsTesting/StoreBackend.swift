@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 
 /// The two homes a store has, for contract suites that hold both to one behaviour: SQLite always,
-/// PostgreSQL when MLOPSD_TEST_DATABASE_URL names a database (`.ci/postgres start` makes one).
+/// PostgreSQL when MLOPSD_TEST_DATABASE_URL names a database (`deploy/postgres.sh start` makes one).
 public enum StoreBackend: String, CaseIterable, Sendable {
     case sqlite, postgres
 
