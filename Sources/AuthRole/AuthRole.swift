@@ -64,6 +64,20 @@ public enum AuthRole {
 }
 
 extension AuthRole {
+    /// The auth role's SQLite file and its PostgreSQL tables, for start-up and for
+    /// `mlopsd db migrate-to-postgres`. Recent login attempts are not copied: they only matter
+    /// for minutes.
+    public static let stateLayout = RoleStateLayout(
+        database: "auth",
+        sqliteMigrations: { migrator in
+            SQLiteUserStore.registerMigrations(&migrator)
+            SQLiteRefreshTokenStore.registerMigrations(&migrator)
+            SQLiteLoginAttemptStore.registerMigrations(&migrator)
+        },
+        postgresMigrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations,
+        tables: [TableCopy("users", renumbered: ["id"]), TableCopy("refresh_tokens")]
+    )
+
     /// Where accounts, refresh tokens and recent login attempts live: the role's own SQLite
     /// file, or the database its replicas share.
     struct Stores {
@@ -75,9 +89,7 @@ extension AuthRole {
 
         static func open(_ environment: KernelEnvironment) async throws -> Stores {
             if let shared = environment.sharedDatabase {
-                try await shared.migrate(
-                    PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations
-                )
+                try await shared.migrate(stateLayout.postgresMigrations)
                 return Stores(
                     users: PostgresUserStore(database: shared, logger: environment.logger),
                     refreshTokens: PostgresRefreshTokenStore(database: shared, logger: environment.logger),
@@ -85,11 +97,9 @@ extension AuthRole {
                     databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
-            let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "auth") { migrator in
-                SQLiteUserStore.registerMigrations(&migrator)
-                SQLiteRefreshTokenStore.registerMigrations(&migrator)
-                SQLiteLoginAttemptStore.registerMigrations(&migrator)
-            }
+            let database = try AppDatabase.open(
+                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, migrations: stateLayout.sqliteMigrations
+            )
             return Stores(
                 users: SQLiteUserStore(database: database), refreshTokens: SQLiteRefreshTokenStore(database: database),
                 loginAttempts: SQLiteLoginAttemptStore(database: database),

@@ -58,6 +58,21 @@ public enum DataRole {
 }
 
 extension DataRole {
+    /// The data role's SQLite file and its PostgreSQL tables, for start-up and for
+    /// `mlopsd db migrate-to-postgres`.
+    public static let stateLayout = RoleStateLayout(
+        database: "data",
+        sqliteMigrations: { migrator in
+            SQLiteJobStore.registerMigrations(&migrator)
+            SQLiteDataCatalog.registerMigrations(&migrator)
+        },
+        postgresMigrations: PostgresJobStore.migrations + PostgresDataCatalog.migrations,
+        tables: [
+            TableCopy("datasets"), TableCopy("data_versions"),
+            TableCopy("jobs", renumbered: ["seq"], fixed: ["role": ServiceRole.data.rawValue]),
+        ]
+    )
+
     /// Where the data role keeps its catalog and jobs: its own SQLite file, or the database its
     /// replicas share.
     struct Stores {
@@ -69,17 +84,16 @@ extension DataRole {
 
         static func open(_ environment: KernelEnvironment) async throws -> Stores {
             if let shared = environment.sharedDatabase {
-                try await shared.migrate(PostgresJobStore.migrations + PostgresDataCatalog.migrations)
+                try await shared.migrate(stateLayout.postgresMigrations)
                 return Stores(
                     catalog: PostgresDataCatalog(database: shared, logger: environment.logger),
                     jobs: PostgresJobStore(database: shared, role: ServiceRole.data.rawValue, logger: environment.logger),
                     sharing: .shared, databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
-            let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "data") { migrator in
-                SQLiteJobStore.registerMigrations(&migrator)
-                SQLiteDataCatalog.registerMigrations(&migrator)
-            }
+            let database = try AppDatabase.open(
+                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, migrations: stateLayout.sqliteMigrations
+            )
             return Stores(
                 catalog: SQLiteDataCatalog(database: database), jobs: SQLiteJobStore(database: database),
                 sharing: .exclusive, databases: [database], readinessChecks: []

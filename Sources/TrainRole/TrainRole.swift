@@ -52,6 +52,24 @@ public enum TrainRole {
 }
 
 extension TrainRole {
+    /// The train role's SQLite file and its PostgreSQL tables, for start-up and for
+    /// `mlopsd db migrate-to-postgres`. Experiment ids are kept: runs refer to them.
+    public static let stateLayout = RoleStateLayout(
+        database: "train",
+        sqliteMigrations: { migrator in
+            SQLiteJobStore.registerMigrations(&migrator)
+            EmbeddedTracker.registerMigrations(&migrator)
+            SQLiteModelRegistry.registerMigrations(&migrator)
+        },
+        postgresMigrations: PostgresJobStore.migrations + PostgresModelRegistry.migrations + PostgresTracker.migrations,
+        tables: [
+            TableCopy("tracking_experiments", keptSerial: (column: "experiment_id", naturalKey: "name")),
+            TableCopy("tracking_runs"), TableCopy("tracking_model_versions"), TableCopy("tracking_aliases"),
+            TableCopy("model_versions", renumbered: ["seq"]),
+            TableCopy("jobs", renumbered: ["seq"], fixed: ["role": ServiceRole.train.rawValue]),
+        ]
+    )
+
     /// Where the train role keeps jobs, the registry and the embedded tracker: its own SQLite
     /// file, or the database its replicas share.
     struct Stores {
@@ -65,7 +83,7 @@ extension TrainRole {
         static func open(_ environment: KernelEnvironment, artifactRoot: URL) async throws -> Stores {
             let logger = environment.logger
             if let shared = environment.sharedDatabase {
-                try await shared.migrate(PostgresJobStore.migrations + PostgresModelRegistry.migrations + PostgresTracker.migrations)
+                try await shared.migrate(stateLayout.postgresMigrations)
                 return Stores(
                     jobs: PostgresJobStore(database: shared, role: ServiceRole.train.rawValue, logger: logger),
                     registry: PostgresModelRegistry(database: shared, logger: logger),
@@ -73,11 +91,9 @@ extension TrainRole {
                     sharing: .shared, databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
-            let database = try AppDatabase.open(stateDirectory: environment.settings.stateDirectory, name: "train") { migrator in
-                SQLiteJobStore.registerMigrations(&migrator)
-                EmbeddedTracker.registerMigrations(&migrator)
-                SQLiteModelRegistry.registerMigrations(&migrator)
-            }
+            let database = try AppDatabase.open(
+                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, migrations: stateLayout.sqliteMigrations
+            )
             return Stores(
                 jobs: SQLiteJobStore(database: database), registry: SQLiteModelRegistry(database: database),
                 embeddedTracker: EmbeddedTracker(database: database, artifactRoot: artifactRoot),

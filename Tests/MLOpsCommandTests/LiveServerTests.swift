@@ -85,10 +85,10 @@ final class LiveServer: Sendable {
     }
 
     /// SIGTERM, as docker stop sends; returns the exit status.
-    func stop() -> Int32 {
+    func stop(removingFiles: Bool = true) -> Int32 {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
-        try? FileManager.default.removeItem(at: directory)
+        if removingFiles { try? FileManager.default.removeItem(at: directory) }
         return process.terminationStatus
     }
 }

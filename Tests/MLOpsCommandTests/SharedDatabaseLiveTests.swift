@@ -188,4 +188,61 @@ struct SharedDatabaseLiveTests {
             }
         }
     }
+
+    /// A deployment that ran on SQLite moves into PostgreSQL with `mlopsd db migrate-to-postgres`:
+    /// a second run copies nothing, and a process on the database serves the same accounts,
+    /// datasets, registry and champion.
+    @Test func aSQLiteDeploymentMovesIntoPostgres() async throws {
+        try await StoreBackend.withFreshDatabase { database in
+            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("moving-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: shared) }
+            let volumes = environment(database: database, shared: shared).filter { $0.key != "MLOPSD_DATABASE_URL" }
+            let embedded = try await LiveServer(role: "all", environment: volumes)
+            let admin = try await token(embedded).access
+            let created = try await embedded.json(
+                "POST", "api/v1/auth/users", ["username": "hana", "password": "hana-password-1", "email": "hana@example.org"], token: admin
+            )
+            #expect(created.status == 201)
+            let version = try await processedPenguins(embedded, token: admin)
+            let trained = try await embedded.client.finished(
+                try await embedded.json("POST", "api/v1/train", [
+                    "processed_version": version, "model_types": ["logistic_regression"], "experiment_name": "moving",
+                ], token: admin),
+                role: "train", token: admin, every: .milliseconds(100)
+            )
+            #expect(trained["status"] as? String == "completed", "\(trained)")
+            let promoted = try await embedded.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy"], token: admin)
+            let champion = try #require((try promoted.json()["champion"] as? [String: Any])?["version"] as? String)
+            #expect(embedded.stop(removingFiles: false) == 0)
+            defer { try? FileManager.default.removeItem(at: embedded.directory) }
+
+            let move = volumes.merging([
+                "MLOPSD_DATABASE_URL": database, "MLOPSD_STATE_DIR": embedded.directory.appendingPathComponent("state").path,
+            ]) { _, new in new }
+            let first = try Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
+            #expect(first.status == 0, "\(first.errors)")
+            for line in ["users                    2 rows, 2 copied", "datasets                 1 rows, 1 copied",
+                         "tracking_runs            1 rows, 1 copied", "model_versions           1 rows, 1 copied"] {
+                #expect(first.output.contains(line), "\(first.output)")
+            }
+            #expect(first.output.contains("champion: moving-logistic_regression version \(champion) copied"), "\(first.output)")
+            let again = try Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
+            #expect(again.status == 0, "\(again.errors)")
+            #expect(again.output.components(separatedBy: "\n").filter { $0.contains(" rows, ") && !$0.hasSuffix(" 0 copied") }.isEmpty, "\(again.output)")
+            #expect(again.output.contains("already current"), "\(again.output)")
+
+            let replica = try await LiveServer(role: "all", environment: environment(database: database, shared: shared))
+            defer { _ = replica.stop() }
+            #expect(try await replica.json("POST", "api/v1/auth/login", ["username": "hana", "password": "hana-password-1"]).status == 200)
+            let datasets = try await replica.request("GET", "api/v1/data/datasets", token: admin).json()
+            #expect((datasets["datasets"] as? [[String: Any]])?.count == 1, "\(datasets)")
+            let models = try await replica.request("GET", "api/v1/train/models", token: admin).json()
+            #expect((models["champion"] as? [String: Any])?["version"] as? String == champion, "\(models)")
+            let record: [String: Any] = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+                                         "body_mass_g": 5800.0, "sex": "male", "year": 2009]
+            let prediction = try await replica.json("POST", "api/v1/predict", ["features": record], token: admin)
+            #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
+            #expect(try prediction.json()["model_version"] as? String == champion)
+        }
+    }
 }

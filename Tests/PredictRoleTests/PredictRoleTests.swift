@@ -267,6 +267,30 @@ extension TestClientProtocol {
         }
     }
 
+    /// Many promotions announced at once (as `--role all` does, racing the poll): every caller
+    /// returns, and the last champion is the one served.
+    @Test(.timeLimit(.minutes(1)))
+    func concurrentReloadsAllReturn() async throws {
+        let harness = try await PredictHarness()
+        defer { harness.environment.removeFiles() }
+        let (_, bundle) = try PredictHarness.penguinsBundle(modelType: "logistic_regression")
+        try harness.promote(bundle, name: "penguins", version: "1")
+        let changes = harness.environment.kernel.championChanges
+        try await harness.run { client in
+            try await client.waitUntilReady(version: "1", token: harness.user)
+            for version in 2...6 {
+                try harness.promote(bundle, name: "penguins", version: "\(version)")
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<32 {
+                        group.addTask { await changes.announce() }
+                    }
+                }
+                let models = try await client.send(.get, "/api/v1/predict/models", token: harness.user).json()
+                #expect(models["models"]?[0]?["version"]?.stringValue == "\(version)")
+            }
+        }
+    }
+
     @Test func documentMatchesTheRouter() async throws {
         let harness = try await PredictHarness()
         defer { harness.environment.removeFiles() }

@@ -83,6 +83,16 @@ public struct Settings: Sendable {
     public static func fromEnvironment(roleOverride: ServiceRole? = nil, portOverride: Int? = nil, hostOverride: String? = nil)
         async throws -> Settings
     {
+        try Settings(
+            config: try await environmentConfig(),
+            roleOverride: roleOverride,
+            portOverride: portOverride,
+            hostOverride: hostOverride
+        )
+    }
+
+    /// The process environment over `.env` in the working directory, secrets marked as such.
+    static func environmentConfig() async throws -> ConfigReader {
         let secrets = SecretsSpecifier<String, String>.specific(Set(secretVariables))
         var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(secretsSpecifier: secrets)]
         if FileManager.default.fileExists(atPath: ".env") {
@@ -92,12 +102,18 @@ public struct Settings: Sendable {
                 throw SettingsError(variable: ".env", problem: "cannot be read: \(error)")
             }
         }
-        return try Settings(
-            config: ConfigReader(providers: providers),
-            roleOverride: roleOverride,
-            portOverride: portOverride,
-            hostOverride: hostOverride
-        )
+        return ConfigReader(providers: providers)
+    }
+
+    /// A few settings read as `fromEnvironment` reads them, for commands that need no more than
+    /// these (and so not, say, a JWT secret): the set ones, trimmed.
+    public static func environmentValues(_ names: [String]) async throws -> [String: String] {
+        let reader = VariableReader(config: try await environmentConfig())
+        var values: [String: String] = [:]
+        for name in names {
+            values[name] = reader.string(name, secret: secretVariables.contains(name))
+        }
+        return values
     }
 
     public init(

@@ -64,8 +64,12 @@ actor ChampionLoader: Service {
     /// Returns once the current champion is loaded, also when a poll, a notification and a
     /// promotion ask at once.
     func reloadIfChanged() async {
+        // Awaiting a finished task does not suspend, so the finished one is cleared here: the
+        // caller that started it may not have had its turn on the actor yet, and looping on it
+        // would spin for ever.
         while let running = loading {
             await running.value
+            if loading == running { loading = nil }
         }
         let revision: String?
         do {
@@ -86,7 +90,7 @@ actor ChampionLoader: Service {
         }
         loading = load
         await load.value
-        loading = nil
+        if loading == load { loading = nil }
     }
 
     /// Loads the champion now; throws (and keeps the current model) when it cannot.
