@@ -15,10 +15,12 @@ cleanup() {
 trap cleanup EXIT
 
 # The dev overlay reads its secrets from files that are never committed; stand-ins for rendering.
-for pair in jwt.env:JWT_SECRET_KEY admin.env:ADMIN_PASSWORD; do
+stand_in=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+for pair in jwt.env:JWT_SECRET_KEY=$stand_in admin.env:ADMIN_PASSWORD=$stand_in postgres.env:POSTGRES_PASSWORD=$stand_in \
+    "database.env:MLOPSD_DATABASE_URL=postgres://mlopsd:$stand_in@postgres:5432/mlopsd?sslmode=disable"; do
     file=deploy/kubernetes/overlays/dev/${pair%%:*}
     if [ ! -f "$file" ]; then
-        echo "${pair#*:}=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$file"
+        echo "${pair#*:}" >"$file"
         created+=("$file")
     fi
 done
