@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check
+.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check
 
 build:
 	$(SWIFT) build
@@ -31,10 +31,15 @@ clean:
 bench:
 	bash bench/run.sh
 	bash bench/serving.sh
+	bash bench/replicas.sh
 
 # The predict role under wrk, direct and through nginx, beside a FastAPI peer and nginx's floor.
 bench-serving:
 	bash bench/serving.sh
+
+# Training throughput with one and two train replicas, predictions through the replicated edge.
+bench-replicas:
+	bash bench/replicas.sh
 
 # The compose topology without Docker: four roles on 127.0.0.1:8001-8004, nginx on :8080.
 local:

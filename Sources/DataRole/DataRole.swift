@@ -22,8 +22,14 @@ public enum DataRole {
                     logger.warning("removed unrecorded data versions", metadata: ["kind": "\(kind.rawValue)", "items": "\(removed.sorted())"])
                 }
             }
-        } else {
+        } else if let shared = environment.sharedDatabase {
             try workspace.prepareShared()
+            let removed = try await shared.withAdvisoryLock(.stagingSweep) { _ in
+                try workspace.sweepStaging(olderThan: DataWorkspace.abandonedStagingAge)
+            }
+            if !removed.isEmpty {
+                logger.warning("removed abandoned staging items", metadata: ["items": "\(removed.sorted())"])
+            }
         }
 
         let catalog = stores.catalog

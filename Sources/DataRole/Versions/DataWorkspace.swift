@@ -13,6 +13,10 @@ struct DataWorkspace: Sendable {
         self.dvc = DVCRepository(root: self.root)
     }
 
+    /// How long staged work must lie untouched before a replica starting up takes it for
+    /// abandoned: far beyond any upload or job still writing.
+    static let abandonedStagingAge: TimeInterval = 24 * 3600
+
     var rawDirectory: URL { root.appendingPathComponent("raw") }
     var stagingDirectory: URL { root.appendingPathComponent(".staging") }
 
@@ -42,6 +46,35 @@ struct DataWorkspace: Sendable {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         try dvc.prepare()
+    }
+
+    /// Removes what sits in `.staging/` untouched for longer than `age`: with replicas sharing the
+    /// directory, only that long a silence tells an interrupted upload or job from one in progress.
+    /// Returns the names removed.
+    func sweepStaging(olderThan age: TimeInterval, now: Date = Date()) throws -> [String] {
+        let fileManager = FileManager.default
+        var removed: [String] = []
+        for entry in try fileManager.contentsOfDirectory(at: stagingDirectory, includingPropertiesForKeys: nil) {
+            guard now.timeIntervalSince(Self.lastModified(entry)) > age else { continue }
+            try fileManager.removeItem(at: entry)
+            removed.append(entry.lastPathComponent)
+        }
+        return removed
+    }
+
+    /// The newest modification time of an item and everything under it: a file being written
+    /// changes its own time, not its directory's.
+    static func lastModified(_ url: URL) -> Date {
+        let fileManager = FileManager.default
+        var newest = (try? fileManager.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantPast
+        if let contents = fileManager.enumerator(at: url, includingPropertiesForKeys: [.contentModificationDateKey]) {
+            for case let item as URL in contents {
+                if let modified = try? item.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, modified > newest {
+                    newest = modified
+                }
+            }
+        }
+        return newest
     }
 
     /// A fresh, empty directory under `.staging/`.

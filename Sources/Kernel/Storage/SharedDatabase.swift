@@ -79,15 +79,36 @@ public final class SharedDatabase: Sendable {
     /// Applies the migrations not applied yet, in order, while holding an advisory lock, so
     /// replicas starting at the same moment apply each one exactly once.
     public func migrate(_ migrations: [Migration]) async throws {
+        try await withAdvisoryLock(.migrations) { connection in
+            try await apply(migrations, on: connection)
+        }
+    }
+
+    /// Keys of the advisory locks replicas take for one-time work: fixed numbers no other
+    /// application is likely to use.
+    public struct LockKey: Sendable {
+        let value: Int64
+
+        public static let migrations = LockKey(value: 0x6D6C_6F70_7364)
+        public static let stagingSweep = LockKey(value: 0x6D6C_6F70_7365)
+    }
+
+    /// Runs `body` while holding a session advisory lock: replicas doing the same one-time work
+    /// at the same moment take turns.
+    public func withAdvisoryLock<Result: Sendable>(
+        _ key: LockKey, _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         try await client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+            try await connection.query("SELECT pg_advisory_lock(\(key.value))", logger: logger)
+            let result: Result
             do {
-                try await apply(migrations, on: connection)
+                result = try await body(connection)
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key.value))", logger: logger)
                 throw error
             }
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+            try await connection.query("SELECT pg_advisory_unlock(\(key.value))", logger: logger)
+            return result
         }
     }
 
@@ -110,9 +131,6 @@ public final class SharedDatabase: Sendable {
             logger.notice("database migration applied", metadata: ["migration": "\(migration.id)"])
         }
     }
-
-    /// The advisory lock key migrations take: any fixed number no other application uses.
-    static let migrationLock: Int64 = 0x6D6C_6F70_7364
 
     /// `postgres://user:password@host:port/database?sslmode=disable|prefer|require`, as libpq
     /// spells it (a password with reserved characters percent-encoded).
