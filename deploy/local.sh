@@ -130,6 +130,7 @@ up() {
             if [ "$REPLICAS" -gt 1 ]; then state=$LOCAL_DIR/state/$instance; fi
             mkdir -p "$state"
             MLOPSD_ROLE=$role MLOPSD_HOST=127.0.0.1 MLOPSD_PORT=$port MLOPSD_STATE_DIR=$state \
+                MLOPSD_AUTH_URL=http://127.0.0.1:$(port_of auth) \
                 nohup "$BIN" serve >>"$LOCAL_DIR/log/$instance.log" 2>&1 </dev/null &
             echo $! >"$LOCAL_DIR/run/$instance.pid"
         done

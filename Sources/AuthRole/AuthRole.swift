@@ -16,6 +16,11 @@ public enum AuthRole {
         let users = stores.users
         let hasher = try await PasswordHasher(cost: settings.bcryptCost)
         try await seedAdmin(settings: settings, users: users, hasher: hasher, logger: environment.logger)
+        // Revocations made before a restart still hold for the tokens issued before them.
+        let horizon = Date().addingTimeInterval(-TimeInterval(settings.accessTokenLifetime.components.seconds))
+        for revocation in try await stores.revocations.revocations(since: horizon) {
+            environment.tokens.revocations.record(revocation.username, at: revocation.at)
+        }
 
         let routes = AuthRoutes(
             users: users,
@@ -28,6 +33,7 @@ public enum AuthRole {
                 refreshLifetime: settings.refreshTokenLifetime
             ),
             throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: settings.loginMaxFailures, window: settings.loginLockout),
+            revocations: stores.revocations,
             tokens: environment.tokens
         )
         return RoleModule(
@@ -68,14 +74,16 @@ extension AuthRole {
     /// `mlopsd db migrate-to-postgres`. Recent login attempts are not copied: they only matter
     /// for minutes.
     public static let stateLayout = RoleStateLayout(
-        database: "auth",
+        database: "auth", durability: .full,
         sqliteMigrations: { migrator in
             SQLiteUserStore.registerMigrations(&migrator)
             SQLiteRefreshTokenStore.registerMigrations(&migrator)
             SQLiteLoginAttemptStore.registerMigrations(&migrator)
+            SQLiteRevocationLedger.registerMigrations(&migrator)
         },
-        postgresMigrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations,
-        tables: [TableCopy("users", renumbered: ["id"]), TableCopy("refresh_tokens")]
+        postgresMigrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations
+            + PostgresRevocationLedger.migrations,
+        tables: [TableCopy("users", renumbered: ["id"]), TableCopy("refresh_tokens"), TableCopy("token_revocations")]
     )
 
     /// Where accounts, refresh tokens and recent login attempts live: the role's own SQLite
@@ -84,6 +92,7 @@ extension AuthRole {
         var users: any UserStore
         var refreshTokens: any RefreshTokenStore
         var loginAttempts: any LoginAttemptStore
+        var revocations: any RevocationLedger
         var databases: [AppDatabase]
         var readinessChecks: [RoleModule.ReadinessCheck]
 
@@ -94,15 +103,18 @@ extension AuthRole {
                     users: PostgresUserStore(database: shared, logger: environment.logger),
                     refreshTokens: PostgresRefreshTokenStore(database: shared, logger: environment.logger),
                     loginAttempts: PostgresLoginAttemptStore(database: shared, logger: environment.logger),
+                    revocations: PostgresRevocationLedger(database: shared, logger: environment.logger),
                     databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
             let database = try AppDatabase.open(
-                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, migrations: stateLayout.sqliteMigrations
+                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, durability: stateLayout.durability,
+                migrations: stateLayout.sqliteMigrations
             )
             return Stores(
                 users: SQLiteUserStore(database: database), refreshTokens: SQLiteRefreshTokenStore(database: database),
                 loginAttempts: SQLiteLoginAttemptStore(database: database),
+                revocations: SQLiteRevocationLedger(database: database),
                 databases: [database], readinessChecks: []
             )
         }

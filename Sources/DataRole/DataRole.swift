@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Kernel
+import ServiceLifecycle
 
 /// The data role: dataset uploads and profiles, preprocessing and feature jobs, and data
 /// versions kept in DVC's format under `MLOPSD_DATA_DIR`.
@@ -12,14 +13,20 @@ public enum DataRole {
         let logger = environment.logger
         let workspace = DataWorkspace(root: settings.dataDirectory)
         let stores = try await Stores.open(environment)
+        var services: [any Service] = []
         if stores.sharing == .exclusive {
-            // Alone on the data directory: what an interrupted process left half-done goes. With
-            // replicas sharing it, another one may be publishing that very directory right now.
+            // Alone on the data directory, and sure of it: what an interrupted process left
+            // half-done is set aside. With replicas sharing it, another one may be publishing that
+            // very directory right now.
+            let lock = try DataDirectoryLock(root: workspace.root)
+            services.append(lock)
             try workspace.prepare()
             for kind in DataVersionKind.allCases {
-                let removed = try workspace.removeUnrecorded(kind: kind, recorded: try await stores.catalog.versionIDs(kind: kind))
-                if !removed.isEmpty {
-                    logger.warning("removed unrecorded data versions", metadata: ["kind": "\(kind.rawValue)", "items": "\(removed.sorted())"])
+                let moved = try workspace.quarantineUnrecorded(kind: kind, recorded: try await stores.catalog.versionIDs(kind: kind))
+                if !moved.isEmpty {
+                    logger.warning("unrecorded data versions moved to quarantine", metadata: [
+                        "kind": "\(kind.rawValue)", "items": "\(moved.sorted())", "quarantine": "\(workspace.quarantineDirectory.path)",
+                    ])
                 }
             }
         } else if let shared = environment.sharedDatabase {
@@ -55,6 +62,7 @@ public enum DataRole {
             summary: "Datasets and data versions: CSV upload and profiling, preprocessing and feature-building jobs, DVC-compatible versions.",
             databases: stores.databases,
             jobRunner: runner,
+            services: services,
             openAPIPaths: try DataOpenAPI.paths(),
             openAPIComponents: try DataOpenAPI.components(),
             readinessChecks: stores.readinessChecks,
@@ -67,7 +75,7 @@ extension DataRole {
     /// The data role's SQLite file and its PostgreSQL tables, for start-up and for
     /// `mlopsd db migrate-to-postgres`.
     public static let stateLayout = RoleStateLayout(
-        database: "data",
+        database: "data", durability: .full,
         sqliteMigrations: { migrator in
             SQLiteJobStore.registerMigrations(&migrator)
             SQLiteDataCatalog.registerMigrations(&migrator)
@@ -98,7 +106,8 @@ extension DataRole {
                 )
             }
             let database = try AppDatabase.open(
-                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, migrations: stateLayout.sqliteMigrations
+                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, durability: stateLayout.durability,
+                migrations: stateLayout.sqliteMigrations
             )
             return Stores(
                 catalog: SQLiteDataCatalog(database: database), jobs: SQLiteJobStore(database: database),

@@ -26,7 +26,10 @@ public enum TrainRole {
         let runner = try await JobRunner(
             store: stores.jobs,
             kinds: [
-                TrainJob(tracker: tracker, registry: registry, dataDirectory: dataDirectory, modelsDirectory: modelsDirectory, logger: environment.logger).kind
+                TrainJob(
+                    tracker: tracker, registry: registry, dataDirectory: dataDirectory, modelsDirectory: modelsDirectory,
+                    maxDuration: settings.trainMaxDuration, logger: environment.logger
+                ).kind
             ],
             historyLimit: settings.jobHistoryLimit,
             logger: environment.logger,
@@ -92,7 +95,8 @@ extension TrainRole {
                 )
             }
             let database = try AppDatabase.open(
-                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, migrations: stateLayout.sqliteMigrations
+                stateDirectory: environment.settings.stateDirectory, name: stateLayout.database, durability: stateLayout.durability,
+                migrations: stateLayout.sqliteMigrations
             )
             return Stores(
                 jobs: SQLiteJobStore(database: database), registry: SQLiteModelRegistry(database: database),

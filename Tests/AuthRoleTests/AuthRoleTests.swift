@@ -1,5 +1,6 @@
 import AuthRole
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Kernel
@@ -240,6 +241,74 @@ extension TestClientProtocol {
             #expect(selfLockout.status == .conflict)
             #expect(try await client.send(.patch, "/api/v1/auth/users/ghost", json: ["disabled": true], token: admin).status == .notFound)
         }
+    }
+
+    /// The access token a disabled or demoted admin holds stops working at once: no window to
+    /// re-enable or re-promote themselves.
+    @Test func disabledOrDemotedAdminsLoseTheirAccessTokensAtOnce() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let admin = try await client.adminTokens().access
+            for name in ["bob", "carol"] {
+                let created = try await client.send(
+                    .post, "/api/v1/auth/users",
+                    json: ["username": .string(name), "password": .string("\(name)-password"), "email": .string("\(name)@example.org"), "role": "admin"], token: admin
+                )
+                #expect(created.status == .created)
+            }
+            let bob = try #require(try await client.login("bob", "bob-password").json()["access_token"]?.stringValue)
+            let carol = try #require(try await client.login("carol", "carol-password").json()["access_token"]?.stringValue)
+            #expect(try await client.send(.get, "/api/v1/auth/users", token: bob).status == .ok)
+
+            #expect(try await client.send(.patch, "/api/v1/auth/users/bob", json: ["disabled": true], token: admin).status == .ok)
+            let undo = try await client.send(.patch, "/api/v1/auth/users/bob", json: ["disabled": false], token: bob)
+            #expect(undo.status == .unauthorized)
+            #expect(try await client.send(.get, "/api/v1/auth/me", token: bob).status == .unauthorized)
+
+            #expect(try await client.send(.patch, "/api/v1/auth/users/carol", json: ["role": "user"], token: admin).status == .ok)
+            let repromote = try await client.send(.patch, "/api/v1/auth/users/carol", json: ["role": "admin"], token: carol)
+            #expect(repromote.status == .unauthorized)
+            // Signing in again gives carol what she now is: a user.
+            let fresh = try #require(try await client.login("carol", "carol-password").json()["access_token"]?.stringValue)
+            #expect(try await client.send(.get, "/api/v1/auth/me", token: fresh).status == .ok)
+            #expect(try await client.send(.get, "/api/v1/auth/users", token: fresh).status == .forbidden)
+            #expect(try await client.send(.get, "/api/v1/auth/users", token: admin).status == .ok, "the acting admin is untouched")
+        }
+    }
+
+    @Test func aPasswordChangeEndsEverySessionAndRevocationsSurviveARestart() async throws {
+        let environment = try await TestEnvironment(role: .auth)
+        defer { environment.removeFiles() }
+        let module = try await AuthRole.module(environment: environment.kernel)
+        let old = try await buildApplication(environment: environment.kernel, modules: [module]).test(.router) { (client: any TestClientProtocol) async throws -> String in
+            let old = try await client.adminTokens().access
+            let changed = try await client.send(
+                .post, "/api/v1/auth/me/password",
+                json: ["current_password": .string(TestEnvironment.adminPassword), "new_password": "a-brand-new-password"], token: old
+            )
+            #expect(changed.status == .noContent)
+            #expect(try await client.send(.get, "/api/v1/auth/me", token: old).status == .unauthorized)
+            return old
+        }
+        // A new process (a codec that never saw the revocation) reads it back from the ledger.
+        let restarted = KernelEnvironment(
+            settings: environment.settings, logger: environment.kernel.logger, tokens: await TokenCodec(secret: TestEnvironment.secret)
+        )
+        let again = try await AuthRole.module(environment: restarted)
+        try await buildApplication(environment: restarted, modules: [again]).test(.router) { (client: any TestClientProtocol) async throws in
+            let me = try await client.send(.get, "/api/v1/auth/me", token: old)
+            #expect(me.status == .unauthorized)
+            let login = try await client.login("admin", "a-brand-new-password")
+            #expect(login.status == .ok)
+        }
+    }
+
+    /// Refresh-token rotations and revocations must survive a power cut: every commit is synced.
+    @Test func theAuthDatabaseSyncsEveryCommit() async throws {
+        let harness = try await AuthHarness()
+        defer { harness.environment.removeFiles() }
+        let database = try #require(harness.module.databases.first)
+        #expect(try await database.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2, "2 is FULL")
     }
 
     @Test func changedPasswordSurvivesARestart() async throws {

@@ -1,3 +1,4 @@
+import DataRole
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -43,8 +44,12 @@ import Testing
             let recorded = try #require(versions["versions"]?[0]?["md5"]?.stringValue)
             #expect(try DVCRepository.digestDirectory(data.appendingPathComponent("processed/\(version)")).digest.md5 == recorded)
         }
+        // Set aside, not deleted: a catalog restored from an older backup must not cost data.
         #expect(!FileManager.default.fileExists(atPath: orphan.path))
         #expect(!FileManager.default.fileExists(atPath: orphan.appendingPathExtension("dvc").path))
+        let quarantined = try FileManager.default.subpathsOfDirectory(atPath: data.appendingPathComponent(".quarantine").path)
+        #expect(quarantined.contains { $0.hasSuffix("processed/pp-0123456789abcdef/train.csv") }, "\(quarantined)")
+        #expect(quarantined.contains { $0.hasSuffix("processed/pp-0123456789abcdef.dvc") }, "\(quarantined)")
         #expect(!FileManager.default.fileExists(atPath: leftover.path))
         #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("processed/\(version).dvc").path))
     }
@@ -119,3 +124,19 @@ struct DVCCompatibilityTests {
         }
     }
 }
+
+@Suite struct DataDirectoryLockTests {
+    /// A second data role on the same data directory (without a shared database) refuses to
+    /// start, instead of quarantining the first one's work in progress.
+    @Test func aSecondInstanceOnTheSameDataDirectoryRefusesToStart() async throws {
+        let first = try await DataHarness()
+        defer { first.environment.removeFiles() }
+        do {
+            _ = try await DataRole.module(environment: first.environment.kernel)
+            Issue.record("a second data role started on a locked data directory")
+        } catch {
+            #expect("\(error)".contains("another mlopsd data role uses this data directory"), "\(error)")
+        }
+    }
+}
+

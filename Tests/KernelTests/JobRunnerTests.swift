@@ -3,6 +3,7 @@ import GRDB
 import Kernel
 import Logging
 import MLOpsTesting
+import Synchronization
 import Testing
 
 /// A latch the tests open to let blocked jobs continue. Waiting polls so that a cancelled
@@ -204,5 +205,70 @@ func withRunner<T: Sendable>(
         let store = SQLiteJobStore(database: try openJobDatabase(directory))
         let runner = try await JobRunner(store: store, kinds: [countingKind(gate: Gate())], historyLimit: 10, logger: logger)
         await #expect(throws: APIError.self) { try await runner.submit(type: "nope", params: .null, createdBy: "admin") }
+    }
+}
+
+/// A real store whose first `failures` outcome writes fail, as a database restarting would.
+final class StoreFailingToFinish: JobStore {
+    let store: any JobStore
+    private let remaining: Mutex<Int>
+
+    init(_ store: any JobStore, failures: Int) {
+        self.store = store
+        self.remaining = Mutex(failures)
+    }
+
+    var failuresLeft: Int { remaining.withLock { $0 } }
+
+    func finish(
+        id: String, status: JobStatus, result: JSONValue?, error: String?, message: String?, at date: Date, owner: String?
+    ) async throws -> Bool {
+        let fail = remaining.withLock { left in
+            defer { left = max(0, left - 1) }
+            return left > 0
+        }
+        if fail { throw JobFailure("the database is restarting") }
+        return try await store.finish(id: id, status: status, result: result, error: error, message: message, at: date, owner: owner)
+    }
+
+    func insert(_ job: Job) async throws { try await store.insert(job) }
+    func job(id: String) async throws -> Job? { try await store.job(id: id) }
+    func list(_ query: JobQuery) async throws -> JobPage { try await store.list(query) }
+    func claim(type: String, limit: Int, owner: String, at date: Date, leaseUntil: Date) async throws -> [Job] {
+        try await store.claim(type: type, limit: limit, owner: owner, at: date, leaseUntil: leaseUntil)
+    }
+    func renewLeases(ids: [String], owner: String, until: Date) async throws -> Set<String> {
+        try await store.renewLeases(ids: ids, owner: owner, until: until)
+    }
+    func requestCancel(id: String) async throws -> Bool { try await store.requestCancel(id: id) }
+    func requeueExpired(at date: Date, maxAttempts: Int) async throws -> (requeued: Int, failed: Int) {
+        try await store.requeueExpired(at: date, maxAttempts: maxAttempts)
+    }
+    func updateProgress(id: String, progress: Int, message: String?) async throws {
+        try await store.updateProgress(id: id, progress: progress, message: message)
+    }
+    func failInterrupted(message: String, at date: Date) async throws -> Int { try await store.failInterrupted(message: message, at: date) }
+    func evictFinished(keeping: Int) async throws -> Int { try await store.evictFinished(keeping: keeping) }
+    func countByStatus() async throws -> [JobStatus: Int] { try await store.countByStatus() }
+}
+
+@Suite struct JobOutcomeRetryTests {
+    /// The outcome write fails twice; the runner tries again and the job ends `completed`
+    /// instead of staying `running` until a restart.
+    @Test func aFailedOutcomeWriteIsRetried() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jobs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = StoreFailingToFinish(SQLiteJobStore(database: try openJobDatabase(directory)), failures: 2)
+        let gate = Gate()
+        await gate.open()
+        let runner = try await JobRunner(
+            store: store, kinds: [countingKind(gate: gate)], historyLimit: 10, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+        try await withRunner(runner) {
+            let job = try await runner.submit(type: "count", params: ["steps": 1], createdBy: "admin")
+            let done = try await waitFor(store, job.jobID) { $0.status.isFinished }
+            #expect(done.status == .completed)
+            #expect(store.failuresLeft == 0)
+        }
     }
 }

@@ -49,6 +49,27 @@ import Testing
         }
     }
 
+    /// A revocation refuses the account's access tokens issued until then, cached or not, and
+    /// none issued after it; refresh tokens are the refresh store's business.
+    @Test func revokedAccessTokensAreRefused() async throws {
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let codec = env.kernel.tokens
+        let before = try await env.token(for: "Alice", role: .admin, issuedAt: Date().addingTimeInterval(-10))
+        _ = try await codec.verify(before, expecting: .access)
+        codec.revocations.record("alice", at: Date().addingTimeInterval(-5))
+        await #expect(throws: TokenRejection.revoked) { try await codec.verify(before, expecting: .access) }
+        let after = try await env.token(for: "alice", role: .admin)
+        #expect(try await codec.verify(after, expecting: .access).sub.value == "alice")
+        let other = try await env.token(for: "bob", role: .user, issuedAt: Date().addingTimeInterval(-10))
+        #expect(try await codec.verify(other, expecting: .access).sub.value == "bob")
+        let refresh = try await env.token(for: "alice", role: .admin, type: .refresh, issuedAt: Date().addingTimeInterval(-10))
+        #expect(try await codec.verify(refresh, expecting: .refresh).type == .refresh)
+        // Service tokens open the revocation feed only, never the API.
+        let service = try await env.token(for: "mlopsd-service", role: .user, type: .service)
+        await #expect(throws: TokenRejection.wrongType(expected: .access)) { try await codec.verify(service, expecting: .access) }
+    }
+
     @Test func enforcesTokenType() async throws {
         let env = try await TestEnvironment()
         defer { env.removeFiles() }

@@ -63,6 +63,30 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
         #expect(table.schema.columns[3] == ColumnSchema(name: "group", kind: .categorical, nullable: true, categories: ["a", "b"]))
     }
 
+    /// "café" precomposed and decomposed are one label to Swift: they share one code, stored in
+    /// NFC, and preprocessing a target spelled both ways works instead of trapping.
+    @Test func labelsInTwoUnicodeFormsAreOneLabel() throws {
+        let composed = "caf\u{E9}", decomposed = "cafe\u{301}"
+        var csv = "x,drink\n"
+        for row in 0..<40 {
+            csv += "\(row),\(row % 3 == 0 ? composed : row % 3 == 1 ? decomposed : "tea")\n"
+        }
+        let table = try CSVReader.read(string: csv)
+        guard case .categorical(let codes, let stored)? = table.column(named: "drink")?.storage else {
+            Issue.record("drink is not categorical")
+            return
+        }
+        #expect(stored.count == 2)
+        #expect(stored.contains { Array($0.unicodeScalars) == Array(composed.unicodeScalars) })
+        #expect(codes[0] == codes[1])
+
+        let split = try Preprocessor.run(table, spec: PreprocessSpec(target: "drink"))
+        #expect(split.report.classLabels?.count == 2, "\(String(describing: split.report.classLabels))")
+
+        // Column names too: one name in two spellings is a duplicate column, said so.
+        #expect(throws: CSVError.self) { try CSVReader.read(string: "\(composed),\(decomposed)\n1,2\n") }
+    }
+
     @Test func raggedRowsNameTheLine() {
         #expect(throws: CSVError(.raggedRow(expected: 2, actual: 3), line: 3)) {
             try CSVReader.read(string: "a,b\n1,2\n3,4,5\n")

@@ -34,4 +34,23 @@ import Testing
         #expect(trained.featureImportances.count == trained.bundle.pipeline.featureNames.count)
         #expect(trained.heldOut.predicted.count == split.test.rowCount)
     }
+
+    /// A stop requested while an ensemble fits ends it at the next tree or round.
+    @Test(arguments: ["gradient_boosting", "random_forest"])
+    func aRequestedStopEndsTheFit(_ modelType: String) throws {
+        let features = FeatureMatrix(rows: 200, columns: 2, values: (0..<400).map { Double($0 % 17) }, names: ["a", "b"])
+        let targets = Targets(task: .regression, values: (0..<200).map { Double($0 % 5) }, labels: [])
+        var model = try ModelCatalog.make(modelType, parameters: Data(#"{"n_estimators": 2000}"#.utf8))
+        let progress = FitProgress()
+        progress.requestStop()
+        #expect(throws: FitStopped.self) { try model.fit(features, targets, weights: nil, progress: progress) }
+    }
+
+    @Test(arguments: ["gradient_boosting", "random_forest"])
+    func estimatorsBeyondTheCapAreRefused(_ modelType: String) throws {
+        let features = FeatureMatrix(rows: 4, columns: 1, values: [1, 2, 3, 4], names: ["x"])
+        let targets = Targets(task: .regression, values: [1, 2, 3, 4], labels: [])
+        var model = try ModelCatalog.make(modelType, parameters: Data(#"{"n_estimators": 1000000}"#.utf8))
+        #expect(throws: ModelError.self) { try model.fit(features, targets, weights: nil, progress: nil) }
+    }
 }

@@ -86,7 +86,7 @@ import Testing
 
     @Test func invalidParametersAreNamed() {
         var forest = RandomForest(parameters: .init(estimators: 0))
-        #expect(throws: ModelError.invalidParameter(name: "n_estimators", problem: "must be at least 1")) {
+        #expect(throws: ModelError.invalidParameter(name: "n_estimators", problem: "must be between 1 and 5000")) {
             try forest.fit(FeatureMatrix(rows: 1, columns: 1, values: [1], names: ["x"]), Targets(task: .regression, values: [1], labels: []), weights: nil)
         }
         let parameters = try? JSONDecoder().decode(RandomForest.Parameters.self, from: Data(#"{"max_features": "sqrt", "max_depth": null}"#.utf8))

@@ -237,6 +237,55 @@ func isWellFormedXML(_ data: Data) -> Bool {
         }
     }
 
+    /// A fit far longer than allowed stops at its next round: the job fails saying why, within
+    /// about the limit, instead of holding the queue for the whole fit.
+    @Test func aFitPastTheTimeLimitStops() async throws {
+        let harness = try await TrainHarness(overrides: ["MLOPSD_TRAIN_MAX_SECONDS": "1"])
+        defer { harness.environment.removeFiles() }
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let started = ContinuousClock.now
+            let job = try await client.finishedJob(
+                try await client.send(.post, "/api/v1/train", json: [
+                    "processed_version": .string(processed), "model_types": ["gradient_boosting"],
+                    "hyperparameters": ["gradient_boosting": ["n_estimators": 10_000, "validation_fraction": 0, "learning_rate": 0.001, "num_leaves": 64]],
+                ], token: harness.admin),
+                role: "train", token: harness.admin
+            )
+            #expect(job["status"] == "failed")
+            #expect(job["error"]?.stringValue?.contains("MLOPSD_TRAIN_MAX_SECONDS") == true, "\(job)")
+            #expect(ContinuousClock.now - started < .seconds(30))
+        }
+    }
+
+    /// Cancel reaches a running fit at its next round, not after the whole model.
+    @Test func cancelStopsARunningFit() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let accepted = try await client.send(.post, "/api/v1/train", json: [
+                "processed_version": .string(processed), "model_types": ["gradient_boosting"],
+                "hyperparameters": ["gradient_boosting": ["n_estimators": 10_000, "validation_fraction": 0, "learning_rate": 0.001, "num_leaves": 64]],
+            ], token: harness.admin)
+            let id = try #require(try accepted.json()["job_id"]?.stringValue)
+            for _ in 0..<500 {
+                let job = try await client.send(.get, "/api/v1/train/status/\(id)", token: harness.admin).json()
+                if job["message"]?.stringValue?.hasPrefix("training gradient_boosting") == true { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let cancelledAt = ContinuousClock.now
+            #expect(try await client.send(.post, "/api/v1/train/jobs/\(id)/cancel", token: harness.admin).status == .ok)
+            var status = ""
+            while status != "cancelled", ContinuousClock.now - cancelledAt < .seconds(20) {
+                status = try await client.send(.get, "/api/v1/train/status/\(id)", token: harness.admin).json()["status"]?.stringValue ?? ""
+                if status == "completed" || status == "failed" { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(status == "cancelled")
+        }
+    }
+
     @Test func documentMatchesTheRouter() async throws {
         let harness = try await TrainHarness()
         defer { harness.environment.removeFiles() }

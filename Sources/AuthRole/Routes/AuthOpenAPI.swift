@@ -62,9 +62,22 @@ enum AuthOpenAPI {
           }
         }
       },
+      "/revocations": {
+        "get": {
+          "summary": "Accounts whose access tokens were revoked (disabled, demoted, new password): the feed other mlopsd processes follow",
+          "operationId": "revocations",
+          "security": [{"bearerAuth": []}],
+          "parameters": [{"name": "since", "in": "query", "required": false, "description": "Seconds since 1970; only later revocations", "schema": {"type": "number"}}],
+          "responses": {
+            "200": {"description": "Revocations", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RevocationFeed"}}}},
+            "401": {"description": "Missing or invalid service token (minted by mlopsd processes with the shared secret)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "422": {"description": "since is not a number", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+          }
+        }
+      },
       "/me/password": {
         "post": {
-          "summary": "Change the signed-in account's password; other sessions are revoked",
+          "summary": "Change the signed-in account's password; every session, this one included, is revoked",
           "operationId": "changePassword",
           "security": [{"bearerAuth": []}],
           "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChangePasswordRequest"}}}},
@@ -134,6 +147,16 @@ enum AuthOpenAPI {
     private static let componentsJSON = #"""
     {
       "schemas": {
+        "RevocationFeed": {
+          "type": "object",
+          "required": ["revocations"],
+          "properties": {
+            "revocations": {"type": "array", "items": {
+              "type": "object", "required": ["username", "revoked_at"],
+              "properties": {"username": {"type": "string"}, "revoked_at": {"type": "number", "description": "Seconds since 1970: tokens issued until then are revoked"}}
+            }}
+          }
+        },
         "LoginRequest": {
           "type": "object", "required": ["username", "password"],
           "properties": {"username": {"type": "string"}, "password": {"type": "string", "format": "password"}, "grant_type": {"type": "string", "enum": ["password"]}}

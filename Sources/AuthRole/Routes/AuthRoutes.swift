@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Kernel
 
@@ -7,6 +8,7 @@ struct AuthRoutes: Sendable {
     let hasher: PasswordHasher
     let issuer: TokenIssuer
     let throttle: LoginThrottle
+    let revocations: any RevocationLedger
     let tokens: TokenCodec
 
     func install(on routes: RouterGroup<AppRequestContext>) {
@@ -18,7 +20,10 @@ struct AuthRoutes: Sendable {
         signedIn.get("me", use: me)
         signedIn.post("me/password", use: changePassword)
 
-        let admin = routes.group("users").add(middleware: AuthGuard.admin(tokens))
+        routes.group("revocations").add(middleware: AuthGuard.service(tokens)).get(use: revocationFeed)
+
+        // The token says admin; the account must still be one, and enabled, right now.
+        let admin = routes.group("users").add(middleware: AuthGuard.admin(tokens)).add(middleware: CurrentAdminCheck(users: users))
         admin.get(use: listUsers)
         admin.post(use: createUser)
         admin.get("{username}", use: showUser)
@@ -85,7 +90,7 @@ struct AuthRoutes: Sendable {
             throw APIError.validation(field: "current_password", problem: "does not match")
         }
         _ = try await users.update(username: identity.username, changes: UserChanges(passwordHash: try await hasher.hash(body.newPassword)))
-        try await issuer.refreshTokens.revokeAll(username: identity.username)
+        try await endSessions(of: identity.username)
         return .noContent
     }
 
@@ -131,8 +136,28 @@ struct AuthRoutes: Sendable {
         }
         if body.disabled == true || body.password != nil || body.role != nil {
             // Existing sessions must not outlive a lock-out, a reset or a change of role.
-            try await issuer.refreshTokens.revokeAll(username: user.username)
+            try await endSessions(of: user.username)
         }
         return user
+    }
+
+    /// Revokes every refresh token of the account and every access token issued until now: here
+    /// at once, in other processes at their next look at the ledger.
+    func endSessions(of username: String) async throws {
+        let now = Date()
+        try await revocations.record(Revocation(username: username, at: now))
+        tokens.revocations.record(username, at: now)
+        try await issuer.refreshTokens.revokeAll(username: username)
+    }
+
+    /// `GET /revocations?since=<seconds since 1970>`: what other processes follow.
+    @Sendable func revocationFeed(request: Request, context: AppRequestContext) async throws -> RevocationFeed {
+        let since = try request.uri.queryParameters["since"].map { text -> Date in
+            guard let seconds = Double(String(text)), seconds.isFinite else {
+                throw APIError.validation(field: "since", problem: "expected seconds since 1970")
+            }
+            return Date(timeIntervalSince1970: seconds)
+        } ?? Date(timeIntervalSince1970: 0)
+        return RevocationFeed(revocations: try await revocations.revocations(since: since))
     }
 }

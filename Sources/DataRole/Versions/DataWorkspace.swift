@@ -19,6 +19,7 @@ struct DataWorkspace: Sendable {
 
     var rawDirectory: URL { root.appendingPathComponent("raw") }
     var stagingDirectory: URL { root.appendingPathComponent(".staging") }
+    var quarantineDirectory: URL { root.appendingPathComponent(".quarantine") }
 
     func directory(for kind: DataVersionKind) -> URL {
         root.appendingPathComponent(kind.directoryName)
@@ -106,25 +107,29 @@ struct DataWorkspace: Sendable {
         return (target, digest)
     }
 
-    /// Removes version directories (and their `.dvc` files) the catalog does not know: what a
-    /// process that died between publishing and recording left behind.
-    func removeUnrecorded(kind: DataVersionKind, recorded: Set<String>) throws -> [String] {
+    /// Moves version directories (and their `.dvc` files) the catalog does not know to
+    /// `.quarantine/<time>/<kind>/`: what a process that died between publishing and recording
+    /// left behind, or what a catalog restored from an older backup than the data no longer
+    /// remembers. Nothing is deleted: an operator decides. Returns the names moved.
+    func quarantineUnrecorded(kind: DataVersionKind, recorded: Set<String>, now: Date = Date()) throws -> [String] {
         let parent = directory(for: kind)
-        var removed: [String] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: parent.path) {
+        let fileManager = FileManager.default
+        var moved: [String] = []
+        let stamp = ISO8601Timestamp.string(now).replacingOccurrences(of: ":", with: "")
+        let target = quarantineDirectory.appendingPathComponent(stamp).appendingPathComponent(kind.directoryName)
+        for name in try fileManager.contentsOfDirectory(atPath: parent.path) {
             let version = name.hasSuffix(".dvc") ? String(name.dropLast(4)) : name
             guard !name.hasPrefix("."), name != ".gitignore", !recorded.contains(version) else { continue }
-            try FileManager.default.removeItem(at: parent.appendingPathComponent(name))
-            removed.append(name)
+            try fileManager.createDirectory(at: target, withIntermediateDirectories: true)
+            try fileManager.moveItem(at: parent.appendingPathComponent(name), to: target.appendingPathComponent(name))
+            moved.append(name)
         }
-        return removed
+        return moved
     }
 
+    /// Durably: the catalog row that follows must not outlive the bytes after a power cut.
     private func replaceItem(at target: URL, with staged: URL) throws {
-        if FileManager.default.fileExists(atPath: target.path) {
-            try FileManager.default.removeItem(at: target)
-        }
-        try FileManager.default.moveItem(at: staged, to: target)
+        try Durable.publish(staged, as: target)
     }
 
     /// What `dvc add` does in a Git repository: the data itself stays out of Git, its `.dvc` file goes in.

@@ -16,7 +16,7 @@ public func buildApplication(
         // closes them: a role closing first races a request nginx is sending on that connection.
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(75))),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "mlopsd"),
-        services: modules.flatMap(\.services),
+        services: modules.flatMap(\.services) + (environment.revocationFollower().map { [$0] } ?? []),
         logger: environment.logger
     )
 }
@@ -41,6 +41,7 @@ public func buildRouter(
     router.add(middleware: MetricsMiddleware(metrics: httpMetrics))
     router.add(middleware: ErrorEnvelopeMiddleware(catalog: catalog))
     router.add(middleware: BodyLimitMiddleware(limit: settings.maxBodyBytes))
+    router.add(middleware: NULCharacterGuard())
 
     let buildInfo = environment.metrics.makeGauge(
         descriptor: .init(namespace: "mlopsd", metricName: "build", unitName: "info", helpText: "Version and role of this process"),

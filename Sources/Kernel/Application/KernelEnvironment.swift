@@ -35,6 +35,22 @@ public struct KernelEnvironment: Sendable {
         return FileChampionStore(modelsDirectory: URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL)
     }
 
+    /// How this process hears of revocations made by an auth role elsewhere: through the shared
+    /// database, or from the auth role's feed. Nil where no other process can revoke (`all` or
+    /// the auth role on SQLite) or where no auth role is configured.
+    public func revocationFollower() -> RevocationFollower? {
+        if let database = sharedDatabase {
+            return RevocationFollower(
+                source: .ledger(PostgresRevocationLedger(database: database, logger: logger), migrate: {
+                    try await database.migrate(PostgresRevocationLedger.migrations)
+                }),
+                codec: tokens, horizon: settings.accessTokenLifetime, logger: logger
+            )
+        }
+        guard settings.role != .all, settings.role != .auth, let url = settings.authURL else { return nil }
+        return RevocationFollower(source: .authRole(url), codec: tokens, horizon: settings.accessTokenLifetime, logger: logger)
+    }
+
     public static func make(settings: Settings, logger: Logger) async throws -> KernelEnvironment {
         KernelEnvironment(
             settings: settings, logger: logger, tokens: await TokenCodec(secret: settings.jwtSecret),

@@ -7,11 +7,14 @@ public struct AuthGuard: RouterMiddleware {
     public typealias Context = AppRequestContext
     let codec: TokenCodec
     let requiredRole: UserRole?
+    var tokenType: TokenType = .access
 
     /// Any authenticated user (the original `AuthenticatedUser` dependency).
     public static func authenticated(_ codec: TokenCodec) -> AuthGuard { AuthGuard(codec: codec, requiredRole: nil) }
     /// Admins only (the original `AdminUser` dependency).
     public static func admin(_ codec: TokenCodec) -> AuthGuard { AuthGuard(codec: codec, requiredRole: .admin) }
+    /// Other mlopsd processes only: a short-lived service token signed with the shared secret.
+    public static func service(_ codec: TokenCodec) -> AuthGuard { AuthGuard(codec: codec, requiredRole: nil, tokenType: .service) }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let bearer = request.headers.bearer else {
@@ -19,7 +22,7 @@ public struct AuthGuard: RouterMiddleware {
         }
         let claims: TokenClaims
         do {
-            claims = try await codec.verify(bearer.token, expecting: .access)
+            claims = try await codec.verify(bearer.token, expecting: tokenType)
         } catch {
             throw APIError.unauthorized(error.message, code: "invalid_token")
         }

@@ -4,6 +4,9 @@ import JWTKit
 public enum TokenType: String, Codable, Sendable {
     case access
     case refresh
+    /// Minted by a role for a call to another role (the revocation feed); never accepted by the
+    /// API's guards, which expect `access`.
+    case service
 }
 
 /// The JWT payload shared by every role: `sub, role, type, exp, iat, jti` (DESIGN.md §2).

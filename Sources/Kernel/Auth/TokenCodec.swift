@@ -8,6 +8,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
     case badSignature
     case expired
     case wrongType(expected: TokenType)
+    case revoked
 
     public var message: String {
         switch self {
@@ -16,6 +17,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
         case .badSignature: "Token signature or claims are invalid"
         case .expired: "Token has expired"
         case .wrongType(let expected): "A \(expected.rawValue) token is required"
+        case .revoked: "Token was revoked: the account was disabled, changed role or changed password; sign in again"
         }
     }
 }
@@ -25,6 +27,9 @@ public enum TokenRejection: Error, Sendable, Equatable {
 public struct TokenCodec: Sendable {
     private let keys: JWTKeyCollection
     private let verified = VerifiedTokenCache()
+    /// Accounts whose earlier access tokens no longer count; checked on every verification,
+    /// cached or not.
+    public let revocations = TokenRevocations()
 
     public init(secret: String) async {
         let keys = JWTKeyCollection()
@@ -36,10 +41,10 @@ public struct TokenCodec: Sendable {
         try await keys.sign(claims, header: ["typ": "JWT"])
     }
 
-    /// Verifies signature, expiry, algorithm and token type.
+    /// Verifies signature, expiry, algorithm, token type and, for access tokens, revocation.
     public func verify(_ token: String, expecting type: TokenType) async throws(TokenRejection) -> TokenClaims {
         if let claims = verified.claims(for: token, now: Date()) {
-            guard claims.type == type else { throw .wrongType(expected: type) }
+            try check(claims, expecting: type)
             return claims
         }
         // jwt-kit picks the key by `kid`, not by `alg`; pin the algorithm ourselves so a
@@ -55,8 +60,15 @@ public struct TokenCodec: Sendable {
             throw .badSignature
         }
         verified.store(claims, for: token)
-        guard claims.type == type else { throw .wrongType(expected: type) }
+        try check(claims, expecting: type)
         return claims
+    }
+
+    private func check(_ claims: TokenClaims, expecting type: TokenType) throws(TokenRejection) {
+        guard claims.type == type else { throw .wrongType(expected: type) }
+        if type == .access, let cutoff = revocations.cutoff(for: claims.sub.value), claims.iat.value <= cutoff {
+            throw .revoked
+        }
     }
 
     private struct Header: Decodable {

@@ -47,6 +47,10 @@ public enum RequestDecoding {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, format: BodyFormat, from buffer: ByteBuffer) throws -> T {
+        let bytes = buffer.readableBytesView
+        if format == .json ? NULCharacter.isEscaped(in: bytes) : String(buffer: buffer).removingPercentEncoding?.contains("\u{0}") == true {
+            throw APIError.validation(field: "body", problem: "contains a NUL character, which no field accepts")
+        }
         do {
             switch format {
             case .json:

@@ -16,7 +16,9 @@ public struct JobKind: Sendable {
 }
 
 /// Thrown by `JobExecution.checkCancellation()` when the job was cancelled through the API.
-public struct JobCancelled: Error, Sendable {}
+public struct JobCancelled: Error, Sendable {
+    public init() {}
+}
 
 /// A failure whose message is meant for the job's caller (shown as the job's `error`).
 public struct JobFailure: Error, Sendable, CustomStringConvertible {

@@ -180,20 +180,40 @@ public actor JobRunner: Service {
         } catch {
             outcome = (.failed, nil, Self.describe(error), "failed")
         }
-        do {
-            let recorded = try await store.finish(
-                id: job.jobID, status: outcome.status, result: outcome.result, error: outcome.error,
-                message: outcome.message, at: Date(), owner: owner
-            )
-            if !recorded {
-                logger.warning("job outcome not recorded: the job is no longer this replica's", metadata: ["job_id": "\(job.jobID)"])
-            }
-        } catch {
-            logger.error("could not record job outcome", metadata: ["job_id": "\(job.jobID)", "error": "\(error)"])
-        }
+        await record(job, outcome)
         logger.info("job finished", metadata: ["job_id": "\(job.jobID)", "job_type": "\(job.jobType)", "status": "\(outcome.status.rawValue)"])
         await finished(job, kind: kind)
     }
+
+    /// Stores a job's outcome, retrying with growing pauses when the store fails (a database
+    /// restarting, a full disk freeing up): a job must not stay `running` because one write failed.
+    /// The lease is renewed meanwhile; after the last try it lapses and, with replicas, the job
+    /// is run again.
+    private nonisolated func record(_ job: Job, _ outcome: (status: JobStatus, result: JSONValue?, error: String?, message: String)) async {
+        var pause = Duration.milliseconds(250)
+        for attempt in 1...Self.recordAttempts {
+            do {
+                let recorded = try await store.finish(
+                    id: job.jobID, status: outcome.status, result: outcome.result, error: outcome.error,
+                    message: outcome.message, at: Date(), owner: owner
+                )
+                if !recorded {
+                    logger.warning("job outcome not recorded: the job is no longer this replica's", metadata: ["job_id": "\(job.jobID)"])
+                }
+                return
+            } catch {
+                logger.error("could not record job outcome", metadata: [
+                    "job_id": "\(job.jobID)", "attempt": "\(attempt)", "error": "\(error)",
+                ])
+                guard attempt < Self.recordAttempts else { return }
+                try? await Task.sleep(for: pause)
+                pause *= 2
+            }
+        }
+    }
+
+    /// 0.25 + 0.5 + … + 16 s: about half a minute of trying.
+    static let recordAttempts = 8
 
     private func finished(_ job: Job, kind: JobKind) async {
         running[kind.name, default: 1] -= 1

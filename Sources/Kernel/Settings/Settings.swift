@@ -18,6 +18,9 @@ public struct Settings: Sendable {
     public var jwtSecret: String
     public var accessTokenLifetime: Duration
     public var refreshTokenLifetime: Duration
+    /// Where a role in its own process asks the auth role for revoked accounts
+    /// (`MLOPSD_AUTH_URL`, e.g. http://auth:8004); not needed with a shared database or in `all`.
+    public var authURL: URL?
 
     public var adminUsername: String
     /// Empty unless this process serves the auth role.
@@ -55,6 +58,9 @@ public struct Settings: Sendable {
     /// How long a replica holds a running job without renewing its claim; a job whose replica
     /// died is taken over once this has passed.
     public var jobLease: Duration
+    /// The longest a training job may fit (`MLOPSD_TRAIN_MAX_SECONDS`): past it, it stops at the
+    /// next tree or round and fails saying so.
+    public var trainMaxDuration: Duration
     public var loginMaxFailures: Int
     public var loginLockout: Duration
 
@@ -144,6 +150,19 @@ public struct Settings: Sendable {
         }
         accessTokenLifetime = .seconds(try reader.int("ACCESS_TOKEN_EXPIRE_MINUTES", default: 30, range: 1...1440) * 60)
         refreshTokenLifetime = .seconds(try reader.int("REFRESH_TOKEN_EXPIRE_DAYS", default: 7, range: 1...365) * 86_400)
+        if reader.string("MLOPSD_AUTH_URL") == nil, databaseURL == nil, [.data, .train, .predict].contains(role) {
+            warnings.append(
+                "MLOPSD_AUTH_URL is not set: this process does not hear of disabled accounts, whose access tokens it accepts until they expire"
+            )
+        }
+        if let text = reader.string("MLOPSD_AUTH_URL") {
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw SettingsError(variable: "MLOPSD_AUTH_URL", problem: "must be an http(s) URL like http://auth:8004, got '\(text)'")
+            }
+            authURL = url
+        } else {
+            authURL = nil
+        }
 
         adminUsername = reader.string("ADMIN_USERNAME") ?? "admin"
         guard UsernameRule.isValid(adminUsername) else {
@@ -178,6 +197,7 @@ public struct Settings: Sendable {
         bcryptCost = try reader.int("MLOPSD_BCRYPT_COST", default: 12, range: (debug ? 4 : 12)...16)
         jobHistoryLimit = try reader.int("MLOPSD_JOB_HISTORY", default: 1000, range: 1...1_000_000)
         jobLease = .seconds(try reader.int("MLOPSD_JOB_LEASE_SECONDS", default: 60, range: 2...3600))
+        trainMaxDuration = .seconds(try reader.int("MLOPSD_TRAIN_MAX_SECONDS", default: 3600, range: 1...604_800))
         loginMaxFailures = try reader.int("MLOPSD_LOGIN_MAX_FAILURES", default: 5, range: 1...1000)
         loginLockout = .seconds(try reader.int("MLOPSD_LOGIN_LOCKOUT_SECONDS", default: 300, range: 1...86_400))
 

@@ -7,10 +7,20 @@ public struct AppDatabase: Sendable {
     public let pool: DatabasePool
     public let path: String
 
+    /// How far a commit goes before it returns. WAL's default, `normal`, may lose the last
+    /// commits on a power cut (never corrupt the file); `full` syncs every commit, for stores
+    /// where a lost commit matters: a rotated or revoked refresh token coming back, a catalog row
+    /// forgotten while its files stay.
+    public enum Durability: String, Sendable {
+        case normal = "NORMAL"
+        case full = "FULL"
+    }
+
     /// Opens (creating when needed) `<stateDirectory>/<name>.sqlite` and migrates it.
     public static func open(
         stateDirectory: String,
         name: String,
+        durability: Durability = .normal,
         migrations: (inout DatabaseMigrator) -> Void
     ) throws -> AppDatabase {
         try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
@@ -18,6 +28,9 @@ public struct AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrations(&migrator)

@@ -34,7 +34,9 @@ public struct DVCRepository: Sendable {
         }
         let ignore = root.appendingPathComponent(".dvcignore")
         if !manager.fileExists(atPath: ignore.path) {
-            try Data("# Written by mlopsd: work in progress, never a data version.\n/.staging\n".utf8).write(to: ignore, options: .atomic)
+            try Data(
+                "# Written by mlopsd: work in progress, set-aside versions and the instance lock, never data versions.\n/.staging\n/.quarantine\n/.mlopsd.lock\n".utf8
+            ).write(to: ignore, options: .atomic)
         }
     }
 
@@ -128,7 +130,9 @@ public struct DVCRepository: Sendable {
         let partial = target.deletingLastPathComponent().appendingPathComponent(".\(UUID().uuidString).tmp")
         defer { try? FileManager.default.removeItem(at: partial) }
         try write(partial)
+        try Durable.sync(partial)
         try publishReadOnly(partial, as: target)
+        try Durable.sync(target.deletingLastPathComponent())
     }
 
     // Cache objects are read-only, as DVC leaves them: a link to one must not be edited in place.

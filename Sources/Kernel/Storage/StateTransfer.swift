@@ -9,16 +9,19 @@ import PostgresNIO
 public struct RoleStateLayout: Sendable {
     /// `<state dir>/<database>.sqlite`.
     public var database: String
+    public var durability: AppDatabase.Durability
     public var sqliteMigrations: @Sendable (inout DatabaseMigrator) -> Void
     public var postgresMigrations: [SharedDatabase.Migration]
     /// In dependency order: a table before those that reference it.
     public var tables: [TableCopy]
 
     public init(
-        database: String, sqliteMigrations: @escaping @Sendable (inout DatabaseMigrator) -> Void,
+        database: String, durability: AppDatabase.Durability = .normal,
+        sqliteMigrations: @escaping @Sendable (inout DatabaseMigrator) -> Void,
         postgresMigrations: [SharedDatabase.Migration], tables: [TableCopy]
     ) {
         self.database = database
+        self.durability = durability
         self.sqliteMigrations = sqliteMigrations
         self.postgresMigrations = postgresMigrations
         self.tables = tables
@@ -84,7 +87,7 @@ public struct StateTransfer: Sendable {
 
     private func copy(_ table: TableCopy, from source: AppDatabase) async throws -> TableCount {
         let types = try await columnTypes(of: table.table)
-        let rows = try await source.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM \(table.table)") }
+        let rows = try source.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM \(table.table)") }
         guard let first = rows.first else { return TableCount(table: table.table, source: 0, copied: 0) }
         let copied = Set(first.columnNames).subtracting(table.renumbered).filter { types[$0] != nil }.sorted()
         let fixed = table.fixed.keys.filter { types[$0] != nil && !copied.contains($0) }.sorted()

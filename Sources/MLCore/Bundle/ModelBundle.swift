@@ -148,6 +148,7 @@ extension ModelBundle: Codable {
         training = try container.decode(TrainingRecord.self, forKey: .training)
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         model = try type.init(from: container.superDecoder(forKey: .model))
+        try Self.validate(model, pipeline: pipeline, task: task, classLabels: classLabels)
     }
 
     public func encode(to encoder: any Encoder) throws {

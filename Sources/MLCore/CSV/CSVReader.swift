@@ -169,7 +169,7 @@ struct StreamingReader {
         var seen = Set<String>()
         for (index, raw) in header.enumerated() {
             guard var name = String(validating: raw, as: UTF8.self) else { throw CSVError(.invalidUTF8, line: 1) }
-            name = name.trimmingCharacters(in: .whitespaces)
+            name = UnicodeText.nfc(name.trimmingCharacters(in: .whitespaces))
             if name.isEmpty { name = "unnamed_\(index)" }
             guard seen.insert(name).inserted else { throw CSVError(.duplicateColumn(name), line: 1, column: name) }
             names.append(name)

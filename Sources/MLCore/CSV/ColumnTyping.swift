@@ -136,10 +136,15 @@ struct ColumnTyping {
     }
 
     /// Dictionary-encodes the column. Fields are looked up by their bytes; a `String` is made
-    /// (and validated as UTF-8) only once per distinct label.
+    /// (and validated as UTF-8) only once per distinct byte sequence.
+    ///
+    /// Labels are stored in Unicode NFC, and byte sequences that are one label to Swift ("café"
+    /// precomposed and decomposed) share one code: Swift compares strings by canonical
+    /// equivalence, so two codes for them would collide in every dictionary keyed by label.
     private func categories(_ fields: FieldSpans) -> Result<ColumnStorage, Failure> {
         var codes = [Int32](repeating: -1, count: fields.count)
         var labels: [String] = []
+        var codeOfLabel: [String: Int32] = [:]
         var lookup = LabelTable()
         let bytes = fields.bytes
         for row in 0..<fields.count {
@@ -151,10 +156,16 @@ struct ColumnTyping {
                 codes[row] = code
                 continue
             }
-            guard let label = String(validating: key, as: UTF8.self) else { return .failure(.invalidText(row: row)) }
-            let code = Int32(labels.count)
+            guard let text = String(validating: key, as: UTF8.self) else { return .failure(.invalidText(row: row)) }
+            let code: Int32
+            if let known = codeOfLabel[text] {
+                code = known
+            } else {
+                code = Int32(labels.count)
+                codeOfLabel[text] = code
+                labels.append(UnicodeText.nfc(text))
+            }
             lookup.insert(key, code: code)
-            labels.append(label)
             codes[row] = code
         }
         return .success(.categorical(codes: codes, labels: labels))

@@ -48,3 +48,14 @@ public struct BaselineModel: Model {
 
     public var featureImportances: [Double] { Array(repeating: 0, count: featureCount) }
 }
+
+extension BaselineModel {
+    public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
+        guard self.featureCount == featureCount else {
+            throw BundleInconsistency("baseline: fitted on \(self.featureCount) features, the pipeline makes \(featureCount)")
+        }
+        guard classCount == 0 ? task != .classification : task == .classification && priors.count == classCount else {
+            throw BundleInconsistency("baseline: \(priors.count) class priors for \(classCount) labels")
+        }
+    }
+}

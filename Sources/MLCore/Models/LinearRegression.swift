@@ -98,3 +98,12 @@ public struct LinearRegression: Model {
 
     public var featureImportances: [Double] { coefficients.map(abs) }
 }
+
+extension LinearRegression {
+    public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
+        guard classCount == 0 else { throw BundleInconsistency("linear_regression: a regressor in a classification bundle") }
+        guard coefficients.count == featureCount else {
+            throw BundleInconsistency("linear_regression: \(coefficients.count) coefficients for \(featureCount) features")
+        }
+    }
+}

@@ -177,3 +177,16 @@ public struct LogisticRegression: Model {
         }
     }
 }
+
+extension LogisticRegression {
+    public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
+        guard self.classCount >= 2, self.classCount == classCount, self.featureCount == featureCount,
+            coefficients.count == outputs * featureCount, intercepts.count == outputs
+        else {
+            throw BundleInconsistency(
+                "logistic_regression: \(self.classCount) classes, \(self.featureCount) features, \(coefficients.count) coefficients and "
+                    + "\(intercepts.count) intercepts do not fit \(classCount) labels and \(featureCount) features"
+            )
+        }
+    }
+}

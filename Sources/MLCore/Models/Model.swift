@@ -22,6 +22,10 @@ public protocol Model: Sendable, Codable {
 
     /// Importance per feature column (gain for trees, |coefficient| for linear models).
     var featureImportances: [Double] { get }
+
+    /// Throws unless the fitted state fits `featureCount` inputs and `classCount` classes (0 for
+    /// regression): what a loaded bundle must pass before it predicts.
+    func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency)
 }
 
 extension Model {

@@ -9,6 +9,7 @@ public final class FitProgress: Sendable {
         var completedFits = 0
         var steps = 0
         var totalSteps = 0
+        var stopRequested = false
     }
 
     private let state: Mutex<State>
@@ -23,6 +24,20 @@ public final class FitProgress: Sendable {
             let within = state.totalSteps > 0 ? Double(state.steps) / Double(state.totalSteps) : 0
             return min(1, (Double(state.completedFits) + within) / Double(state.plannedFits))
         }
+    }
+
+    /// Asks the fit to stop at its next tree or round: it then throws `FitStopped`.
+    public func requestStop() {
+        state.withLock { $0.stopRequested = true }
+    }
+
+    public var stopRequested: Bool {
+        state.withLock { $0.stopRequested }
+    }
+
+    /// Throws once a stop was requested; ensembles call it before each tree or round.
+    func checkStop() throws(FitStopped) {
+        if stopRequested { throw FitStopped() }
     }
 
     public func plan(fits: Int) {
@@ -49,4 +64,9 @@ public final class FitProgress: Sendable {
             state.totalSteps = 0
         }
     }
+}
+
+/// A fit ended early because `FitProgress.requestStop()` was called (a cancel, a time limit).
+public struct FitStopped: Error, Sendable, CustomStringConvertible {
+    public var description: String { "the fit was stopped before it finished" }
 }

@@ -82,9 +82,15 @@ public struct GradientBoosting: Model {
             classWeight = try container.decodeIfPresent(String.self, forKey: .classWeight)
         }
 
+        /// Bounds that keep one job from running for days or exhausting memory; LightGBM's own
+        /// bound on leaves.
+        static let maxEstimators = 10_000
+        static let maxLeaves = 131_072
+
         func validate() throws {
             func fail(_ name: String, _ problem: String) throws { throw ModelError.invalidParameter(name: name, problem: problem) }
-            if estimators < 1 { try fail("n_estimators", "must be at least 1") }
+            if !(1...Self.maxEstimators).contains(estimators) { try fail("n_estimators", "must be between 1 and \(Self.maxEstimators)") }
+            if numLeaves > Self.maxLeaves { try fail("num_leaves", "must be at most \(Self.maxLeaves)") }
             if !(learningRate > 0) { try fail("learning_rate", "must be positive") }
             if numLeaves < 2 { try fail("num_leaves", "must be at least 2") }
             if let maxDepth, maxDepth < 1 { try fail("max_depth", "must be at least 1 or null") }
@@ -136,6 +142,7 @@ public struct GradientBoosting: Model {
         validationLoss = try container.decode([Double].self, forKey: .validationLoss)
         bestRound = try container.decodeIfPresent(Int.self, forKey: .bestRound)
         featureImportances = try container.decode([Double].self, forKey: .featureImportances)
+        try validateTrees()
         packed = PackedForest(trees)
     }
 
@@ -189,6 +196,7 @@ public struct GradientBoosting: Model {
         let grower = LeafWiseGrower(data: data, parameters: parameters)
 
         for round in 0..<parameters.estimators {
+            try progress?.checkStop()
             let rows = bagging(n, &generator)
             let featureMask = featureSubset(data.columns, &generator)
             for track in 0..<tracks {
@@ -342,6 +350,31 @@ public struct GradientBoosting: Model {
             let exps = slice.map { exp($0 - top) }
             let sum = exps.reduce(0, +)
             return exps.map { $0 / sum }
+        }
+    }
+}
+
+extension GradientBoosting {
+    public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
+        guard featureImportances.count == featureCount else {
+            throw BundleInconsistency("gradient_boosting: \(featureImportances.count) importances for \(featureCount) features")
+        }
+        guard (task == .classification) == (classCount > 0), self.classCount == classCount else {
+            throw BundleInconsistency("gradient_boosting: fitted for \(self.classCount) classes, the bundle has \(classCount) labels")
+        }
+        try validateTrees()
+    }
+
+    /// What packing the trees needs, checked before they are packed at decode: score tracks
+    /// that divide the trees, and trees that are trees.
+    func validateTrees() throws(BundleInconsistency) {
+        guard tracks == (task == .classification && classCount > 2 ? classCount : 1), initialScores.count == tracks,
+            !trees.isEmpty, trees.count % tracks == 0
+        else {
+            throw BundleInconsistency("gradient_boosting: \(trees.count) trees and \(initialScores.count) initial scores for \(tracks) tracks")
+        }
+        for (index, tree) in trees.enumerated() {
+            try tree.validate(featureCount: featureImportances.count, leafWidth: 1, name: "gradient_boosting tree \(index)")
         }
     }
 }

@@ -22,16 +22,22 @@ struct PackedForest: Sendable, Equatable {
         }
     }
 
-    private mutating func append(_ tree: TreeStructure, node: Int) {
-        let index = nodes.count
-        if tree.feature[node] < 0 {
-            nodes.append(Node(threshold: tree.leafValues[Int(tree.left[node])], feature: -1, right: -1))
-            return
+    /// Depth first, left before right, with an explicit stack: a deep tree must not need a deep
+    /// call stack.
+    private mutating func append(_ tree: TreeStructure, node root: Int) {
+        // A node to emit, and where the parent waits for the index of its right child.
+        var pending: [(node: Int, parent: Int?)] = [(root, nil)]
+        while let (node, parent) = pending.popLast() {
+            if let parent { nodes[parent].right = Int32(nodes.count) }
+            if tree.feature[node] < 0 {
+                nodes.append(Node(threshold: tree.leafValues[Int(tree.left[node])], feature: -1, right: -1))
+                continue
+            }
+            let index = nodes.count
+            nodes.append(Node(threshold: tree.threshold[node], feature: tree.feature[node], right: -1))
+            pending.append((Int(tree.right[node]), index))
+            pending.append((Int(tree.left[node]), nil))
         }
-        nodes.append(Node(threshold: tree.threshold[node], feature: tree.feature[node], right: -1))
-        append(tree, node: Int(tree.left[node]))
-        nodes[index].right = Int32(nodes.count)
-        append(tree, node: Int(tree.right[node]))
     }
 
     /// Adds each tree's output for one row to `scores[tree % tracks]`.

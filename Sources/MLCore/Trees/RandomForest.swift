@@ -59,8 +59,13 @@ public struct RandomForest: Model {
             maxBins = try container.decodeIfPresent(Int.self, forKey: .maxBins) ?? defaults.maxBins
         }
 
+        /// Keeps one job from running for days or exhausting memory (every tree is kept).
+        static let maxEstimators = 5_000
+
         func validate() throws {
-            if estimators < 1 { throw ModelError.invalidParameter(name: "n_estimators", problem: "must be at least 1") }
+            if !(1...Self.maxEstimators).contains(estimators) {
+                throw ModelError.invalidParameter(name: "n_estimators", problem: "must be between 1 and \(Self.maxEstimators)")
+            }
             if let maxDepth, maxDepth < 1 { throw ModelError.invalidParameter(name: "max_depth", problem: "must be at least 1 or null") }
             if minSamplesSplit < 2 { throw ModelError.invalidParameter(name: "min_samples_split", problem: "must be at least 2") }
             if minSamplesLeaf < 1 { throw ModelError.invalidParameter(name: "min_samples_leaf", problem: "must be at least 1") }
@@ -102,6 +107,7 @@ public struct RandomForest: Model {
             count: parameters.estimators, data: data, targets: targets, weights: sampleWeights, settings: settings,
             bootstrap: parameters.bootstrap, seed: parameters.seed, progress: progress
         )
+        try progress?.checkStop()
         trees = grown.map(\.tree)
         var importances = [Double](repeating: 0, count: features.columns)
         for tree in grown { for (index, value) in tree.importances.enumerated() { importances[index] += value } }
@@ -121,6 +127,8 @@ public struct RandomForest: Model {
         }
         let shared = UncheckedBox(slots)
         DispatchQueue.concurrentPerform(iterations: count) { index in
+            // Trees not started yet are skipped once a stop is requested.
+            if progress?.stopRequested == true { return }
             // A distinct, reproducible stream per tree.
             var seeder = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15)
             let treeSeed = seeder.next()
@@ -137,7 +145,7 @@ public struct RandomForest: Model {
             shared.value[index] = (tree, grower.importances)
             progress?.advance()
         }
-        return slots.map { $0! }
+        return slots.compactMap { $0 }
     }
 
     public func predict(_ features: FeatureMatrix) -> [Double] {
@@ -227,4 +235,24 @@ public struct DecisionTree: Model {
     public func predict(_ features: FeatureMatrix) -> [Double] { forest.predict(features) }
     public func predictProbabilities(_ features: FeatureMatrix) -> [[Double]]? { forest.predictProbabilities(features) }
     public var featureImportances: [Double] { forest.featureImportances }
+}
+
+extension RandomForest {
+    public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
+        guard !trees.isEmpty, featureImportances.count == featureCount else {
+            throw BundleInconsistency("random_forest: \(trees.count) trees, \(featureImportances.count) importances for \(featureCount) features")
+        }
+        guard outputs == (classCount == 0 ? 1 : classCount), (task == .classification) == (classCount > 0) else {
+            throw BundleInconsistency("random_forest: \(outputs) outputs per leaf for \(classCount) labels")
+        }
+        for (index, tree) in trees.enumerated() {
+            try tree.validate(featureCount: featureCount, leafWidth: outputs, name: "random_forest tree \(index)")
+        }
+    }
+}
+
+extension DecisionTree {
+    public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
+        try forest.validate(featureCount: featureCount, classCount: classCount)
+    }
 }

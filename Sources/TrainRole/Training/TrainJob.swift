@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Kernel
 import Logging
 import MLCore
@@ -15,6 +16,8 @@ struct TrainJob: Sendable {
     let registry: any ModelRegistry
     let dataDirectory: URL
     let modelsDirectory: URL
+    /// For the whole job, every model it fits together.
+    let maxDuration: Duration
     let logger: Logger
 
     var kind: JobKind {
@@ -50,6 +53,7 @@ struct TrainJob: Sendable {
 
     func run(_ execution: JobExecution) async throws -> JSONValue {
         let request = try execution.params.decode(TrainRequest.self)
+        let deadline = ContinuousClock.now + maxDuration
         try await execution.progress(2, "reading the training data")
         let dataDirectory = self.dataDirectory
         let data = try await Offload.run { try TrainingData.load(request, dataDirectory: dataDirectory) }
@@ -74,7 +78,9 @@ struct TrainJob: Sendable {
             let pipeline = data.pipeline
             let trained: TrainedModel
             do {
-                trained = try await Self.reportingProgress(execution, from: 5 + index * share, span: share, label: label) { progress in
+                trained = try await Self.reportingProgress(
+                    execution, from: 5 + index * share, span: share, label: label, deadline: deadline, maxDuration: maxDuration
+                ) { progress in
                     try Trainer.train(trainerRequest, split: split, target: target, fittedPipeline: pipeline, progress: progress)
                 }
             } catch let error as ModelError {
@@ -101,30 +107,55 @@ struct TrainJob: Sendable {
         return .object(result)
     }
 
-    /// Runs a fit on the thread pool while the job's progress follows its trees or rounds
-    /// (a quarter-second cadence keeps SQLite writes cheap).
+    /// Runs a fit on the thread pool while the job's progress follows its trees or rounds (a
+    /// quarter-second cadence keeps SQLite writes cheap). A cancel or the deadline stops the fit
+    /// at its next tree or round rather than after the whole model.
     static func reportingProgress(
-        _ execution: JobExecution, from start: Int, span: Int, label: String,
+        _ execution: JobExecution, from start: Int, span: Int, label: String, deadline: ContinuousClock.Instant, maxDuration: Duration,
         _ fit: @escaping @Sendable (FitProgress) throws -> TrainedModel
     ) async throws -> TrainedModel {
         let progress = FitProgress()
-        return try await withThrowingTaskGroup(of: TrainedModel?.self) { group in
-            group.addTask { try await Offload.run { try fit(progress) } }
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: .milliseconds(250))
-                    let fraction = progress.fraction
-                    try await execution.progress(start + Int(fraction * Double(max(span - 1, 0))), "\(label): \(Int(fraction * 100))%")
+        let overtime = Overtime()
+        do {
+            return try await withThrowingTaskGroup(of: TrainedModel?.self) { group in
+                group.addTask { try await Offload.run { try fit(progress) } }
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: .milliseconds(250))
+                        guard ContinuousClock.now < deadline else {
+                            overtime.mark()
+                            progress.requestStop()
+                            return nil
+                        }
+                        let fraction = progress.fraction
+                        do {
+                            try await execution.progress(start + Int(fraction * Double(max(span - 1, 0))), "\(label): \(Int(fraction * 100))%")
+                        } catch {
+                            progress.requestStop()
+                            throw error
+                        }
+                    }
                 }
-            }
-            while let finished = try await group.next() {
-                if let trained = finished {
-                    group.cancelAll()
-                    return trained
+                while let finished = try await group.next() {
+                    if let trained = finished {
+                        group.cancelAll()
+                        return trained
+                    }
                 }
+                throw JobFailure("\(label) ended without a model")
             }
-            throw JobFailure("\(label) ended without a model")
+        } catch is FitStopped where overtime.happened {
+            throw JobFailure("training took longer than MLOPSD_TRAIN_MAX_SECONDS (\(maxDuration.components.seconds) s) and was stopped")
+        } catch is FitStopped {
+            throw JobCancelled()
         }
+    }
+
+    /// Whether the deadline stopped the fit, set by the progress task.
+    final class Overtime: Sendable {
+        private let flag = Mutex(false)
+        var happened: Bool { flag.withLock { $0 } }
+        func mark() { flag.withLock { $0 = true } }
     }
 
     /// Keeps the bundle and plots on local disk first, then tells the tracker; a tracker failure

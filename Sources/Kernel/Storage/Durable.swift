@@ -1,0 +1,47 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// fsync for what is about to be recorded: a rename makes a file visible, not durable. After a
+/// power cut, a catalog row (committed with `synchronous = FULL`) must not name a file whose
+/// bytes or directory entry were still in the page cache.
+public enum Durable {
+    public struct SyncError: Error, CustomStringConvertible {
+        public let path: String
+        public let code: Int32
+        public var description: String { "fsync \(path): \(String(cString: strerror(code)))" }
+    }
+
+    /// Flushes one file's or directory's contents (a directory's: its entries) to disk.
+    public static func sync(_ url: URL) throws {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw SyncError(path: url.path, code: errno) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw SyncError(path: url.path, code: errno) }
+    }
+
+    /// `sync` for an item and, for a directory, everything under it.
+    public static func syncTree(_ url: URL) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue, let contents = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil) {
+            for case let item as URL in contents {
+                try sync(item)
+            }
+        }
+        try sync(url)
+    }
+
+    /// Renames `staged` over `target` durably: the staged bytes first, then the directory that
+    /// now names them.
+    public static func publish(_ staged: URL, as target: URL) throws {
+        try syncTree(staged)
+        if FileManager.default.fileExists(atPath: target.path) {
+            try FileManager.default.removeItem(at: target)
+        }
+        try FileManager.default.moveItem(at: staged, to: target)
+        try sync(target.deletingLastPathComponent())
+    }
+}

@@ -1,0 +1,64 @@
+/// Why a bundle that decodes is still refused: an index out of range, a tree that is not a tree,
+/// sizes that disagree. Prediction indexes buffers with these numbers unchecked (that is what
+/// makes it fast), so a bundle is checked whole once, when it loads.
+public struct BundleInconsistency: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+extension TreeStructure {
+    /// A tree is a tree: node arrays of one length, split features below `featureCount`, children
+    /// after their parent and each reached once (so no cycle and no shared subtree), and every
+    /// leaf pointing at `leafWidth` values that exist.
+    func validate(featureCount: Int, leafWidth: Int, name: String) throws(BundleInconsistency) {
+        let count = feature.count
+        guard count > 0, threshold.count == count, left.count == count, right.count == count else {
+            throw BundleInconsistency("\(name): node arrays are empty or of different lengths")
+        }
+        var reached = [Bool](repeating: false, count: count)
+        for node in 0..<count {
+            if feature[node] < 0 {
+                let offset = Int(left[node])
+                guard offset >= 0, offset + leafWidth <= leafValues.count else {
+                    throw BundleInconsistency("\(name): leaf \(node) points outside its \(leafValues.count) leaf values")
+                }
+                continue
+            }
+            guard Int(feature[node]) < featureCount else {
+                throw BundleInconsistency("\(name): node \(node) splits on feature \(feature[node]) of \(featureCount)")
+            }
+            for child in [Int(left[node]), Int(right[node])] {
+                guard child > node, child < count, !reached[child] else {
+                    throw BundleInconsistency("\(name): node \(node) has child \(child), which is not a fresh node after it")
+                }
+                reached[child] = true
+            }
+        }
+    }
+}
+
+extension FeaturePipeline {
+    /// Every per-feature array has one entry per feature the transforms produce.
+    func validate() throws(BundleInconsistency) {
+        let produced = transforms.reduce(0) { $0 + $1.outputNames.count }
+        guard produced == featureNames.count, means.count == featureNames.count, scales.count == featureNames.count else {
+            throw BundleInconsistency(
+                "feature pipeline: transforms produce \(produced) features for \(featureNames.count) names, \(means.count) means, \(scales.count) scales"
+            )
+        }
+    }
+}
+
+extension ModelBundle {
+    /// Checks the model against the pipeline that feeds it and the labels it predicts.
+    static func validate(_ model: any Model, pipeline: FeaturePipeline, task: TaskKind, classLabels: [String]) throws(BundleInconsistency) {
+        try pipeline.validate()
+        if task == .classification, classLabels.count < 2 {
+            throw BundleInconsistency("a classifier needs at least two class labels, the bundle has \(classLabels.count)")
+        }
+        try model.validate(featureCount: pipeline.featureNames.count, classCount: task == .classification ? classLabels.count : 0)
+    }
+}
