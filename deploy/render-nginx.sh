@@ -30,7 +30,10 @@ fail() {
     echo "render-nginx: $1" >&2
     exit 2
 }
-matches() { # value extended-regex
+newline='
+'
+matches() { # value extended-regex; one line only (grep -x would accept any one matching line)
+    case $1 in *"$newline"*) return 1 ;; esac
     printf '%s\n' "$1" | grep -Eqx "$2"
 }
 

@@ -29,6 +29,7 @@ public enum AuthRole {
                 codec: environment.tokens,
                 refreshTokens: stores.refreshTokens,
                 users: users,
+                revocations: stores.revocations,
                 accessLifetime: settings.accessTokenLifetime,
                 refreshLifetime: settings.refreshTokenLifetime
             ),

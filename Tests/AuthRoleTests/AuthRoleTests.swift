@@ -304,6 +304,21 @@ extension TestClientProtocol {
     }
 
     /// Refresh-token rotations and revocations must survive a power cut: every commit is synced.
+    /// A NUL character anywhere a value comes from is a 422 naming where, before any store
+    /// sees it (PostgreSQL text cannot hold one).
+    @Test func nulCharactersAreRefusedWithTheirField() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let query = try await client.send(.get, "/api/v1/auth/users?limit=5&name=a%00b")
+            #expect(query.status == .unprocessableContent)
+            #expect(try query.json()["error"]?["details"]?[0]?["field"] == "name")
+            let form = try await client.loginForm("%zz&username=a%00b&password=x")
+            #expect(form.status == .unprocessableContent, "\(String(buffer: form.body))")
+            let json = try await client.send(.post, "/api/v1/auth/login", json: ["username": "a\u{0}b", "password": "x"])
+            #expect(json.status == .unprocessableContent, "\(String(buffer: json.body))")
+        }
+    }
+
     @Test func theAuthDatabaseSyncsEveryCommit() async throws {
         let harness = try await AuthHarness()
         defer { harness.environment.removeFiles() }

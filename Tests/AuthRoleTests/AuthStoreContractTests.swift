@@ -168,4 +168,40 @@ extension StoreBackend {
             #expect(outcomes.filter { $0 == .reserved }.count == 5, "\(outcomes)")
         }
     }
+
+    /// An attempt the server was too busy to check is withdrawn: it does not count.
+    @Test(arguments: StoreBackend.available)
+    func aWithdrawnAttemptDoesNotCount(_ backend: StoreBackend) async throws {
+        try await backend.withLoginAttempts { attempts in
+            let now = Date()
+            for _ in 0..<3 { #expect(try await attempts.reserve(key: "eve", limit: 3, window: 60, now: now) == .reserved) }
+            try await attempts.withdraw(key: "eve")
+            #expect(try await attempts.reserve(key: "eve", limit: 3, window: 60, now: now) == .reserved)
+            #expect(try await attempts.reserve(key: "eve", limit: 3, window: 60, now: now) != .reserved)
+        }
+    }
+
+    /// An account revoked while its login was being checked gets no session: the pair is
+    /// refused after the refresh token is stored, and that token is revoked.
+    @Test func aRevocationDuringLoginIssuesNothing() async throws {
+        let migrations: (inout DatabaseMigrator) -> Void = { migrator in
+            SQLiteUserStore.registerMigrations(&migrator)
+            SQLiteRefreshTokenStore.registerMigrations(&migrator)
+            SQLiteRevocationLedger.registerMigrations(&migrator)
+        }
+        try await StoreBackend.withSQLite(migrations: migrations) { database in
+            let users = SQLiteUserStore(database: database)
+            let tokens = SQLiteRefreshTokenStore(database: database)
+            let ledger = SQLiteRevocationLedger(database: database)
+            let issuer = TokenIssuer(
+                codec: await TokenCodec(secret: String(repeating: "s", count: 40)), refreshTokens: tokens, users: users,
+                revocations: ledger, accessLifetime: .seconds(60), refreshLifetime: .seconds(600)
+            )
+            let user = try await users.create(username: "gus", email: "gus@example.org", role: .admin, passwordHash: "h")
+            let readAt = Date()
+            try await ledger.record(Revocation(username: "gus", at: readAt.addingTimeInterval(0.05)))
+            await #expect(throws: APIError.self) { try await issuer.issue(for: user, accountReadAt: readAt) }
+            #expect(try await issuer.issue(for: user, accountReadAt: Date()).tokenType == "bearer")
+        }
+    }
 }

@@ -78,5 +78,7 @@ import Testing
         var labels = try Self.bundle("gradient_boosting", parameters: #"{"n_estimators": 5}"#)
         labels["class_labels"] = ["Adelie", "Gentoo"]
         #expect(throws: BundleInconsistency.self) { try Self.load(labels) }
+        labels["class_labels"] = ["Adelie", "Adelie", "Gentoo"]
+        #expect(throws: BundleInconsistency.self) { try Self.load(labels) }
     }
 }

@@ -32,16 +32,16 @@ import Testing
         var credentials: URL { configDirectory.appendingPathComponent("credentials.json") }
 
         @discardableResult
-        func run(_ arguments: [String], input: String? = nil) throws -> Binary.Outcome {
-            try Binary.run(
+        func run(_ arguments: [String], input: String? = nil) async throws -> Binary.Outcome {
+            try await Binary.run(
                 ["client"] + arguments,
                 environment: ["MLOPSD_URL": server.baseURL.absoluteString, "MLOPSD_CONFIG_DIR": configDirectory.path],
                 directory: FileManager.default.temporaryDirectory, input: input
             )
         }
 
-        func json(_ arguments: [String]) throws -> JSONValue {
-            let outcome = try run(arguments + ["--json"])
+        func json(_ arguments: [String]) async throws -> JSONValue {
+            let outcome = try await run(arguments + ["--json"])
             #expect(outcome.status == 0, "\(arguments): \(outcome.errors)")
             return try JSONValue(jsonString: outcome.output)
         }
@@ -71,21 +71,21 @@ import Testing
         let client = try Client(server: server)
         defer { client.removeFiles() }
 
-        let login = try client.run(["login", "--username", "admin"], input: "client-admin-password\n")
+        let login = try await client.run(["login", "--username", "admin"], input: "client-admin-password\n")
         #expect(login.status == 0, "\(login.errors)")
         let permissions = try FileManager.default.attributesOfItem(atPath: client.credentials.path)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
-        #expect(try client.run(["whoami"]).output.hasPrefix("admin (admin)"))
+        #expect(try await client.run(["whoami"]).output.hasPrefix("admin (admin)"))
 
-        let dataset = try client.json(["datasets", "upload", Self.datasets.appendingPathComponent("penguins.csv").path])
+        let dataset = try await client.json(["datasets", "upload", Self.datasets.appendingPathComponent("penguins.csv").path])
         let datasetID = try #require(dataset["id"]?.stringValue)
-        let processed = try client.json(["preprocess", "--dataset", datasetID, "--target", "species", "--wait"])
+        let processed = try await client.json(["preprocess", "--dataset", datasetID, "--target", "species", "--wait"])
         #expect(processed["status"] == "completed")
         let processedVersion = try #require(processed["result"]?["version"]?.stringValue)
-        let features = try client.json(["features", "--version", processedVersion, "--wait"])
+        let features = try await client.json(["features", "--version", processedVersion, "--wait"])
         let featuresVersion = try #require(features["result"]?["version"]?.stringValue)
 
-        let training = try client.run([
+        let training = try await client.run([
             "train", "--features", featuresVersion, "--models", "logistic_regression,decision_tree", "--metric", "accuracy",
             "--experiment", "penguins", "--wait",
         ])
@@ -94,31 +94,31 @@ import Testing
         #expect(training.errors.contains("train completed"), "\(training.errors)")
         #expect(Self.isPlain(training.output) && Self.isPlain(training.errors))
 
-        let promoted = try client.json(["promote", "--metric", "accuracy"])
+        let promoted = try await client.json(["promote", "--metric", "accuracy"])
         let champion = try #require(promoted["champion"]?["model_name"]?.stringValue)
-        let models = try client.run(["models"]).output.split(separator: "\n")
+        let models = try await client.run(["models"]).output.split(separator: "\n")
         #expect(models.contains { $0.hasPrefix("*") && $0.contains(champion) }, "\(models)")
 
         let record: JSONValue = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
                                  "body_mass_g": 5800.0, "sex": "male", "year": 2009]
         let input = server.directory.appendingPathComponent("record.json")
         try Data(record.jsonString().utf8).write(to: input)
-        var prediction = try client.run(["predict", "--input", input.path, "--json"])
+        var prediction = try await client.run(["predict", "--input", input.path, "--json"])
         for _ in 0..<100 where prediction.status != 0 {
             try await Task.sleep(for: .milliseconds(100))  // the champion is picked up within a poll
-            prediction = try client.run(["predict", "--input", input.path, "--json"])
+            prediction = try await client.run(["predict", "--input", input.path, "--json"])
         }
         #expect(prediction.status == 0, "\(prediction.errors)")
         #expect(try JSONValue(jsonString: prediction.output)["prediction"] == "Gentoo")
 
         let csv = server.directory.appendingPathComponent("records.csv")
         try Data("island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nBiscoe,48.6,16.0,230,5800,male,2009\nTorgersen,39.1,18.7,181,3750,male,2007\n".utf8).write(to: csv)
-        let batch = try client.run(["predict", "--input", csv.path])
+        let batch = try await client.run(["predict", "--input", csv.path])
         #expect(batch.status == 0, "\(batch.errors)")
         #expect(batch.output.contains("Gentoo") && batch.output.contains("Adelie") && batch.output.contains("2 predicted"), "\(batch.output)")
 
-        #expect(try client.run(["logout"]).status == 0)
-        let after = try client.run(["whoami"])
+        #expect(try await client.run(["logout"]).status == 0)
+        let after = try await client.run(["whoami"])
         #expect(after.status == 3)
         #expect(after.errors.contains("not logged in"))
     }
@@ -128,24 +128,24 @@ import Testing
         defer { _ = server.stop() }
         let client = try Client(server: server)
         defer { client.removeFiles() }
-        #expect(try client.run(["login"], input: "client-admin-password\n").status == 0)
+        #expect(try await client.run(["login"], input: "client-admin-password\n").status == 0)
         let first = try client.storedSession()
 
         // Expired (as far as the client knows): refreshed before the request.
         try client.rewriteSession { $0["access_expires_at"] = .number(Date().timeIntervalSince1970 - 60) }
-        #expect(try client.run(["whoami"]).status == 0)
+        #expect(try await client.run(["whoami"]).status == 0)
         let second = try client.storedSession()
         #expect(second["access_token"] != first["access_token"])
         #expect(second["refresh_token"] != first["refresh_token"], "refresh tokens rotate")
 
         // Refused by the server although not expired: refreshed once, then retried.
         try client.rewriteSession { $0["access_token"] = "not-a-token" }
-        #expect(try client.run(["whoami"]).status == 0)
+        #expect(try await client.run(["whoami"]).status == 0)
         #expect(try client.storedSession()["access_token"] != "not-a-token")
 
         // Nothing left to refresh with: exit 3 with a way out, and the dead session is forgotten.
         try client.rewriteSession { $0["access_token"] = "not-a-token"; $0["refresh_token"] = "not-a-token-either" }
-        let ended = try client.run(["whoami"])
+        let ended = try await client.run(["whoami"])
         #expect(ended.status == 3)
         #expect(ended.errors.contains("mlopsd client login"), "\(ended.errors)")
     }
@@ -156,27 +156,27 @@ import Testing
         let client = try Client(server: server)
         defer { client.removeFiles() }
 
-        let wrong = try client.run(["login"], input: "not-the-password\n")
+        let wrong = try await client.run(["login"], input: "not-the-password\n")
         #expect(wrong.status == 3)
         #expect(wrong.errors.contains("Incorrect username or password"), "\(wrong.errors)")
-        #expect(try client.run(["whoami", "--no-such-flag"]).status == 2)
-        #expect(try client.run(["login"], input: "client-admin-password\n").status == 0)
+        #expect(try await client.run(["whoami", "--no-such-flag"]).status == 2)
+        #expect(try await client.run(["login"], input: "client-admin-password\n").status == 0)
 
         // Valid as a request, too few rows to split: the job fails.
         let tiny = server.directory.appendingPathComponent("tiny.csv")
         try Data("x,label\n1,a\n2,b\n3,a\n".utf8).write(to: tiny)
-        let dataset = try client.json(["datasets", "upload", tiny.path])
-        let failed = try client.run(["preprocess", "--dataset", dataset["id"]?.stringValue ?? "", "--target", "label", "--wait"])
+        let dataset = try await client.json(["datasets", "upload", tiny.path])
+        let failed = try await client.run(["preprocess", "--dataset", dataset["id"]?.stringValue ?? "", "--target", "label", "--wait"])
         #expect(failed.status == 1)
         #expect(failed.errors.contains("failed"), "\(failed.errors)")
         #expect(Self.isPlain(failed.errors))
 
-        let invalid = try client.run(["preprocess", "--dataset", dataset["id"]?.stringValue ?? "", "--target", "nope"])
+        let invalid = try await client.run(["preprocess", "--dataset", dataset["id"]?.stringValue ?? "", "--target", "nope"])
         #expect(invalid.status == 1)
         #expect(invalid.errors.contains("target"), "\(invalid.errors)")
 
         _ = server.stop()
-        let down = try client.run(["whoami"])
+        let down = try await client.run(["whoami"])
         #expect(down.status == 3)
         #expect(down.errors.contains("cannot reach"), "\(down.errors)")
     }

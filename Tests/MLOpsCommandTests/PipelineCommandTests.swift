@@ -5,12 +5,12 @@ import Testing
     static let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized.path
 
-    @Test func pipelineWritesALeaderboardAndBundlesThatPredict() throws {
+    @Test func pipelineWritesALeaderboardAndBundlesThatPredict() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("models").path
-        let run = try Binary.run(
+        let run = try await Binary.run(
             ["pipeline", "--data", Self.penguins, "--target", "species", "--models", "baseline,logistic_regression,random_forest",
              "--params", #"{"random_forest": {"n_estimators": 20}}"#, "--out", out],
             environment: [:], directory: directory
@@ -30,7 +30,7 @@ import Testing
         let records = directory.appendingPathComponent("records.json")
         try #"[{"island": "Biscoe", "bill_length_mm": 48, "bill_depth_mm": 15, "flipper_length_mm": 220, "body_mass_g": 5400, "sex": "male", "year": 2009}, {"island": 3}]"#
             .write(to: records, atomically: true, encoding: .utf8)
-        let predicted = try Binary.run(
+        let predicted = try await Binary.run(
             ["predict", "--bundle", out + "/random_forest.bundle.json", "--input", records.path], environment: [:], directory: directory
         )
         #expect(predicted.status == 0, "\(predicted.errors)")
@@ -40,12 +40,12 @@ import Testing
         #expect(errors?.contains { $0["field"] == "bill_length_mm" && $0["problem"] == "required field is missing" } == true)
     }
 
-    @Test func badArgumentsAreExplained() throws {
+    @Test func badArgumentsAreExplained() async throws {
         let directory = FileManager.default.temporaryDirectory
-        let unknown = try Binary.run(["pipeline", "--data", Self.penguins, "--target", "nope"], environment: [:], directory: directory)
+        let unknown = try await Binary.run(["pipeline", "--data", Self.penguins, "--target", "nope"], environment: [:], directory: directory)
         #expect(unknown.status != 0)
         #expect(unknown.errors.contains("no column named 'nope'"))
-        let model = try Binary.run(["pipeline", "--data", Self.penguins, "--target", "species", "--models", "magic", "--out", "/tmp/mlopsd-bad-model"], environment: [:], directory: directory)
+        let model = try await Binary.run(["pipeline", "--data", Self.penguins, "--target", "species", "--models", "magic", "--out", "/tmp/mlopsd-bad-model"], environment: [:], directory: directory)
         #expect(model.status != 0)
         #expect(model.errors.contains("unknown model type 'magic'"))
     }

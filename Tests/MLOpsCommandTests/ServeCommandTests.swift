@@ -12,14 +12,24 @@ enum Binary {
         return directory.appendingPathComponent("mlopsd")
     }
 
-    struct Outcome {
+    struct Outcome: Sendable {
         var status: Int32
         var output: String
         var errors: String
     }
 
-    /// Runs `mlopsd` with exactly `environment` (plus PATH) and waits for it to exit.
-    static func run(_ arguments: [String], environment: [String: String], directory: URL, input: String? = nil) throws -> Outcome {
+    /// Runs `mlopsd` with exactly `environment` (plus PATH) and waits for it to exit, on a thread
+    /// of its own: a test waiting for a training run must not hold one of the cooperative pool's
+    /// few threads, which every other suite's servers need meanwhile.
+    static func run(_ arguments: [String], environment: [String: String], directory: URL, input: String? = nil) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(arguments, environment: environment, directory: directory, input: input) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String], directory: URL, input: String?) throws -> Outcome {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -52,16 +62,16 @@ enum Binary {
         return url
     }()
 
-    @Test func missingSecretOutsideDebugExits2() throws {
-        let outcome = try Binary.run(["serve", "--role", "auth", "--port", "0"], environment: ["ADMIN_PASSWORD": "a-real-password"], directory: directory)
+    @Test func missingSecretOutsideDebugExits2() async throws {
+        let outcome = try await Binary.run(["serve", "--role", "auth", "--port", "0"], environment: ["ADMIN_PASSWORD": "a-real-password"], directory: directory)
         #expect(outcome.status == 2)
         #expect(outcome.errors.contains("JWT_SECRET_KEY"))
         // Refused before doing anything: no state was created.
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("var").path))
     }
 
-    @Test func invalidValueExits2NamingTheVariable() throws {
-        let outcome = try Binary.run(
+    @Test func invalidValueExits2NamingTheVariable() async throws {
+        let outcome = try await Binary.run(
             ["serve"],
             environment: ["JWT_SECRET_KEY": String(repeating: "k", count: 40), "ADMIN_PASSWORD": "a-real-password", "MLOPSD_PORT": "http"],
             directory: directory
@@ -70,22 +80,22 @@ enum Binary {
         #expect(outcome.errors.contains("MLOPSD_PORT"))
     }
 
-    @Test func dotEnvIsReadAndTheEnvironmentWins() throws {
+    @Test func dotEnvIsReadAndTheEnvironmentWins() async throws {
         try "JWT_SECRET_KEY=short\nADMIN_PASSWORD=a-real-password\n".write(
             to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8
         )
-        let fromFile = try Binary.run(["serve", "--role", "auth"], environment: [:], directory: directory)
+        let fromFile = try await Binary.run(["serve", "--role", "auth"], environment: [:], directory: directory)
         #expect(fromFile.status == 2)
         #expect(fromFile.errors.contains("JWT_SECRET_KEY: must be at least 32 bytes"))
-        let overridden = try Binary.run(["serve", "--role", "auth"], environment: ["MLOPSD_PORT": "nope"], directory: directory)
+        let overridden = try await Binary.run(["serve", "--role", "auth"], environment: ["MLOPSD_PORT": "nope"], directory: directory)
         #expect(overridden.errors.contains("MLOPSD_PORT"))
     }
 
-    @Test func versionAndHelp() throws {
-        let version = try Binary.run(["version"], environment: [:], directory: directory)
+    @Test func versionAndHelp() async throws {
+        let version = try await Binary.run(["version"], environment: [:], directory: directory)
         #expect(version.status == 0)
         #expect(version.output.hasPrefix("mlopsd "))
-        let help = try Binary.run(["serve", "--help"], environment: [:], directory: directory)
+        let help = try await Binary.run(["serve", "--help"], environment: [:], directory: directory)
         #expect(help.status == 0)
         #expect(help.output.contains("--role"))
         #expect(help.output.contains("8004"))

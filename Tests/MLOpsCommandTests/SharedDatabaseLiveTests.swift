@@ -219,14 +219,14 @@ struct SharedDatabaseLiveTests {
             let move = volumes.merging([
                 "MLOPSD_DATABASE_URL": database, "MLOPSD_STATE_DIR": embedded.directory.appendingPathComponent("state").path,
             ]) { _, new in new }
-            let first = try Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
+            let first = try await Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
             #expect(first.status == 0, "\(first.errors)")
             for line in ["users                    2 rows, 2 copied", "datasets                 1 rows, 1 copied",
                          "tracking_runs            1 rows, 1 copied", "model_versions           1 rows, 1 copied"] {
                 #expect(first.output.contains(line), "\(first.output)")
             }
             #expect(first.output.contains("champion: moving-logistic_regression version \(champion) copied"), "\(first.output)")
-            let again = try Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
+            let again = try await Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
             #expect(again.status == 0, "\(again.errors)")
             #expect(again.output.components(separatedBy: "\n").filter { $0.contains(" rows, ") && !$0.hasSuffix(" 0 copied") }.isEmpty, "\(again.output)")
             #expect(again.output.contains("already current"), "\(again.output)")

@@ -44,10 +44,18 @@ struct AuthRoutes: Sendable {
                 headers: [.retryAfter: String(wait)]
             )
         }
+        let accountReadAt = Date()
         let stored = try await users.find(username: body.username)
         // Always run bcrypt, against a decoy hash when the user is unknown, so the response
         // time does not tell which usernames exist.
-        let passwordMatches = try await hasher.verify(body.password, against: stored?.passwordHash)
+        let passwordMatches: Bool
+        do {
+            passwordMatches = try await hasher.verify(body.password, against: stored?.passwordHash)
+        } catch let error as APIError where error.status == .serviceUnavailable {
+            // Not checked, so not a failure: a client following Retry-After must not lock itself out.
+            try await throttle.withdraw(username: body.username, client: client)
+            throw error
+        }
         guard passwordMatches, let user = stored?.user, !user.disabled else {
             context.logger.notice(
                 "login failed", metadata: ["username": "\(body.username.prefix(64))", "client": "\(client)"]
@@ -56,7 +64,7 @@ struct AuthRoutes: Sendable {
         }
         try await throttle.succeeded(username: body.username, client: client)
         context.trace.user = user.username
-        return try await issuer.issue(for: user)
+        return try await issuer.issue(for: user, accountReadAt: accountReadAt)
     }
 
     @Sendable func refresh(request: Request, context: AppRequestContext) async throws -> TokenPair {

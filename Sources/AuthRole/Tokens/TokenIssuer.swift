@@ -22,12 +22,15 @@ public struct TokenIssuer: Sendable {
     let codec: TokenCodec
     let refreshTokens: any RefreshTokenStore
     let users: any UserStore
+    let revocations: any RevocationLedger
     let accessLifetime: Duration
     let refreshLifetime: Duration
 
-    public func issue(for user: User) async throws -> TokenPair {
+    /// A pair for `user`, whose account was read at `since`: if the account was revoked after
+    /// that (an admin disabling it while bcrypt ran), nothing is issued.
+    public func issue(for user: User, accountReadAt since: Date) async throws -> TokenPair {
         let refreshID = UUID().uuidString.lowercased()
-        return try await pair(for: user, refreshID: refreshID) { expiresAt in
+        return try await pair(for: user, refreshID: refreshID, unlessRevokedSince: since) { expiresAt in
             try await refreshTokens.record(id: refreshID, family: UUID().uuidString.lowercased(), username: user.username, expiresAt: expiresAt)
         }
     }
@@ -41,7 +44,7 @@ public struct TokenIssuer: Sendable {
             throw APIError.unauthorized("The account is disabled or no longer exists", code: "invalid_token")
         }
         let newID = UUID().uuidString.lowercased()
-        return try await pair(for: stored.user, refreshID: newID) { expiresAt in
+        return try await pair(for: stored.user, refreshID: newID, unlessRevokedSince: claims.iat.value) { expiresAt in
             switch try await refreshTokens.rotate(id: claims.jti.value, newID: newID, expiresAt: expiresAt) {
             case .rotated:
                 return
@@ -70,7 +73,12 @@ public struct TokenIssuer: Sendable {
         }
     }
 
-    private func pair(for user: User, refreshID: String, store: (Date) async throws -> Void) async throws -> TokenPair {
+    /// Stores the refresh token, then checks the ledger: a revocation that committed between the
+    /// account check and the store would otherwise miss this new session (its `revokeAll` ran
+    /// before the token existed, and the access token is newer than the cutoff).
+    private func pair(
+        for user: User, refreshID: String, unlessRevokedSince since: Date, store: (Date) async throws -> Void
+    ) async throws -> TokenPair {
         let now = Date()
         let access = TokenClaims(
             subject: user.username, role: user.role, type: .access, issuedAt: now, lifetime: accessLifetime,
@@ -80,6 +88,12 @@ public struct TokenIssuer: Sendable {
             subject: user.username, role: user.role, type: .refresh, issuedAt: now, lifetime: refreshLifetime, id: refreshID
         )
         try await store(refresh.exp.value)
+        let key = user.username.lowercased()
+        let revokedSince = try await revocations.revocations(since: since).contains { $0.username.lowercased() == key }
+        if revokedSince || (codec.revocations.cutoff(for: key).map { $0 >= since } ?? false) {
+            _ = try await refreshTokens.revokeFamily(of: refreshID)
+            throw APIError.unauthorized("The account was changed while signing in; sign in again", code: "invalid_token")
+        }
         return TokenPair(
             accessToken: try await codec.sign(access),
             refreshToken: try await codec.sign(refresh),

@@ -19,6 +19,9 @@ public protocol LoginAttemptStore: Sendable {
     func reserve(key: String, limit: Int, window: TimeInterval, now: Date) async throws -> LoginReservation
     /// A login succeeded: the key's earlier attempts no longer count.
     func clear(key: String) async throws
+    /// The attempt just reserved never happened (the server was too busy to check it): one of
+    /// the key's attempts no longer counts.
+    func withdraw(key: String) async throws
 }
 
 extension LoginReservation {
@@ -69,6 +72,14 @@ public struct SQLiteLoginAttemptStore: LoginAttemptStore {
     public func clear(key: String) async throws {
         try await database.pool.write { db in
             try db.execute(sql: "DELETE FROM login_attempts WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func withdraw(key: String) async throws {
+        try await database.pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM login_attempts WHERE id = (SELECT max(id) FROM login_attempts WHERE key = ?)", arguments: [key]
+            )
         }
     }
 }

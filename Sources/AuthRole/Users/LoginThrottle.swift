@@ -27,6 +27,11 @@ public struct LoginThrottle: Sendable {
         )
     }
 
+    /// The reserved attempt was not checked (bcrypt was saturated): it does not count.
+    public func withdraw(username: String, client: String) async throws {
+        try await attempts.withdraw(key: Self.key(username: username, client: client))
+    }
+
     public func succeeded(username: String, client: String) async throws {
         try await attempts.clear(key: Self.key(username: username, client: client))
     }

@@ -52,4 +52,10 @@ public struct PostgresLoginAttemptStore: LoginAttemptStore {
     public func clear(key: String) async throws {
         try await database.client.query("DELETE FROM login_attempts WHERE key = \(key)", logger: logger)
     }
+
+    public func withdraw(key: String) async throws {
+        try await database.client.query(
+            "DELETE FROM login_attempts WHERE id = (SELECT max(id) FROM login_attempts WHERE key = \(key))", logger: logger
+        )
+    }
 }

@@ -7,7 +7,7 @@ struct NULCharacterGuard: RouterMiddleware {
     typealias Context = AppRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path.removingPercentEncoding?.contains("\u{0}") == true {
+        if NULCharacter.isInURLEncoded(Array(request.uri.path.utf8)) {
             throw APIError.validation(field: "path", problem: "contains a NUL character")
         }
         for (name, value) in request.uri.queryParameters where value.contains("\u{0}") || name.contains("\u{0}") {
@@ -18,6 +18,18 @@ struct NULCharacterGuard: RouterMiddleware {
 }
 
 enum NULCharacter {
+    /// Whether a form body holds a NUL, raw or as `%00` (checked on the raw text: a malformed
+    /// escape elsewhere must not hide it).
+    static func isInURLEncoded(_ body: some Collection<UInt8>) -> Bool {
+        let bytes = Array(body)
+        if bytes.contains(0) { return true }
+        guard bytes.count >= 3 else { return false }
+        for index in 0..<(bytes.count - 2) where bytes[index] == UInt8(ascii: "%") {
+            if bytes[index + 1] == UInt8(ascii: "0"), bytes[index + 2] == UInt8(ascii: "0") { return true }
+        }
+        return false
+    }
+
     /// Whether a JSON text holds a `\u0000` escape (a raw NUL byte is not valid JSON anyway):
     /// an escape is one only when an odd number of backslashes precedes the `u`.
     static func isEscaped(in json: some Collection<UInt8>) -> Bool {

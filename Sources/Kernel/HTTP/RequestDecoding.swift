@@ -48,7 +48,7 @@ public enum RequestDecoding {
 
     static func decode<T: Decodable>(_ type: T.Type, format: BodyFormat, from buffer: ByteBuffer) throws -> T {
         let bytes = buffer.readableBytesView
-        if format == .json ? NULCharacter.isEscaped(in: bytes) : String(buffer: buffer).removingPercentEncoding?.contains("\u{0}") == true {
+        if format == .json ? NULCharacter.isEscaped(in: bytes) : NULCharacter.isInURLEncoded(bytes) {
             throw APIError.validation(field: "body", problem: "contains a NUL character, which no field accepts")
         }
         do {

@@ -59,6 +59,10 @@ extension ModelBundle {
         if task == .classification, classLabels.count < 2 {
             throw BundleInconsistency("a classifier needs at least two class labels, the bundle has \(classLabels.count)")
         }
+        // Labels key dictionaries when probabilities are reported: one label twice would trap there.
+        guard Set(classLabels).count == classLabels.count else {
+            throw BundleInconsistency("class labels are not distinct: \(classLabels)")
+        }
         try model.validate(featureCount: pipeline.featureNames.count, classCount: task == .classification ? classLabels.count : 0)
     }
 }

@@ -86,6 +86,9 @@ actor ChampionLoader: Service {
                 try await self.reload()
             } catch {
                 self.logger.error("champion not loaded; the previous model keeps serving", metadata: ["error": "\(error)"])
+                // A bundle that does not load waits for the next promotion; a store that did not
+                // answer is asked again at the next poll.
+                if !(error is LoadError) { self.lastSeen = nil }
             }
         }
         loading = load

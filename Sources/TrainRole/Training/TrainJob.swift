@@ -120,20 +120,21 @@ struct TrainJob: Sendable {
             return try await withThrowingTaskGroup(of: TrainedModel?.self) { group in
                 group.addTask { try await Offload.run { try fit(progress) } }
                 group.addTask {
-                    while true {
-                        try await Task.sleep(for: .milliseconds(250))
-                        guard ContinuousClock.now < deadline else {
-                            overtime.mark()
-                            progress.requestStop()
-                            return nil
-                        }
-                        let fraction = progress.fraction
-                        do {
+                    do {
+                        while true {
+                            try await Task.sleep(for: .milliseconds(250))
+                            guard ContinuousClock.now < deadline else {
+                                overtime.mark()
+                                progress.requestStop()
+                                return nil
+                            }
+                            let fraction = progress.fraction
                             try await execution.progress(start + Int(fraction * Double(max(span - 1, 0))), "\(label): \(Int(fraction * 100))%")
-                        } catch {
-                            progress.requestStop()
-                            throw error
                         }
+                    } catch {
+                        // A cancel through the API, or the job cancelled by a shutdown.
+                        progress.requestStop()
+                        throw error
                     }
                 }
                 while let finished = try await group.next() {
@@ -147,6 +148,7 @@ struct TrainJob: Sendable {
         } catch is FitStopped where overtime.happened {
             throw JobFailure("training took longer than MLOPSD_TRAIN_MAX_SECONDS (\(maxDuration.components.seconds) s) and was stopped")
         } catch is FitStopped {
+            if Task.isCancelled { throw CancellationError() }
             throw JobCancelled()
         }
     }
