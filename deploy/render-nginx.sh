@@ -25,6 +25,7 @@ template=${1:-$(dirname "$0")/../nginx.conf}
 : "${NGINX_PREDICT_RATE:=30r/s}"
 : "${NGINX_PREDICT_BURST:=60}"
 : "${MLOPSD_CORS_ORIGINS:=}"
+: "${NGINX_TRUSTED_PROXIES:=}"
 
 fail() {
     echo "render-nginx: $1" >&2
@@ -64,6 +65,25 @@ for name in NGINX_PID_PATH NGINX_ERROR_LOG NGINX_ACCESS_LOG NGINX_TEMP_DIR; do
     matches "$value" '/[A-Za-z0-9._/-]*' || fail "$name must be an absolute path, got '$value'"
 done
 
+# NGINX_TRUSTED_PROXIES: comma-separated addresses or CIDRs of proxies in front of the edge, whose
+# X-Forwarded-For names the client.
+NGINX_REAL_IP_CONFIG=""
+old_ifs=$IFS
+IFS=,
+for proxy in $NGINX_TRUSTED_PROXIES; do
+    proxy=$(printf '%s' "$proxy" | tr -d ' ')
+    [ -z "$proxy" ] && continue
+    matches "$proxy" '[0-9A-Fa-f.:]+(/[0-9]{1,3})?' || fail "NGINX_TRUSTED_PROXIES: '$proxy' is not an address or CIDR"
+    NGINX_REAL_IP_CONFIG="$NGINX_REAL_IP_CONFIG        set_real_ip_from $proxy;
+"
+done
+IFS=$old_ifs
+if [ -n "$NGINX_REAL_IP_CONFIG" ]; then
+    NGINX_REAL_IP_CONFIG="${NGINX_REAL_IP_CONFIG}        real_ip_header X-Forwarded-For;
+        real_ip_recursive on;
+"
+fi
+
 # MLOPSD_CORS_ORIGINS: comma-separated origins (scheme://host[:port]) allowed to call the API
 # from a browser; one exact-match map entry each.
 NGINX_CORS_ORIGIN_MAP=""
@@ -81,8 +101,8 @@ IFS=$old_ifs
 export NGINX_LISTEN NGINX_WORKER_PROCESSES NGINX_PID_PATH NGINX_ERROR_LOG NGINX_ACCESS_LOG NGINX_TEMP_DIR \
     NGINX_DATA_SERVERS NGINX_TRAIN_SERVERS NGINX_PREDICT_SERVERS NGINX_AUTH_SERVERS \
     MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES NGINX_AUTH_RATE NGINX_AUTH_BURST NGINX_GENERAL_RATE \
-    NGINX_GENERAL_BURST NGINX_PREDICT_RATE NGINX_PREDICT_BURST NGINX_CORS_ORIGIN_MAP
+    NGINX_GENERAL_BURST NGINX_PREDICT_RATE NGINX_PREDICT_BURST NGINX_CORS_ORIGIN_MAP NGINX_REAL_IP_CONFIG
 envsubst '$NGINX_LISTEN $NGINX_WORKER_PROCESSES $NGINX_PID_PATH $NGINX_ERROR_LOG $NGINX_ACCESS_LOG $NGINX_TEMP_DIR
 $NGINX_DATA_SERVERS $NGINX_TRAIN_SERVERS $NGINX_PREDICT_SERVERS $NGINX_AUTH_SERVERS $MLOPSD_MAX_BODY_BYTES
 $MLOPSD_MAX_UPLOAD_BYTES $NGINX_AUTH_RATE $NGINX_AUTH_BURST $NGINX_GENERAL_RATE $NGINX_GENERAL_BURST
-$NGINX_PREDICT_RATE $NGINX_PREDICT_BURST $NGINX_CORS_ORIGIN_MAP' <"$template"
+$NGINX_PREDICT_RATE $NGINX_PREDICT_BURST $NGINX_CORS_ORIGIN_MAP $NGINX_REAL_IP_CONFIG' <"$template"
