@@ -52,7 +52,10 @@ public enum DataRole {
             lease: settings.jobLease
         )
         let routes = DataRoutes(
-            registry: DatasetRegistry(catalog: catalog, workspace: workspace, uploadLimit: settings.maxUploadBytes, logger: logger),
+            registry: DatasetRegistry(
+                catalog: catalog, workspace: workspace, uploadLimit: settings.maxUploadBytes,
+                parses: AdmissionGate(running: 2, waiting: 8), logger: logger
+            ),
             catalog: catalog,
             runner: runner,
             tokens: environment.tokens

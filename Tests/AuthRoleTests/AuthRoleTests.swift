@@ -319,6 +319,26 @@ extension TestClientProtocol {
         }
     }
 
+    /// A stolen access token is no unlimited oracle for the current password.
+    @Test func wrongCurrentPasswordsAreThrottled() async throws {
+        let harness = try await AuthHarness(overrides: ["MLOPSD_LOGIN_MAX_FAILURES": "3"])
+        try await harness.run { client in
+            let admin = try await client.adminTokens().access
+            for _ in 0..<3 {
+                let wrong = try await client.send(
+                    .post, "/api/v1/auth/me/password", json: ["current_password": "guess", "new_password": "another-password-1"], token: admin
+                )
+                #expect(wrong.status == .unprocessableContent)
+            }
+            let throttled = try await client.send(
+                .post, "/api/v1/auth/me/password",
+                json: ["current_password": .string(TestEnvironment.adminPassword), "new_password": "another-password-1"], token: admin
+            )
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.headers[.retryAfter] != nil)
+        }
+    }
+
     @Test func theAuthDatabaseSyncsEveryCommit() async throws {
         let harness = try await AuthHarness()
         defer { harness.environment.removeFiles() }

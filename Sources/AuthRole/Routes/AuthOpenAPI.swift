@@ -84,7 +84,9 @@ enum AuthOpenAPI {
           "responses": {
             "204": {"description": "Changed"},
             "401": {"description": "Missing or invalid access token", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "422": {"description": "Current password wrong or new password too short", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "422": {"description": "Current password wrong or new password too short", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "429": {"description": "Too many wrong current passwords; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "503": {"description": "Too many password checks in progress; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
           }
         }
       },

@@ -92,11 +92,21 @@ struct AuthRoutes: Sendable {
         guard PasswordRule.isValid(body.newPassword) else {
             throw APIError.validation(field: "new_password", problem: PasswordRule.description)
         }
+        // The current password is guessed like a login: a stolen access token must not become
+        // an unlimited password oracle.
+        let client = context.clientAddress(of: request)
+        if case .refused(let wait) = try await throttle.reserve(username: identity.username, client: client) {
+            throw APIError(
+                .tooManyRequests, code: "too_many_attempts",
+                message: "Too many wrong current passwords; try again in \(wait) s", headers: [.retryAfter: String(wait)]
+            )
+        }
         guard let stored = try await users.find(username: identity.username),
             try await hasher.verify(body.currentPassword, against: stored.passwordHash)
         else {
             throw APIError.validation(field: "current_password", problem: "does not match")
         }
+        try await throttle.succeeded(username: identity.username, client: client)
         _ = try await users.update(username: identity.username, changes: UserChanges(passwordHash: try await hasher.hash(body.newPassword)))
         try await endSessions(of: identity.username)
         return .noContent

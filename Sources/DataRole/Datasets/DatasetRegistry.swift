@@ -10,6 +10,10 @@ struct DatasetRegistry: Sendable {
     let catalog: any DataCatalog
     let workspace: DataWorkspace
     let uploadLimit: Int
+    /// Parsing holds the whole file in memory (about 8 bytes per field plus the typed columns):
+    /// two at a time, a few more waiting, and a 503 beyond, so parallel uploads cannot multiply
+    /// that without bound.
+    let parses: AdmissionGate
     let logger: Logger
 
     func upload(_ request: Request, uploadedBy: String) async throws -> (dataset: Dataset, created: Bool) {
@@ -23,12 +27,21 @@ struct DatasetRegistry: Sendable {
                 sink.discard()
                 return (existing, false)
             }
-            let table = try await Self.parse(sink.url)
             let path = workspace.relativePath(of: workspace.rawDirectory.appendingPathComponent("\(Dataset.id(forMD5: received.digest.md5)).csv"))
             let digest = received.digest
-            // Profiling reads every value once more: also off the event loop.
-            let dataset = try await Offload.run {
-                Dataset(name: name, digest: digest, table: table, path: path, uploadedBy: uploadedBy)
+            let url = sink.url
+            let dataset: Dataset
+            do {
+                dataset = try await parses.run {
+                    let table = try await Self.parse(url)
+                    // Profiling reads every value once more: also off the event loop.
+                    return try await Offload.run { Dataset(name: name, digest: digest, table: table, path: path, uploadedBy: uploadedBy) }
+                }
+            } catch is AdmissionGate.Full {
+                throw APIError(
+                    .serviceUnavailable, code: "busy", message: "Too many uploads are being parsed; try again shortly",
+                    headers: [.retryAfter: "5"]
+                )
             }
             _ = try workspace.publishRawFile(sink.url, datasetID: dataset.id, digest: received.digest)
             let registered = try await catalog.register(dataset)

@@ -30,7 +30,8 @@ enum DataOpenAPI {
             "403": {"description": "Not an admin", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "413": {"description": "Larger than MLOPSD_MAX_UPLOAD_BYTES", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
             "415": {"description": "Neither text/csv nor multipart/form-data", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "422": {"description": "Empty, binary or unreadable CSV (with line and column), header only, or an invalid name", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "422": {"description": "Empty, binary or unreadable CSV (with line and column), header only, or an invalid name", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "503": {"description": "Too many uploads being parsed at once; see Retry-After", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
           }
         },
         "get": {
