@@ -53,7 +53,7 @@ public enum DataRole {
         )
         let routes = DataRoutes(
             registry: DatasetRegistry(
-                catalog: catalog, workspace: workspace, uploadLimit: settings.maxUploadBytes,
+                catalog: catalog, workspace: workspace, uploadLimit: settings.maxUploadBytes, fieldLimit: settings.maxUploadFields,
                 parses: AdmissionGate(running: 2, waiting: 8), logger: logger
             ),
             catalog: catalog,

@@ -87,6 +87,17 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
         #expect(throws: CSVError.self) { try CSVReader.read(string: "\(composed),\(decomposed)\n1,2\n") }
     }
 
+    /// A file of commas must not cost gigabytes: past the field limit, reading stops with an error.
+    @Test func filesPastTheFieldLimitAreRefused() throws {
+        let header = (0..<100).map { "c\($0)" }.joined(separator: ",")
+        let row = String(repeating: ",", count: 99)
+        let csv = header + "\n" + Array(repeating: row, count: 2_000).joined(separator: "\n") + "\n"
+        #expect(throws: CSVError(.tooManyFields(limit: 50_000))) {
+            try CSVReader.read(string: csv, options: CSVOptions(chunkSize: 4096, maxFields: 50_000))
+        }
+        #expect(try CSVReader.read(string: csv, options: CSVOptions(maxFields: 300_000)).rowCount == 2_000)
+    }
+
     @Test func raggedRowsNameTheLine() {
         #expect(throws: CSVError(.raggedRow(expected: 2, actual: 3), line: 3)) {
             try CSVReader.read(string: "a,b\n1,2\n3,4,5\n")

@@ -10,6 +10,7 @@ struct DatasetRegistry: Sendable {
     let catalog: any DataCatalog
     let workspace: DataWorkspace
     let uploadLimit: Int
+    let fieldLimit: Int
     /// Parsing holds the whole file in memory (about 8 bytes per field plus the typed columns):
     /// two at a time, a few more waiting, and a 503 beyond, so parallel uploads cannot multiply
     /// that without bound.
@@ -33,7 +34,7 @@ struct DatasetRegistry: Sendable {
             let dataset: Dataset
             do {
                 dataset = try await parses.run {
-                    let table = try await Self.parse(url)
+                    let table = try await Self.parse(url, maxFields: fieldLimit)
                     // Profiling reads every value once more: also off the event loop.
                     return try await Offload.run { Dataset(name: name, digest: digest, table: table, path: path, uploadedBy: uploadedBy) }
                 }
@@ -56,9 +57,9 @@ struct DatasetRegistry: Sendable {
     }
 
     /// Parses with MLCore on a thread pool: a large CSV must not stall the event loop.
-    static func parse(_ url: URL) async throws -> Table {
+    static func parse(_ url: URL, maxFields: Int) async throws -> Table {
         let result = try await Offload.run { () -> Result<Table, CSVError> in
-            Result { () throws(CSVError) in try CSVReader.read(path: url.path) }
+            Result { () throws(CSVError) in try CSVReader.read(path: url.path, options: CSVOptions(maxFields: maxFields)) }
         }
         switch result {
         case .success(let table):

@@ -44,6 +44,9 @@ public struct Settings: Sendable {
     public var maxBodyBytes: Int
     /// Largest dataset upload; the CSV reader holds a whole file in memory and stops at 4 GiB.
     public var maxUploadBytes: Int
+    /// The most fields (rows × columns) an uploaded CSV may have (`MLOPSD_MAX_UPLOAD_FIELDS`):
+    /// parsing holds about 16 bytes per field.
+    public var maxUploadFields: Int
     public var bcryptCost: Int
     /// Most records one `POST /predict/batch` may carry.
     public var predictMaxBatch: Int
@@ -190,6 +193,7 @@ public struct Settings: Sendable {
 
         maxBodyBytes = try reader.int("MLOPSD_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30))
         maxUploadBytes = try reader.int("MLOPSD_MAX_UPLOAD_BYTES", default: 1 << 30, range: 1024...Int(UInt32.max) - 1)
+        maxUploadFields = try reader.int("MLOPSD_MAX_UPLOAD_FIELDS", default: 50_000_000, range: 1000...1_000_000_000)
         predictMaxBatch = try reader.int("MLOPSD_PREDICT_MAX_BATCH", default: 10_000, range: 1...1_000_000)
         predictReloadInterval = .milliseconds(try reader.int("MLOPSD_PREDICT_RELOAD_MS", default: 1000, range: 50...3_600_000))
         predictRejectUnknownCategories = try reader.bool("MLOPSD_PREDICT_REJECT_UNKNOWN_CATEGORIES", default: true)

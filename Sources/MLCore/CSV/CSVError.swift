@@ -11,6 +11,8 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A value that does not parse as the kind the column was declared to have.
         case notOfKind(ColumnKind)
         case unreadable(String)
+        /// More fields than the reader was allowed to hold in memory.
+        case tooManyFields(limit: Int)
     }
 
     public var problem: Problem
@@ -36,6 +38,7 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidUTF8: text = "text is not valid UTF-8"
         case .notOfKind(let kind): text = "value is not \(kind == .numeric ? "a number" : kind == .boolean ? "true or false" : "a date-time"), as the schema declares"
         case .unreadable(let reason): text = "cannot read the file: \(reason)"
+        case .tooManyFields(let limit): text = "the file has more than \(limit) fields (rows × columns), the most one upload may have"
         }
         if let line { text = "line \(line): " + text }
         if let column { text += " (column '\(column)')" }

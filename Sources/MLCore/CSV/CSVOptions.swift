@@ -13,6 +13,9 @@ public struct CSVOptions: Sendable {
     /// Kinds fixed in advance by column name (a schema written with the data), instead of inferred:
     /// a processed split whose test rows happen to be all digits must still read back as text.
     public var columnKinds: [String: ColumnKind]
+    /// The most fields (rows × columns) the reader holds: parsing keeps 8 bytes of offsets per
+    /// field plus the typed columns in memory, so this bounds what one file can cost. nil: no bound.
+    public var maxFields: Int?
 
     public static let defaultMissingTokens: Set<String> = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "?"]
 
@@ -22,7 +25,8 @@ public struct CSVOptions: Sendable {
         missingTokens: Set<String> = CSVOptions.defaultMissingTokens,
         inferTypes: Bool = true,
         chunkSize: Int = 1 << 20,
-        columnKinds: [String: ColumnKind] = [:]
+        columnKinds: [String: ColumnKind] = [:],
+        maxFields: Int? = nil
     ) {
         self.delimiter = delimiter
         self.decimalComma = decimalComma
@@ -30,6 +34,7 @@ public struct CSVOptions: Sendable {
         self.inferTypes = inferTypes
         self.chunkSize = chunkSize
         self.columnKinds = columnKinds
+        self.maxFields = maxFields
     }
 
     /// Options that read every column of `schema` as the kind it declares.

@@ -78,9 +78,13 @@ struct StreamingReader {
             Result { () throws(CSVError) in try tokenizer?.consume(buffer, from: from) }
         }
         try outcome.get()
+        try checkFieldLimit()
         if firstRows, let rows = tokenizer?.rowCount, rows > 0, estimatedBytes > data.count {
-            // Extrapolate the row count from the first chunk's bytes per row, plus 10%.
-            tokenizer?.reserve(rows: Int(Double(estimatedBytes) / Double(data.count) * Double(rows) * 1.1))
+            // Extrapolate the row count from the first chunk's bytes per row, plus 10%, never
+            // past what the field limit allows.
+            var estimate = Int(Double(estimatedBytes) / Double(data.count) * Double(rows) * 1.1)
+            if let limit = options.maxFields, let columns = tokenizer?.columnCount, columns > 0 { estimate = min(estimate, limit / columns + 1) }
+            tokenizer?.reserve(rows: estimate)
         }
     }
 
@@ -106,6 +110,12 @@ struct StreamingReader {
         return best.key
     }
 
+    /// Checked once per chunk: a file over the limit costs at most one chunk's fields more.
+    private func checkFieldLimit() throws(CSVError) {
+        guard let limit = options.maxFields, let fields = tokenizer?.fields.count, fields / 2 > limit else { return }
+        throw CSVError(.tooManyFields(limit: limit))
+    }
+
     mutating func finish() throws(CSVError) -> Table {
         let bomLength = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         guard data.count > bomLength else { throw CSVError(.emptyFile) }
@@ -123,6 +133,7 @@ struct StreamingReader {
             Result { () throws(CSVError) in try tokenizer.finish(buffer) }
         }
         try finished.get()
+        try checkFieldLimit()
         guard let header = tokenizer.header else { throw CSVError(.noHeader, line: 1) }
         let names = try Self.columnNames(header)
         let decimalComma = options.decimalComma ?? (tokenizer.delimiter != UInt8(ascii: ","))
