@@ -152,8 +152,9 @@ up() {
     MLOPSD_AUTH_UPSTREAM=$(upstream_of auth) \
     MLOPSD_MAX_BODY_BYTES=$(setting MLOPSD_MAX_BODY_BYTES) \
     MLOPSD_MAX_UPLOAD_BYTES=$(setting MLOPSD_MAX_UPLOAD_BYTES) \
+    MLOPSD_PREDICT_MAX_BATCH_BYTES=$(setting MLOPSD_PREDICT_MAX_BATCH_BYTES) \
     MLOPSD_CORS_ORIGINS=$(setting MLOPSD_CORS_ORIGINS) \
-        bash -c 'for name in MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES MLOPSD_CORS_ORIGINS; do [ -z "${!name}" ] && unset "$name"; done
+        bash -c 'for name in MLOPSD_MAX_BODY_BYTES MLOPSD_MAX_UPLOAD_BYTES MLOPSD_PREDICT_MAX_BATCH_BYTES MLOPSD_CORS_ORIGINS; do [ -z "${!name}" ] && unset "$name"; done
                  exec deploy/render-nginx.sh' >"$LOCAL_DIR/nginx/nginx.conf"
     nginx -t -q -p "$LOCAL_DIR/nginx" -c "$LOCAL_DIR/nginx/nginx.conf" 2>>"$LOCAL_DIR/log/nginx-error.log" \
         || { tail -n 5 "$LOCAL_DIR/log/nginx-error.log" >&2; exit 1; }

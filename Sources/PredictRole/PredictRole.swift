@@ -15,7 +15,7 @@ public enum PredictRole {
         )
         environment.championChanges.follow { await loader.reloadIfChanged() }
         let routes = PredictRoutes(
-            slot: slot, loader: loader, maxBatch: settings.predictMaxBatch,
+            slot: slot, loader: loader, maxBatch: settings.predictMaxBatch, maxBatchBytes: settings.predictMaxBatchBytes,
             policy: RecordPolicy(rejectUnknownCategories: settings.predictRejectUnknownCategories, rejectExtraFields: settings.predictRejectExtraFields),
             tokens: environment.tokens
         )

@@ -200,6 +200,25 @@ extension TestClientProtocol {
         }
     }
 
+    /// A batch near MLOPSD_PREDICT_MAX_BATCH records is far over the general 1 MiB body limit:
+    /// the batch route has a limit of its own.
+    @Test func aFullBatchIsNotRefusedForItsSize() async throws {
+        let harness = try await PredictHarness()
+        defer { harness.environment.removeFiles() }
+        let (split, data) = try PredictHarness.penguinsBundle(modelType: "logistic_regression")
+        try harness.promote(data, name: "penguins", version: "1")
+        let records = PredictHarness.records(split.test)
+        let batch = (0..<9_000).map { JSONValue.object(records[$0 % records.count]) }
+        let body = JSONValue.object(["features_list": .array(batch)])
+        #expect(body.jsonString().utf8.count > 1 << 20)
+        try await harness.run { client in
+            try await client.waitUntilReady(token: harness.user)
+            let response = try await client.send(.post, "/api/v1/predict/batch", json: body, token: harness.user)
+            #expect(response.status == .ok, "\(String(buffer: response.body).prefix(300))")
+            #expect(try response.json()["count"] == 9_000)
+        }
+    }
+
     @Test func withoutAChampionItIsAliveButNotReady() async throws {
         let harness = try await PredictHarness()
         defer { harness.environment.removeFiles() }

@@ -50,6 +50,9 @@ public struct Settings: Sendable {
     public var bcryptCost: Int
     /// Most records one `POST /predict/batch` may carry.
     public var predictMaxBatch: Int
+    /// The largest batch body (`MLOPSD_PREDICT_MAX_BATCH_BYTES`): a batch of `predictMaxBatch`
+    /// records is far over the general body limit.
+    public var predictMaxBatchBytes: Int
     /// How often the predict role looks at `champion.json` for a new champion.
     public var predictReloadInterval: Duration
     /// Refuse (422) a category the model never saw, instead of encoding it as "no known category".
@@ -195,6 +198,7 @@ public struct Settings: Sendable {
         maxUploadBytes = try reader.int("MLOPSD_MAX_UPLOAD_BYTES", default: 1 << 30, range: 1024...Int(UInt32.max) - 1)
         maxUploadFields = try reader.int("MLOPSD_MAX_UPLOAD_FIELDS", default: 50_000_000, range: 1000...1_000_000_000)
         predictMaxBatch = try reader.int("MLOPSD_PREDICT_MAX_BATCH", default: 10_000, range: 1...1_000_000)
+        predictMaxBatchBytes = try reader.int("MLOPSD_PREDICT_MAX_BATCH_BYTES", default: 32 << 20, range: 1024...(1 << 30))
         predictReloadInterval = .milliseconds(try reader.int("MLOPSD_PREDICT_RELOAD_MS", default: 1000, range: 50...3_600_000))
         predictRejectUnknownCategories = try reader.bool("MLOPSD_PREDICT_REJECT_UNKNOWN_CATEGORIES", default: true)
         predictRejectExtraFields = try reader.bool("MLOPSD_PREDICT_REJECT_EXTRA_FIELDS", default: false)

@@ -8,6 +8,7 @@ struct PredictRoutes: Sendable {
     let slot: ModelSlot
     let loader: ChampionLoader
     let maxBatch: Int
+    let maxBatchBytes: Int
     let policy: RecordPolicy
     let tokens: TokenCodec
 
@@ -54,6 +55,9 @@ struct PredictRoutes: Sendable {
     }
 
     @Sendable func batch(request: Request, context: AppRequestContext) async throws -> JSONResponse {
+        // A batch has a body limit of its own, sized for `maxBatch` records.
+        var context = context
+        context.bodyLimit = max(context.bodyLimit, maxBatchBytes)
         let contentType = request.headers[.contentType].flatMap(MediaType.init(from:))
         var records: [Result<[String: RawValue], RecordIssues>]
         var modelName: String?
