@@ -164,6 +164,64 @@ final class FailingProxy: Sendable {
     }
 }
 
+/// Forwards to the real MLflow server, but loses the answer to the first `runs/create`: MLflow
+/// created the run, the client hears 503, as through a proxy timing out.
+final class LossyProxy: Sendable {
+    private let creates = Mutex(0)
+
+    var createCalls: Int { creates.withLock { $0 } }
+
+    func router(upstream: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on("**", method: method) { request, _ -> Response in
+                var forwarded = HTTPClientRequest(url: upstream + request.uri.description)
+                forwarded.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+                if let type = request.headers[.contentType] { forwarded.headers.add(name: "Content-Type", value: type) }
+                forwarded.body = .bytes(try await request.body.collect(upTo: 64 << 20))
+                let answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
+                let body = try await answer.body.collect(upTo: 64 << 20)
+                if request.uri.path.hasSuffix("runs/create") {
+                    let first = self.creates.withLock { count in
+                        count += 1
+                        return count == 1
+                    }
+                    if first { return Response(status: .serviceUnavailable) }
+                }
+                return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+            }
+        }
+        return router
+    }
+}
+
+extension MLflowTrackingTests {
+    /// A create whose answer was lost is not sent again: one model, one run created in MLflow,
+    /// and a tracking error on the entry instead of a duplicate run.
+    @Test func aCreateWhoseAnswerWasLostIsNotRepeated() async throws {
+        let proxy = LossyProxy()
+        let app = Application(router: proxy.router(upstream: Self.uri), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { proxyClient in
+            let port = try #require(proxyClient.port)
+            let harness = try await TrainHarness(overrides: [
+                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
+                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01",
+            ])
+            defer { harness.environment.removeFiles() }
+            try await harness.run { client in
+                let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+                let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                    "processed_version": .string(processed), "experiment_name": .string("lossy-\(UUID().uuidString.prefix(8))"),
+                    "model_types": ["logistic_regression"],
+                ], token: harness.admin), role: "train", token: harness.admin)
+                #expect(job["status"] == "completed", "\(job)")
+                #expect(proxy.createCalls == 1, "runs/create was sent \(proxy.createCalls) times")
+                #expect(job["result"]?["leaderboard"]?[0]?["tracking_error"]?.stringValue?.contains("503") == true, "\(job)")
+            }
+        }
+    }
+}
+
 extension MLflowTrackingTests {
     @Test func mlflowGoingDownMidJobLeavesTheJobCompletedAndEveryBundleKept() async throws {
         let proxy = FailingProxy()

@@ -16,6 +16,9 @@ struct MLflowClient: Sendable {
         var timeout: Duration = .seconds(30)
         var maxRetries = 3
         var backoff: Duration = .milliseconds(500)
+        /// One call, retries included, ends within this: under nginx's 60 s for the requests
+        /// (promotion) that wait for MLflow.
+        var retryBudget: Duration = .seconds(45)
     }
 
     /// An answer MLflow gave with an error status: `{"error_code", "message"}`.
@@ -48,10 +51,17 @@ struct MLflowClient: Sendable {
         return "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
     }
 
+    /// Calls that create something: a retry after an answer was lost (a timeout, a 5xx from a
+    /// proxy) would create it twice, a second run or model version.
+    static let creatingPaths: Set<String> = ["experiments/create", "runs/create", "registered-models/create", "model-versions/create"]
+
     /// A call to `/api/2.0/mlflow/<path>` with a JSON body (POST) or query (GET).
     func call(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], json: JSONValue? = nil) async throws -> JSONValue {
         let body = json.map { Array($0.jsonString().utf8) }
-        let data = try await send(method, url(base + "/api/2.0/mlflow/" + path, query: query), body: body, contentType: "application/json")
+        let data = try await send(
+            method, url(base + "/api/2.0/mlflow/" + path, query: query), body: body, contentType: "application/json",
+            idempotent: !Self.creatingPaths.contains(path)
+        )
         return data.isEmpty ? .object([:]) : try JSONValue(jsonString: String(decoding: data, as: UTF8.self))
     }
 
@@ -75,14 +85,19 @@ struct MLflowClient: Sendable {
         return url + "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
     }
 
-    private func send(_ method: HTTPMethod, _ url: String, body: [UInt8]?, contentType: String) async throws -> [UInt8] {
+    /// Retries what is safe to repeat (a creating call only on 429, which says it was not
+    /// processed), and never past `retryBudget` in all, so a promotion answers before nginx gives up.
+    private func send(_ method: HTTPMethod, _ url: String, body: [UInt8]?, contentType: String, idempotent: Bool = true) async throws -> [UInt8] {
         var attempt = 0
+        let deadline = ContinuousClock.now + configuration.retryBudget
         while true {
             do {
                 return try await sendOnce(method, url, body: body, contentType: contentType)
-            } catch let error where attempt < configuration.maxRetries && Self.isRetryable(error) {
+            } catch let error where attempt < configuration.maxRetries && Self.isRetryable(error, idempotent: idempotent) {
                 attempt += 1
-                try await Task.sleep(for: configuration.backoff * (1 << (attempt - 1)))
+                let pause = configuration.backoff * (1 << (attempt - 1))
+                guard ContinuousClock.now + pause + configuration.timeout <= deadline else { throw error }
+                try await Task.sleep(for: pause)
             }
         }
     }
@@ -108,9 +123,10 @@ struct MLflowClient: Sendable {
         return data
     }
 
-    /// Connection problems, timeouts, 429 and 5xx are worth another try; other answers are final.
-    static func isRetryable(_ error: any Error) -> Bool {
-        if let server = error as? ServerError { return server.status == 429 || server.status >= 500 }
-        return !(error is CancellationError)
+    /// Connection problems, timeouts, 429 and 5xx are worth another try for a call that may be
+    /// repeated; for one that creates something, only 429. Other answers are final.
+    static func isRetryable(_ error: any Error, idempotent: Bool = true) -> Bool {
+        if let server = error as? ServerError { return server.status == 429 || (idempotent && server.status >= 500) }
+        return idempotent && !(error is CancellationError)
     }
 }
