@@ -173,7 +173,7 @@ database_url() {
         return
     fi
     if [ ! -s "$LOCAL_DIR/postgres/url" ]; then
-        command -v pg_ctlcluster >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+        ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
             || { echo "local: replicas need PostgreSQL (apt-get install postgresql) or MLOPSD_DATABASE_URL" >&2; exit 2; }
         mkdir -p "$LOCAL_DIR/postgres"
         chmod 0755 "$LOCAL_DIR/postgres"

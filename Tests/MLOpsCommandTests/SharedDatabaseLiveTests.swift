@@ -17,6 +17,16 @@ struct SharedDatabaseLiveTests {
         ]) { _, new in new }
     }
 
+    /// A fresh database and a fresh directory for the volumes the replicas share, both removed
+    /// afterwards.
+    func withReplicaVolumes(_ body: (_ database: String, _ shared: URL) async throws -> Void) async throws {
+        try await StoreBackend.withFreshDatabase { database in
+            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: shared) }
+            try await body(database, shared)
+        }
+    }
+
     func token(_ server: LiveServer) async throws -> (access: String, refresh: String) {
         let reply = try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).json()
         return (try #require(reply["access_token"] as? String), try #require(reply["refresh_token"] as? String))
@@ -36,9 +46,7 @@ struct SharedDatabaseLiveTests {
     }
 
     @Test func authReplicasShareAccountsAndRefreshTokens() async throws {
-        try await StoreBackend.withFreshDatabase { database in
-            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: shared) }
+        try await withReplicaVolumes { database, shared in
             let first = try await LiveServer(role: "auth", environment: environment(database: database, shared: shared))
             defer { _ = first.stop() }
             let second = try await LiveServer(role: "auth", environment: environment(database: database, shared: shared))
@@ -65,9 +73,7 @@ struct SharedDatabaseLiveTests {
     /// Failed logins counted by one auth replica count at the other, per username and client
     /// address (`X-Real-IP`, as nginx sets it, is believed from loopback).
     @Test func loginThrottlingHoldsAcrossReplicas() async throws {
-        try await StoreBackend.withFreshDatabase { database in
-            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: shared) }
+        try await withReplicaVolumes { database, shared in
             let settings = environment(database: database, shared: shared).merging(["MLOPSD_LOGIN_MAX_FAILURES": "4"]) { _, new in new }
             let first = try await LiveServer(role: "auth", environment: settings)
             defer { _ = first.stop() }
@@ -93,9 +99,7 @@ struct SharedDatabaseLiveTests {
     /// A train replica killed in the middle of a job: the other takes the job over once the
     /// lease has run out, and it completes once, registered once.
     @Test func aTrainJobOutlivesTheReplicaRunningIt() async throws {
-        try await StoreBackend.withFreshDatabase { database in
-            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: shared) }
+        try await withReplicaVolumes { database, shared in
             let settings = environment(database: database, shared: shared)
             let auth = try await LiveServer(role: "auth", environment: settings)
             defer { _ = auth.stop() }
@@ -139,9 +143,7 @@ struct SharedDatabaseLiveTests {
     /// Two predict replicas with no shared file system (each its own models directory) and a
     /// poll too slow to matter: each promotion reaches both through the database's notification.
     @Test func promotionReachesEveryPredictReplicaWithinASecond() async throws {
-        try await StoreBackend.withFreshDatabase { database in
-            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("replicas-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: shared) }
+        try await withReplicaVolumes { database, shared in
             let settings = environment(database: database, shared: shared)
             let auth = try await LiveServer(role: "auth", environment: settings)
             defer { _ = auth.stop() }
@@ -193,9 +195,7 @@ struct SharedDatabaseLiveTests {
     /// a second run copies nothing, and a process on the database serves the same accounts,
     /// datasets, registry and champion.
     @Test func aSQLiteDeploymentMovesIntoPostgres() async throws {
-        try await StoreBackend.withFreshDatabase { database in
-            let shared = FileManager.default.temporaryDirectory.appendingPathComponent("moving-\(UUID().uuidString)")
-            defer { try? FileManager.default.removeItem(at: shared) }
+        try await withReplicaVolumes { database, shared in
             let volumes = environment(database: database, shared: shared).filter { $0.key != "MLOPSD_DATABASE_URL" }
             let embedded = try await LiveServer(role: "all", environment: volumes)
             let admin = try await token(embedded).access

@@ -138,6 +138,17 @@ extension MLflowTrackingTests {
     }
 }
 
+/// Sends `request` on to the real MLflow server and returns its answer, for the proxies below.
+func forward(_ request: Request, to upstream: String) async throws -> Response {
+    var forwarded = HTTPClientRequest(url: upstream + request.uri.description)
+    forwarded.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
+    if let type = request.headers[.contentType] { forwarded.headers.add(name: "Content-Type", value: type) }
+    forwarded.body = .bytes(try await request.body.collect(upTo: 64 << 20))
+    let answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
+    let body = try await answer.body.collect(upTo: 64 << 20)
+    return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+}
+
 /// Forwards to the real MLflow server until the first model version is registered, then answers
 /// 503 to everything: the tracking server going away in the middle of a training job.
 final class FailingProxy: Sendable {
@@ -150,14 +161,9 @@ final class FailingProxy: Sendable {
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on("**", method: method) { request, _ -> Response in
                 guard !self.isDown else { return Response(status: .serviceUnavailable) }
-                var forwarded = HTTPClientRequest(url: upstream + request.uri.description)
-                forwarded.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
-                if let type = request.headers[.contentType] { forwarded.headers.add(name: "Content-Type", value: type) }
-                forwarded.body = .bytes(try await request.body.collect(upTo: 64 << 20))
-                let answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
-                let body = try await answer.body.collect(upTo: 64 << 20)
+                let answer = try await forward(request, to: upstream)
                 if request.uri.path.hasSuffix("model-versions/create") { self.down.withLock { $0 = true } }
-                return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+                return answer
             }
         }
         return router
@@ -175,12 +181,7 @@ final class LossyProxy: Sendable {
         let router = Router()
         for method in [HTTPRequest.Method.get, .post, .put, .delete] {
             router.on("**", method: method) { request, _ -> Response in
-                var forwarded = HTTPClientRequest(url: upstream + request.uri.description)
-                forwarded.method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
-                if let type = request.headers[.contentType] { forwarded.headers.add(name: "Content-Type", value: type) }
-                forwarded.body = .bytes(try await request.body.collect(upTo: 64 << 20))
-                let answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
-                let body = try await answer.body.collect(upTo: 64 << 20)
+                let answer = try await forward(request, to: upstream)
                 if request.uri.path.hasSuffix("runs/create") {
                     let first = self.creates.withLock { count in
                         count += 1
@@ -188,7 +189,7 @@ final class LossyProxy: Sendable {
                     }
                     if first { return Response(status: .serviceUnavailable) }
                 }
-                return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+                return answer
             }
         }
         return router

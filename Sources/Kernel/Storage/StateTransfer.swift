@@ -89,12 +89,13 @@ public struct StateTransfer: Sendable {
         let types = try await columnTypes(of: table.table)
         let rows = try source.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM \(table.table)") }
         guard let first = rows.first else { return TableCount(table: table.table, source: 0, copied: 0) }
-        let copied = Set(first.columnNames).subtracting(table.renumbered).filter { types[$0] != nil }.sorted()
-        let fixed = table.fixed.keys.filter { types[$0] != nil && !copied.contains($0) }.sorted()
-        let columns = copied + fixed
-        for column in columns where types[column] == nil {
+        // A SQLite column PostgreSQL lacks would be lost without a word: refuse instead.
+        let copied = Set(first.columnNames).subtracting(table.renumbered).sorted()
+        for column in copied where types[column] == nil {
             throw StateTransferError(description: "\(table.table).\(column) has no column in PostgreSQL")
         }
+        let fixed = table.fixed.keys.filter { types[$0] != nil && !copied.contains($0) }.sorted()
+        let columns = copied + fixed
         let placeholders = columns.enumerated().map { index, column in
             "$\(index + 1)" + (types[column] == "jsonb" ? "::jsonb" : "")
         }
