@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check
+.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz
 
 build:
 	$(SWIFT) build
@@ -40,6 +40,12 @@ bench-serving:
 # Training throughput with one and two train replicas, predictions through the replicated edge.
 bench-replicas:
 	bash bench/replicas.sh
+
+# libFuzzer targets (CSV reading, bundle decoding, request JSON, multipart uploads), each for
+# FUZZ_SECONDS (60) from its corpus in fuzz/corpus; needs the debug build for NIO.
+fuzz:
+	$(SWIFT) build
+	bash fuzz/run.sh
 
 # The compose topology without Docker: four roles on 127.0.0.1:8001-8004, nginx on :8080.
 local:

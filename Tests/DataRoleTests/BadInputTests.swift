@@ -48,6 +48,21 @@ import Testing
             )
             #expect(noFile.status == .unprocessableContent)
             #expect(try Self.problem(noFile).field == "file")
+            // Found by the multipart fuzz target: a non-ASCII byte in a part's header name
+            // trapped the parser the role used, taking the process down; truncated bodies
+            // were accepted as if complete.
+            for (label, body) in [
+                ("non-ASCII header name", "--XyZ\r\nCont\u{E5}nt-Disposition: form-data; name=\"file\"\r\n\r\na\n1\n\r\n--XyZ--\r\n"),
+                ("no closing boundary", "--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\na\n1\n"),
+            ] {
+                let malformed = try await client.execute(
+                    uri: "/api/v1/data/datasets", method: .post,
+                    headers: [.contentType: "multipart/form-data; boundary=XyZ", .authorization: "Bearer \(harness.admin)"],
+                    body: ByteBuffer(string: body)
+                )
+                #expect(malformed.status == .badRequest, "\(label)")
+                #expect(malformed.errorCode == "malformed_multipart", "\(label)")
+            }
             let noBoundary = try await client.uploadCSV(Array("a\n1\n".utf8), token: harness.admin, contentType: "multipart/form-data")
             #expect(noBoundary.status == .badRequest)
 

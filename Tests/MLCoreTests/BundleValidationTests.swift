@@ -81,4 +81,35 @@ import Testing
         labels["class_labels"] = ["Adelie", "Adelie", "Gentoo"]
         #expect(throws: BundleInconsistency.self) { try Self.load(labels) }
     }
+
+    /// Found by the bundle fuzz target: records are transformed by pairing transforms with input
+    /// columns, so a bundle whose input schema disagreed with its transforms trapped on the
+    /// first prediction.
+    @Test func anInputSchemaThatDisagreesWithTheTransformsIsRefused() throws {
+        let json = try Self.bundle("random_forest", parameters: #"{"n_estimators": 2}"#)
+        let pipeline = try #require(json["pipeline"] as? [String: Any])
+        let schema = try #require(pipeline["input_schema"] as? [[String: Any]])
+        let edits: [(String, [[String: Any]])] = [
+            ("a column fewer", Array(schema.dropLast())),
+            ("columns in another order", schema.reversed()),
+            ("another kind", schema.enumerated().map { index, column in
+                var column = column
+                if index == 0 { column["kind"] = column["kind"] as? String == "numeric" ? "categorical" : "numeric" }
+                return column
+            }),
+        ]
+        for (problem, edited) in edits {
+            var tampered = json
+            var editedPipeline = pipeline
+            editedPipeline["input_schema"] = edited
+            tampered["pipeline"] = editedPipeline
+            #expect(throws: BundleInconsistency.self, "\(problem)") { try Self.load(tampered) }
+        }
+    }
+
+    @Test func datesFarOutsideTheCalendarAreClampedNotTrapped() {
+        #expect(DateTimeParsing.components(1e300).year > 30_000_000)
+        #expect(DateTimeParsing.components(-.infinity).year < -30_000_000)
+        #expect(DateTimeParsing.format(.nan) == "1970-01-01")
+    }
 }

@@ -15,7 +15,7 @@ final class UploadSink {
     private(set) var size = 0
     private(set) var failure: APIError?
 
-    /// Writes are batched: multipart bodies arrive in many small slices (one per CR byte).
+    /// Writes are batched: a body arrives in slices of a few KiB.
     private static let flushThreshold = 1 << 18
     /// A NUL byte within the first bytes means a binary file, whatever its name says.
     private static let sniffLength = 8192
@@ -32,20 +32,22 @@ final class UploadSink {
     }
 
     func append(_ buffer: ByteBuffer) {
+        buffer.withUnsafeReadableBytes { append($0) }
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil else { return }
-        guard size + buffer.readableBytes <= limit else {
+        guard size + bytes.count <= limit else {
             failure = RequestDecoding.payloadTooLarge(limit: limit)
             return
         }
-        buffer.withUnsafeReadableBytes { bytes in
-            if size < Self.sniffLength, bytes.prefix(Self.sniffLength - size).contains(0) {
-                failure = .validation(field: "file", problem: "the file is binary, not CSV text")
-                return
-            }
-            hasher.update(bufferPointer: bytes)
-            pending.append(contentsOf: bytes)
+        if size < Self.sniffLength, bytes.prefix(Self.sniffLength - size).contains(0) {
+            failure = .validation(field: "file", problem: "the file is binary, not CSV text")
+            return
         }
-        size += buffer.readableBytes
+        hasher.update(bufferPointer: bytes)
+        pending.append(contentsOf: bytes)
+        size += bytes.count
         if pending.count >= Self.flushThreshold { flush() }
     }
 

@@ -41,8 +41,21 @@ extension TreeStructure {
 }
 
 extension FeaturePipeline {
-    /// Every per-feature array has one entry per feature the transforms produce.
+    /// Every per-feature array has one entry per feature the transforms produce, and each
+    /// transform reads the input column at its position, of the kind it expects (records are
+    /// transformed by pairing the two lists).
     func validate() throws(BundleInconsistency) {
+        guard transforms.count == inputSchema.count else {
+            throw BundleInconsistency("feature pipeline: \(transforms.count) transforms for \(inputSchema.count) input columns")
+        }
+        for (transform, column) in zip(transforms, inputSchema) where transform.inputName != column.name || transform.inputKind != column.kind {
+            throw BundleInconsistency(
+                "feature pipeline: the transform of '\(transform.inputName)' (\(transform.inputKind)) meets input column '\(column.name)' (\(column.kind))"
+            )
+        }
+        for case .dateTime(let transform) in transforms where !DateTimeParsing.representable.contains(transform.fill) {
+            throw BundleInconsistency("feature pipeline: '\(transform.name)' fills missing dates with \(transform.fill) s, not a date")
+        }
         let produced = transforms.reduce(0) { $0 + $1.outputNames.count }
         guard produced == featureNames.count, means.count == featureNames.count, scales.count == featureNames.count else {
             throw BundleInconsistency(

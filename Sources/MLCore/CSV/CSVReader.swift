@@ -89,9 +89,10 @@ struct StreamingReader {
     }
 
     /// Counts candidate delimiters outside quotes on the first line and picks the most frequent
-    /// (comma on ties); nil while the first line is incomplete.
+    /// (on ties the earlier of comma, semicolon, tab); nil while the first line is incomplete.
     static func detectDelimiter(_ bytes: [UInt8], from start: Int, complete: Bool = false) -> UInt8? {
-        var counts: [UInt8: Int] = [UInt8(ascii: ","): 0, UInt8(ascii: ";"): 0, UInt8(ascii: "\t"): 0]
+        let candidates: [UInt8] = [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")]
+        var counts = [Int](repeating: 0, count: candidates.count)
         var inQuotes = false
         var sawLineEnd = false
         for byte in bytes[start...] {
@@ -101,13 +102,13 @@ struct StreamingReader {
                 sawLineEnd = true
                 break
             }
-            if counts[byte] != nil { counts[byte, default: 0] += 1 }
+            if let index = candidates.firstIndex(of: byte) { counts[index] += 1 }
         }
         guard sawLineEnd || complete else { return nil }
-        let comma = UInt8(ascii: ",")
-        let best = counts.max { lhs, rhs in lhs.value < rhs.value || (lhs.value == rhs.value && rhs.key == comma) }
-        guard let best, best.value > 0 else { return comma }
-        return best.key
+        // The first maximum, so ties resolve the same way on every run.
+        var best = 0
+        for index in counts.indices where counts[index] > counts[best] { best = index }
+        return candidates[best]
     }
 
     /// Checked once per chunk: a file over the limit costs at most one chunk's fields more.

@@ -94,8 +94,17 @@ public enum DateTimeParsing {
         }
     }
 
+    /// Timestamps (seconds) whose calendar arithmetic stays within `Int`: about ±31 million
+    /// years. Values from a file or a bundle outside it are clamped, never trapped on.
+    public static let representable: ClosedRange<Double> = -1e15...1e15
+
+    private static func clamped(_ seconds: Double) -> Double {
+        seconds.isNaN ? 0 : min(max(seconds, representable.lowerBound), representable.upperBound)
+    }
+
     /// Calendar parts of a timestamp, for feature expansion.
     public static func components(_ seconds: Double) -> (year: Int, month: Int, day: Int, weekday: Int, hour: Int) {
+        let seconds = clamped(seconds)
         let days = Int((seconds / 86_400).rounded(.down))
         let (year, month, day) = civil(fromDays: days)
         let secondOfDay = seconds - Double(days) * 86_400
@@ -106,6 +115,7 @@ public enum DateTimeParsing {
 
     /// `YYYY-MM-DD` for midnight, else `YYYY-MM-DDTHH:MM:SSZ`.
     public static func format(_ seconds: Double) -> String {
+        let seconds = clamped(seconds)
         let days = Int((seconds / 86_400).rounded(.down))
         let (year, month, day) = civil(fromDays: days)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

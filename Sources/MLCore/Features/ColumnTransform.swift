@@ -11,6 +11,16 @@ public enum ColumnTransform: Codable, Sendable, Equatable {
     case categorical(CategoricalTransform)
     case dateTime(DateTimeTransform)
 
+    /// The kind of column the transform reads.
+    public var inputKind: ColumnKind {
+        switch self {
+        case .numeric: .numeric
+        case .boolean: .boolean
+        case .categorical: .categorical
+        case .dateTime: .dateTime
+        }
+    }
+
     public var inputName: String {
         switch self {
         case .numeric(let transform): transform.name
