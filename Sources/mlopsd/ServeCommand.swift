@@ -41,6 +41,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "mlopsd")
         logger[metadataKey: "service"] = .string(settings.role.rawValue)
         for warning in settings.warnings { logger.warning("\(warning)") }
+        if !FaultPoint.armed.isEmpty {
+            logger.warning("fault injection armed: the process kills itself at these steps", metadata: ["points": "\(FaultPoint.armed.map(\.rawValue).sorted())"])
+        }
 
         let environment = try await KernelEnvironment.make(settings: settings, logger: logger)
         defer { LogSink.standardError.flush() }

@@ -45,6 +45,7 @@ struct DatasetRegistry: Sendable {
                 )
             }
             _ = try workspace.publishRawFile(sink.url, datasetID: dataset.id, digest: received.digest)
+            FaultPoint.uploadPublished.reached()
             let registered = try await catalog.register(dataset)
             if registered.created {
                 logger.info("dataset registered", metadata: ["dataset_id": "\(dataset.id)", "rows": "\(dataset.rows)", "bytes": "\(dataset.size)"])

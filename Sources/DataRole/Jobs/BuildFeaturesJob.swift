@@ -93,6 +93,7 @@ struct BuildFeaturesJob: Sendable {
         try await execution.progress(90, "versioning \(version)")
         let workspace = self.workspace
         let published = try await Offload.run { try workspace.publishVersion(staging, kind: .features, version: version) }
+        FaultPoint.versionPublished.reached()
         let record = DataVersionRecord(
             version: version, kind: .features, parent: processed.version, digest: published.digest,
             path: workspace.relativePath(of: published.url), jobID: execution.job.jobID,
@@ -100,6 +101,7 @@ struct BuildFeaturesJob: Sendable {
             manifest: try JSONValue(encoding: manifest).merging(["summary": try JSONValue(encoding: summary)])
         )
         try await catalog.record(record)
+        FaultPoint.versionRecorded.reached()
         return try Self.result(record, reused: false)
     }
 

@@ -63,6 +63,7 @@ struct PreprocessJob: Sendable {
         try await execution.progress(85, "versioning \(version)")
         let workspace = self.workspace
         let published = try await Offload.run { try workspace.publishVersion(staging, kind: .processed, version: version) }
+        FaultPoint.versionPublished.reached()
         let record = DataVersionRecord(
             version: version, kind: .processed, parent: dataset.id, digest: published.digest,
             path: workspace.relativePath(of: published.url), jobID: execution.job.jobID,
@@ -70,6 +71,7 @@ struct PreprocessJob: Sendable {
             manifest: try JSONValue(encoding: manifest).merging(["report": try JSONValue(encoding: split.report)])
         )
         try await catalog.record(record)
+        FaultPoint.versionRecorded.reached()
         return try Self.result(record, reused: false)
     }
 

@@ -57,8 +57,7 @@ public struct ChampionPointer: Codable, Sendable, Equatable {
     }
 
     public func write(modelsDirectory: URL) throws {
-        // `.atomic` writes a temporary file beside the target and renames it into place.
-        try (encoded() + Data("\n".utf8)).write(to: modelsDirectory.appendingPathComponent(Self.fileName), options: .atomic)
+        try Durable.write(encoded() + Data("\n".utf8), to: modelsDirectory.appendingPathComponent(Self.fileName))
     }
 
     public func encoded() throws -> Data {

@@ -11,7 +11,7 @@ public enum Durable {
     public struct SyncError: Error, CustomStringConvertible {
         public let path: String
         public let code: Int32
-        public var description: String { "fsync \(path): \(String(cString: strerror(code)))" }
+        public var description: String { "\(path): \(String(cString: strerror(code)))" }
     }
 
     /// Flushes one file's or directory's contents (a directory's: its entries) to disk.
@@ -32,6 +32,23 @@ public enum Durable {
             }
         }
         try sync(url)
+    }
+
+    /// Writes `data` to `url` by a rename, as `.atomic` does, and makes both the bytes and the
+    /// name durable before returning.
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        let staged = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            try data.write(to: staged)
+            try sync(staged)
+            // rename(2) replaces the target in one step; FileManager's move refuses to.
+            guard rename(staged.path, url.path) == 0 else { throw SyncError(path: url.path, code: errno) }
+        } catch {
+            try? FileManager.default.removeItem(at: staged)
+            throw error
+        }
+        try sync(directory)
     }
 
     /// Renames `staged` over `target` durably: the staged bytes first, then the directory that

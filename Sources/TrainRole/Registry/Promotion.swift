@@ -97,6 +97,7 @@ struct Promotion: Sendable {
             bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
         try await champions.publish(pointer, bundle: bundleData)
+        FaultPoint.championPublished.reached()
         await championChanges.announce()
 
         var trackingError: String?

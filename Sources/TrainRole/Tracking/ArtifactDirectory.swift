@@ -1,4 +1,5 @@
 import Foundation
+import Kernel
 
 /// Where the embedded trackers keep run artifacts: `<root>/<experiment>/<run>/artifacts/<path>`
 /// under `MLOPSD_MODELS_DIR/tracking` (a volume every train replica mounts).
@@ -15,7 +16,7 @@ struct ArtifactDirectory: Sendable {
 
     func write(_ data: Data, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        try Durable.write(data, to: url)
     }
 
     func read(_ url: URL, runID: String, path: String) throws -> Data {

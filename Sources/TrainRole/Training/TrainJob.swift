@@ -175,7 +175,8 @@ struct TrainJob: Sendable {
             let importances = trained.featureImportances.map { FeatureImportance(feature: $0.name, importance: $0.importance.isFinite ? $0.importance : 0) }
             let importanceData = Data(try JSONValue(encoding: importances).jsonString().utf8)
             try FileManager.default.createDirectory(at: localDirectory.appendingPathComponent("plots"), withIntermediateDirectories: true)
-            try bundleData.write(to: localDirectory.appendingPathComponent("bundle.json"), options: .atomic)
+            // Durable: the registry row added below names the bundle.
+            try Durable.write(bundleData, to: localDirectory.appendingPathComponent("bundle.json"))
             try importanceData.write(to: localDirectory.appendingPathComponent(Self.importanceArtifact), options: .atomic)
             for (name, svg) in plots {
                 try Data(svg.utf8).write(to: localDirectory.appendingPathComponent("plots/\(name)"), options: .atomic)
@@ -183,6 +184,7 @@ struct TrainJob: Sendable {
             return (bundleData, plots, importanceData)
         }
         let bundlePath = "runs/\(execution.job.jobID)/\(modelType)/bundle.json"
+        FaultPoint.modelStored.reached()
 
         var entry = Entry(
             modelType: modelType, modelName: modelName, version: nil, runID: nil, metrics: metrics,
@@ -214,6 +216,7 @@ struct TrainJob: Sendable {
             runID: runID ?? "local-\(execution.job.jobID)-\(modelType)", experimentName: request.experimentName, metrics: metrics,
             bundlePath: bundlePath, dataVersion: data.dataVersion, jobID: execution.job.jobID
         ))
+        FaultPoint.modelRegistered.reached()
         return entry
     }
 
