@@ -259,3 +259,98 @@ extension MLflowTrackingTests {
         }
     }
 }
+
+/// Forwards to the real MLflow server except for calls whose path ends in a chosen suffix, which
+/// it answers 503 to or holds for `hold` without answering: MLflow failing or hanging at one
+/// step, switchable between requests.
+final class ScriptedProxy: Sendable {
+    enum Fault: Sendable {
+        case fail(String)
+        case hang(String)
+    }
+
+    static let hold: Duration = .seconds(8)
+    private let fault = Mutex<Fault?>(nil)
+    private let hits = Mutex(0)
+
+    func set(_ fault: Fault?) {
+        self.fault.withLock { $0 = fault }
+        hits.withLock { $0 = 0 }
+    }
+
+    /// Calls the current fault caught.
+    var faulted: Int { hits.withLock { $0 } }
+
+    func router(upstream: String) -> Router<BasicRequestContext> {
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .post, .put, .delete] {
+            router.on("**", method: method) { request, _ -> Response in
+                switch self.fault.withLock({ $0 }) {
+                case .fail(let suffix) where request.uri.path.hasSuffix(suffix):
+                    self.hits.withLock { $0 += 1 }
+                    return Response(status: .serviceUnavailable)
+                case .hang(let suffix) where request.uri.path.hasSuffix(suffix):
+                    self.hits.withLock { $0 += 1 }
+                    try await Task.sleep(for: Self.hold)
+                    return Response(status: .gatewayTimeout)
+                default:
+                    return try await forward(request, to: upstream)
+                }
+            }
+        }
+        return router
+    }
+}
+
+extension MLflowTrackingTests {
+    /// MLflow hanging mid-train costs each model one bounded call, never the job; hanging or
+    /// failing mid-promotion answers within the bound: a champion that was published stays
+    /// published (the alias is reported as a tracking error), one that could not be read from
+    /// MLflow is refused with the reason and the previous champion is kept.
+    @Test func mlflowHangingOrFailingMidTrainAndMidPromotionIsBounded() async throws {
+        let proxy = ScriptedProxy()
+        let app = Application(router: proxy.router(upstream: Self.uri), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { proxyClient in
+            let port = try #require(proxyClient.port)
+            let harness = try await TrainHarness(overrides: [
+                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01", "MLFLOW_HTTP_REQUEST_TIMEOUT": "1",
+            ])
+            defer { harness.environment.removeFiles() }
+            let experiment = "faults-\(UUID().uuidString.prefix(8))"
+            try await harness.run { client in
+                let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+                proxy.set(.hang("runs/log-batch"))
+                let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                    "processed_version": .string(processed), "experiment_name": .string(experiment),
+                    "model_types": ["logistic_regression", "decision_tree"],
+                ], token: harness.admin), role: "train", token: harness.admin)
+                #expect(job["status"] == "completed", "\(job)")
+                #expect(job["result"]?["tracking_errors"] == 2, "\(job)")
+                #expect(proxy.faulted >= 2)
+
+                // Tracked normally this time, so that promotion has runs in MLflow to choose from.
+                proxy.set(nil)
+                let tracked = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
+                    "processed_version": .string(processed), "experiment_name": .string(experiment), "model_types": ["logistic_regression"],
+                ], token: harness.admin), role: "train", token: harness.admin)
+                #expect(tracked["result"]?["tracking_errors"] == 0, "\(tracked)")
+
+                proxy.set(.hang("registered-models/alias"))
+                let promotion: JSONValue = ["experiment_name": .string(experiment), "metric": "accuracy"]
+                let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: promotion, token: harness.admin)
+                #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
+                let champion = try promoted.json()
+                #expect(champion["tracking_error"]?.stringValue?.isEmpty == false, "\(champion)")
+                #expect(proxy.faulted >= 1)
+
+                proxy.set(.fail("runs/search"))
+                let refused = try await client.send(.post, "/api/v1/train/fetch-best-model", json: promotion, token: harness.admin)
+                #expect(refused.status.code >= 400 && refused.status.code != 500, "\(refused.status): \(String(buffer: refused.body))")
+                #expect(refused.errorCode != nil)
+                let kept = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
+                #expect(kept["champion"]?["run_id"] == champion["champion"]?["run_id"])
+            }
+        }
+    }
+}

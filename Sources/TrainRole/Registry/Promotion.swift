@@ -56,13 +56,13 @@ struct Promotion: Sendable {
         }
         var experimentIDs: [String] = []
         if let name = request.experimentName {
-            guard let id = try await tracker.findExperiment(named: name) else {
+            guard let id = try await fromTracker({ try await tracker.findExperiment(named: name) }) else {
                 throw APIError(.notFound, code: "not_found", message: "No experiment named '\(name)'",
                                details: [FieldProblem(field: "experiment_name", problem: "does not exist")])
             }
             experimentIDs = [id]
         }
-        let (metric, candidates) = try await rankedRuns(request, experimentIDs: experimentIDs)
+        let (metric, candidates) = try await fromTracker { try await rankedRuns(request, experimentIDs: experimentIDs) }
         guard let best = candidates.first else {
             throw APIError(.notFound, code: "no_runs", message: "No finished run reports '\(metric)'"
                 + (request.modelType.map { " for model type '\($0)'" } ?? ""))
@@ -78,7 +78,7 @@ struct Promotion: Sendable {
             )
         }
 
-        let bundleData = try await tracker.downloadArtifact(runID: winner.runID, path: TrainJob.bundleArtifact)
+        let bundleData = try await fromTracker { try await tracker.downloadArtifact(runID: winner.runID, path: TrainJob.bundleArtifact) }
         let bundle: ModelBundle
         do {
             bundle = try ModelBundle.load(from: bundleData)
@@ -109,6 +109,18 @@ struct Promotion: Sendable {
             }
         }
         return Outcome(champion: pointer, previous: previous, candidates: candidates.count, trackingError: trackingError)
+    }
+
+    /// The tracker failing or not answering is an upstream's failure: a 502 naming it, with
+    /// nothing promoted, instead of a 500.
+    private func fromTracker<Value>(_ call: () async throws -> Value) async throws -> Value {
+        do {
+            return try await call()
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badGateway, code: "tracking_unavailable", message: "The experiment tracker failed: \(error)")
+        }
     }
 
     /// Runs that report the metric, best first; without a metric, F1 if any run has it, else RMSE.

@@ -30,7 +30,8 @@ enum TrainOpenAPI {
           "responses": {
             "200": {"description": "The new champion (and the previous one)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PromotionOutcome"}}}},
             "404": {"description": "No run reports the metric, or no such experiment", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-            "409": {"description": "No run passes the gates; the message gives the best candidate's figures", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            "409": {"description": "No run passes the gates; the message gives the best candidate's figures", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            "502": {"description": "The experiment tracker failed or did not answer in time; nothing was promoted", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
           }
         }
       },
