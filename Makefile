@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz
+.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz soak
 
 build:
 	$(SWIFT) build
@@ -40,6 +40,11 @@ bench-serving:
 # Training throughput with one and two train replicas, predictions through the replicated edge.
 bench-replicas:
 	bash bench/replicas.sh
+
+# Mixed load through nginx on the replicated topology while replicas restart (SOAK_SECONDS, 180):
+# requests and errors by status, jobs, RSS over time into docs/benchmarks.md.
+soak:
+	bash bench/soak.sh
 
 # libFuzzer targets (CSV reading, bundle decoding, request JSON, multipart uploads), each for
 # FUZZ_SECONDS (60) from its corpus in fuzz/corpus; needs the debug build for NIO.

@@ -158,8 +158,13 @@ up() {
                  exec deploy/render-nginx.sh' >"$LOCAL_DIR/nginx/nginx.conf"
     nginx -t -q -p "$LOCAL_DIR/nginx" -c "$LOCAL_DIR/nginx/nginx.conf" 2>>"$LOCAL_DIR/log/nginx-error.log" \
         || { tail -n 5 "$LOCAL_DIR/log/nginx-error.log" >&2; exit 1; }
-    stop_pid "$LOCAL_DIR/run/nginx.pid"
-    nginx -p "$LOCAL_DIR/nginx" -c "$LOCAL_DIR/nginx/nginx.conf" 2>>"$LOCAL_DIR/log/nginx-error.log"
+    if [ -f "$LOCAL_DIR/run/nginx.pid" ] && kill -0 "$(cat "$LOCAL_DIR/run/nginx.pid")" 2>/dev/null; then
+        # Already serving (`up` after a replica stopped): a reload swaps the configuration
+        # without dropping a connection, where a restart would take the edge down.
+        nginx -s reload -p "$LOCAL_DIR/nginx" -c "$LOCAL_DIR/nginx/nginx.conf" 2>>"$LOCAL_DIR/log/nginx-error.log"
+    else
+        nginx -p "$LOCAL_DIR/nginx" -c "$LOCAL_DIR/nginx/nginx.conf" 2>>"$LOCAL_DIR/log/nginx-error.log"
+    fi
     wait_for "http://127.0.0.1:$EDGE_PORT/health" "$LOCAL_DIR/log/nginx-error.log"
     echo "mlopsd is up behind nginx at http://127.0.0.1:$EDGE_PORT ($REPLICAS of each role; logs in $LOCAL_DIR/log)"
 }
