@@ -167,6 +167,7 @@ let package = Package(
             dependencies: [
                 "Kernel",
                 "MLOpsTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

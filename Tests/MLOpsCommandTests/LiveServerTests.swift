@@ -31,7 +31,11 @@ final class LiveServer: Sendable {
         // Keeps draining stderr for the server's whole life, so it never blocks on a full pipe;
         // only the start of the log is kept, to find the address the server bound.
         let log = StartupLog()
-        errors.fileHandleForReading.readabilityHandler = { handle in log.append(handle.availableData) }
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            // At end of file the handler would be called again and again with nothing.
+            if chunk.isEmpty { handle.readabilityHandler = nil } else { log.append(chunk) }
+        }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while log.port == nil, ContinuousClock.now < deadline, process.isRunning {

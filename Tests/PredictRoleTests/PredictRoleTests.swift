@@ -194,6 +194,11 @@ extension TestClientProtocol {
             #expect(answer["errors"]?[0]?["index"] == 1)
             #expect(answer["errors"]?[1]?["index"] == 2)
             #expect(answer["errors"]?[1]?["details"]?[0]?["field"] == "island")
+            // Found by schemathesis: a value of the wrong shape was answered 200 with a per-record
+            // error; it breaks the documented schema, so the whole request is refused.
+            let misshapen = try await client.send(.post, "/api/v1/predict/batch", json: ["features_list": [.object(good), .object(nested)]], token: harness.user)
+            #expect(misshapen.status == .unprocessableContent)
+            #expect(try misshapen.json()["error"]?["details"]?[0]?["field"] == "features_list[1].sex")
             let tooMany = try await client.send(.post, "/api/v1/predict/batch", json: ["features_list": .array(Array(repeating: .object(good), count: 4))], token: harness.user)
             #expect(tooMany.status == .contentTooLarge)
             #expect(try await client.send(.post, "/api/v1/predict/reload", token: harness.user).status == .forbidden)

@@ -28,10 +28,12 @@ public struct AppDatabase: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.foreignKeysEnabled = true
-        configuration.prepareDatabase { db in
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // Set on the writer once the pool exists: GRDB sets NORMAL on it while enabling WAL,
+        // after any `prepareDatabase` ran, so a setting made there never reached a commit.
+        try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrations(&migrator)
         try migrator.migrate(pool)

@@ -27,8 +27,19 @@ struct BatchRequest: Sendable {
             throw APIError.validation(field: "features_list", problem: "field required")
         }
         guard case .array(let records) = list else { throw APIError.validation(field: "features_list", problem: "expected array") }
+        // A value that is not a scalar breaks the documented shape: the request is refused
+        // whole, while records a model cannot use are answered one by one.
         featuresList = try records.enumerated().map { index, record in
-            try RequestFields.object(record, field: "features_list[\(index)]")
+            let members = try RequestFields.object(record, field: "features_list[\(index)]")
+            for (name, value) in members {
+                switch value {
+                case .array, .object:
+                    throw APIError.validation(field: "features_list[\(index)].\(name)", problem: "expected a number, string, boolean or null")
+                case .null, .bool, .number, .string:
+                    continue
+                }
+            }
+            return members
         }
         modelName = try RequestFields.modelName(body)
     }
