@@ -80,7 +80,7 @@ struct PipelineCommand: ParsableCommand {
             ?? (resolvedTask == .classification
                 ? ["logistic_regression", "random_forest", "gradient_boosting"]
                 : ["linear_regression", "random_forest", "gradient_boosting"])
-        let ranking = metric ?? (resolvedTask == .classification ? "f1" : "rmse")
+        let ranking = try rankingMetric(for: resolvedTask)
         let hyperparameters = try parseParams()
         let version = try DataVersion.digest(ofFileAt: data).md5
 
@@ -97,14 +97,9 @@ struct PipelineCommand: ParsableCommand {
             try trained.bundle.fileData().write(to: URL(fileURLWithPath: path))
             entries.append(LeaderboardEntry(modelType: modelType, metrics: trained.metrics, crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundle: path))
         }
-        let higherIsBetter = Evaluation.higherIsBetter(ranking)
-        entries.sort { lhs, rhs in
-            let left = lhs.metrics[ranking] ?? (higherIsBetter ? -.infinity : .infinity)
-            let right = rhs.metrics[ranking] ?? (higherIsBetter ? -.infinity : .infinity)
-            return higherIsBetter ? left > right : left < right
-        }
+        entries.sort { ranking.ranks($0.metrics, above: $1.metrics) }
         let leaderboard = Leaderboard(
-            data: data, dataVersion: version, target: target, task: resolvedTask, metric: ranking, preprocessing: split.report, models: entries
+            data: data, dataVersion: version, target: target, task: resolvedTask, metric: ranking.rawValue, preprocessing: split.report, models: entries
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -115,6 +110,14 @@ struct PipelineCommand: ParsableCommand {
         } else {
             print(LeaderboardTable.render(leaderboard))
         }
+    }
+
+    private func rankingMetric(for task: TaskKind) throws -> Metric {
+        guard let metric else { return .default(for: task) }
+        guard let chosen = Metric(rawValue: metric), chosen.task == task else {
+            throw ValidationError("--metric '\(metric)' is not reported for \(task.rawValue); use one of \(Metric.reported(for: task).map(\.rawValue).joined(separator: ", "))")
+        }
+        return chosen
     }
 
     private func parseParams() throws -> [String: Data] {

@@ -65,4 +65,20 @@ import Testing
         #expect(RegressionMetrics.r2(truth: [2, 2], predicted: [2, 2]) == 1)
         #expect(RegressionMetrics.r2(truth: [2, 2], predicted: [1, 2]) == 0)
     }
+
+    /// Every metric `Evaluation` reports is a `Metric` of its task, so ranking and gates know
+    /// its direction instead of guessing from the name.
+    @Test func everyReportedMetricHasATaskAndADirection() {
+        let binary = Evaluation.metrics(
+            truth: Targets(task: .classification, values: [0, 1, 1, 0], labels: ["a", "b"]), predicted: [0, 1, 0, 0],
+            probabilities: [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]]
+        )
+        let regression = Evaluation.metrics(truth: Targets(task: .regression, values: [1, 2, 3], labels: []), predicted: [1.5, 2, 2.5], probabilities: nil)
+        for (task, reported) in [(TaskKind.classification, binary), (.regression, regression)] {
+            #expect(Set(reported.keys) == Set(Metric.reported(for: task).map(\.rawValue)), "\(task)")
+        }
+        #expect(Metric.rmse.ranks(["rmse": 1], above: ["rmse": 2]))
+        #expect(Metric.f1.ranks(["f1": 0.9], above: ["f1": 0.5]))
+        #expect(Metric.logLoss.ranks(["log_loss": 0.1], above: [:]), "a missing value ranks last")
+    }
 }

@@ -131,6 +131,13 @@ func isWellFormedXML(_ data: Data) -> Bool {
             #expect(try impossible.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy")
             #expect(!FileManager.default.fileExists(atPath: models.appendingPathComponent("champion.json").path))
 
+            // A gate on a metric nobody reports used to be read as higher-is-better and wait forever.
+            let unknownGate = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
+                "metric": "accuracy", "min_metrics": ["accuracy_top5": 0.9],
+            ], token: harness.admin)
+            #expect(unknownGate.status == .unprocessableContent)
+            #expect(try unknownGate.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy_top5")
+
             let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
                 "metric": "accuracy", "min_metrics": ["accuracy": 0.9],
             ], token: harness.admin)

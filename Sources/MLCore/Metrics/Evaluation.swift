@@ -41,11 +41,6 @@ public enum Evaluation {
             return result
         }
     }
-
-    /// Whether a larger value of the metric is better.
-    public static func higherIsBetter(_ metric: String) -> Bool {
-        !["rmse", "mae", "mape", "log_loss", "mse"].contains(metric)
-    }
 }
 
 /// k-fold cross-validation for any model type: stratified folds for classification.

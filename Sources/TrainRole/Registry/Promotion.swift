@@ -50,9 +50,12 @@ struct Promotion: Sendable {
     }
 
     func promote(_ request: PromotionRequest, by user: String) async throws -> Outcome {
-        let known = TrainRequest.classificationMetrics + TrainRequest.regressionMetrics
-        if let metric = request.metric, !known.contains(metric) {
-            throw APIError.validation(field: "metric", problem: "unknown metric '\(metric)'; use one of \(known.joined(separator: ", "))")
+        let known = Metric.allCases.map(\.rawValue).joined(separator: ", ")
+        if let metric = request.metric, Metric(rawValue: metric) == nil {
+            throw APIError.validation(field: "metric", problem: "unknown metric '\(metric)'; use one of \(known)")
+        }
+        for name in request.minMetrics.keys.sorted() where Self.gateMetric(name) == nil {
+            throw APIError.validation(field: "min_metrics.\(name)", problem: "unknown metric; use one of \(known), or one of them prefixed with cv_")
         }
         var experimentIDs: [String] = []
         if let name = request.experimentName {
@@ -62,7 +65,8 @@ struct Promotion: Sendable {
             }
             experimentIDs = [id]
         }
-        let (metric, candidates) = try await fromTracker { try await rankedRuns(request, experimentIDs: experimentIDs) }
+        let (ranking, candidates) = try await fromTracker { try await rankedRuns(request, experimentIDs: experimentIDs) }
+        let metric = ranking.rawValue
         guard let best = candidates.first else {
             throw APIError(.notFound, code: "no_runs", message: "No finished run reports '\(metric)'"
                 + (request.modelType.map { " for model type '\($0)'" } ?? ""))
@@ -123,13 +127,15 @@ struct Promotion: Sendable {
         }
     }
 
-    /// Runs that report the metric, best first; without a metric, F1 if any run has it, else RMSE.
-    private func rankedRuns(_ request: PromotionRequest, experimentIDs: [String]) async throws -> (String, [TrackedRun]) {
-        let metrics = request.metric.map { [$0] } ?? ["f1", "rmse"]
+    /// Runs that report the metric, best first; without a metric, the classification default if
+    /// any run has it, else the regression one.
+    private func rankedRuns(_ request: PromotionRequest, experimentIDs: [String]) async throws -> (Metric, [TrackedRun]) {
+        let metrics = request.metric.flatMap(Metric.init(rawValue:)).map { [$0] }
+            ?? [Metric.default(for: .classification), Metric.default(for: .regression)]
         for metric in metrics {
             let runs = try await tracker.searchRuns(RunSearch(
-                experimentIDs: experimentIDs, modelType: request.modelType, metric: metric,
-                higherIsBetter: Evaluation.higherIsBetter(metric), limit: 200
+                experimentIDs: experimentIDs, modelType: request.modelType, metric: metric.rawValue,
+                higherIsBetter: metric.higherIsBetter, limit: 200
             ))
             if !runs.isEmpty || metric == metrics.last { return (metric, runs) }
         }
@@ -140,10 +146,15 @@ struct Promotion: Sendable {
         gates.sorted { $0.key < $1.key }.compactMap { name, threshold in
             let field = "min_metrics.\(name)"
             guard let value = run.metrics[name] else { return FieldProblem(field: field, problem: "the run does not report \(name)") }
-            let higher = Evaluation.higherIsBetter(name)
+            let higher = Self.gateMetric(name)?.higherIsBetter ?? true
             guard higher ? value < threshold : value > threshold else { return nil }
             return FieldProblem(field: field, problem: "best candidate has \(SVGPlot.format(value)), needs \(higher ? "≥" : "≤") \(SVGPlot.format(threshold))")
         }
+    }
+
+    /// A gate names a metric or its cross-validated mean (`cv_f1`), which has its direction.
+    static func gateMetric(_ name: String) -> Metric? {
+        Metric(rawValue: name) ?? (name.hasPrefix("cv_") ? Metric(rawValue: String(name.dropFirst(3))) : nil)
     }
 
     private static func safe(_ text: String) -> String {

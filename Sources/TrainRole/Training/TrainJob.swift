@@ -59,7 +59,6 @@ struct TrainJob: Sendable {
         let data = try await Offload.run { try TrainingData.load(request, dataDirectory: dataDirectory) }
         let task = data.split.report.task
         let metric = try request.metric(for: task)
-        let higherIsBetter = Evaluation.higherIsBetter(metric)
 
         var entries: [Entry] = []
         for (index, modelType) in request.modelTypes.enumerated() {
@@ -89,13 +88,9 @@ struct TrainJob: Sendable {
             try await execution.checkCancellation()
             entries.append(try await record(trained, modelType: modelType, request: request, data: data, execution: execution))
         }
-        entries.sort { lhs, rhs in
-            let left = lhs.metrics[metric] ?? (higherIsBetter ? -.infinity : .infinity)
-            let right = rhs.metrics[metric] ?? (higherIsBetter ? -.infinity : .infinity)
-            return higherIsBetter ? left > right : left < right
-        }
+        entries.sort { metric.ranks($0.metrics, above: $1.metrics) }
         let result: [String: JSONValue] = [
-            "metric": .string(metric),
+            "metric": .string(metric.rawValue),
             "task": .string(task.rawValue),
             "experiment_name": .string(request.experimentName),
             "tracker": .string(tracker.kind),

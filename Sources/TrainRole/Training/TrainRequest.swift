@@ -82,15 +82,12 @@ struct TrainRequest: Codable, Sendable {
     }
 
     /// The metric leaderboards sort by, defaulting by task, and whether the task reports it.
-    func metric(for task: TaskKind) throws -> String {
-        let chosen = metric ?? (task == .classification ? "f1" : "rmse")
-        let known = task == .classification ? Self.classificationMetrics : Self.regressionMetrics
-        guard known.contains(chosen) else {
-            throw APIError.validation(field: "metric", problem: "'\(chosen)' is not reported for \(task.rawValue); use one of \(known.joined(separator: ", "))")
+    func metric(for task: TaskKind) throws -> Metric {
+        guard let name = metric else { return .default(for: task) }
+        guard let chosen = Metric(rawValue: name), chosen.task == task else {
+            let known = Metric.reported(for: task).map(\.rawValue).joined(separator: ", ")
+            throw APIError.validation(field: "metric", problem: "'\(name)' is not reported for \(task.rawValue); use one of \(known)")
         }
         return chosen
     }
-
-    static let classificationMetrics = ["accuracy", "f1", "f1_macro", "f1_weighted", "precision", "recall", "precision_macro", "recall_macro", "roc_auc", "log_loss"]
-    static let regressionMetrics = ["rmse", "mae", "r2", "mape"]
 }
