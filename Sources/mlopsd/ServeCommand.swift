@@ -73,7 +73,7 @@ enum RoleAssembly {
         case .data: try await DataRole.module(environment: environment)
         case .train: try await TrainRole.module(environment: environment)
         case .predict: try await PredictRole.module(environment: environment)
-        case .all: .unavailable(role)
+        case .all: throw ValidationError("role 'all' is served as the four roles it stands for")
         }
     }
 }

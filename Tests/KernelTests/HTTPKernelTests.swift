@@ -42,7 +42,7 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
         let environment = try await TestEnvironment(role: .all, overrides: overrides)
         defer { environment.removeFiles() }
         let gate = Gate()
-        let modules = [try await testModule(environment: environment, gate: gate), RoleModule.unavailable(.predict)]
+        let modules = [try await testModule(environment: environment, gate: gate)]
         let app = buildApplication(environment: environment.kernel, modules: modules)
         try await app.test(.router) { client in try await test(client, environment, gate) }
     }
@@ -168,7 +168,7 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
         }
     }
 
-    @Test func healthReadinessAndUnavailableRoles() async throws {
+    @Test func healthAndReadiness() async throws {
         try await withApp { client, _, _ in
             let health = try await client.send(.get, "/health")
             #expect(health.status == .ok)
@@ -179,9 +179,6 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
             let ready = try await client.send(.get, "/ready")
             #expect(ready.status == .ok)
             #expect(try ready.json()["checks"]?["train.sqlite"] == "ok")
-            let unavailable = try await client.send(.post, "/api/v1/predict/batch", json: [:])
-            #expect(unavailable.status == .serviceUnavailable)
-            #expect(unavailable.errorCode == "role_unavailable")
         }
     }
 

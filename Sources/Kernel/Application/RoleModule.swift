@@ -40,19 +40,4 @@ public struct RoleModule: Sendable {
         self.readinessChecks = readinessChecks
         self.installRoutes = installRoutes
     }
-
-    /// Placeholder for a role whose implementation has not landed yet: its URL space answers
-    /// 503 with a clear message instead of 404, so clients can tell "not yet" from "wrong path".
-    public static func unavailable(_ role: ServiceRole) -> RoleModule {
-        RoleModule(role: role, summary: "The \(role.rawValue) role is not available in this build") { routes in
-            let error = APIError(
-                .serviceUnavailable,
-                code: "role_unavailable",
-                message: "The \(role.rawValue) role is not implemented in mlopsd \(MLOpsVersion.current) yet"
-            )
-            for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-                routes.on("**", method: method) { _, _ -> Response in throw error }
-            }
-        }
-    }
 }

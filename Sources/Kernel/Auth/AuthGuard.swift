@@ -9,9 +9,9 @@ public struct AuthGuard: RouterMiddleware {
     let requiredRole: UserRole?
     var tokenType: TokenType = .access
 
-    /// Any authenticated user (the original `AuthenticatedUser` dependency).
+    /// Any authenticated user (FastAPI clients know it as `AuthenticatedUser`).
     public static func authenticated(_ codec: TokenCodec) -> AuthGuard { AuthGuard(codec: codec, requiredRole: nil) }
-    /// Admins only (the original `AdminUser` dependency).
+    /// Admins only (`AdminUser`).
     public static func admin(_ codec: TokenCodec) -> AuthGuard { AuthGuard(codec: codec, requiredRole: .admin) }
     /// Other mlopsd processes only: a short-lived service token signed with the shared secret.
     public static func service(_ codec: TokenCodec) -> AuthGuard { AuthGuard(codec: codec, requiredRole: nil, tokenType: .service) }

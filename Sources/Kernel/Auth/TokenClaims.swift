@@ -9,7 +9,7 @@ public enum TokenType: String, Codable, Sendable {
     case service
 }
 
-/// The JWT payload shared by every role: `sub, role, type, exp, iat, jti` (DESIGN.md §2).
+/// The JWT payload shared by every role: `sub, role, type, exp, iat, jti` (docs/api.md).
 public struct TokenClaims: JWTPayload, Sendable {
     public var sub: SubjectClaim
     public var role: UserRole

@@ -8,7 +8,7 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable, DatabaseValueCon
     public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
 }
 
-/// One asynchronous job, as stored and as returned by `GET …/status/{job_id}` (DESIGN.md §3).
+/// One asynchronous job, as stored and as returned by `GET …/status/{job_id}`.
 public struct Job: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "jobs"
 

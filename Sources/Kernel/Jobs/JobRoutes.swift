@@ -41,7 +41,7 @@ public enum JobRoutes {
     }
 }
 
-/// `202 Accepted` for a queued job, pointing at its status URL (DESIGN.md §3).
+/// `202 Accepted` for a queued job, pointing at its status URL.
 public struct JobAccepted: ResponseGenerator {
     public let job: Job
     public let statusURL: String

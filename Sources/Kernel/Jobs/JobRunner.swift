@@ -62,8 +62,6 @@ public actor JobRunner: Service {
         wake.yield()
     }
 
-    public var jobTypes: [String] { kinds.keys.sorted() }
-
     /// Queues a job and returns it as stored (status `pending`).
     public func submit(type: String, params: JSONValue, createdBy: String) async throws -> Job {
         guard kinds[type] != nil else { throw APIError.validation(field: "job_type", problem: "unknown job type '\(type)'") }

@@ -12,7 +12,7 @@ private let systemWrite = Darwin.write
 /// Where log lines go; tests capture them to check what is (and is not) logged.
 ///
 /// Standard error is written in batches: one `write(2)` per access-log line halved a role's
-/// `/health` throughput (8.3k → 17k req/s) and cost about a tenth of a prediction's. Lines wait at most
+/// `/health` throughput (docs/benchmarks.md). Lines wait at most
 /// `flushInterval` (or until 64 KiB are pending); warnings and errors are written at once,
 /// with everything before them, so a crash's cause is never held back. The trade is the one
 /// nginx's `access_log … buffer= flush=` makes: a SIGKILL loses at most one interval of info lines.

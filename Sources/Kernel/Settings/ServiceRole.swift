@@ -2,7 +2,7 @@
 public enum ServiceRole: String, Sendable, CaseIterable, Codable {
     case data, train, predict, auth, all
 
-    /// Default listening port per role, as in DESIGN.md and the compose file.
+    /// Default listening port per role, as in the compose file.
     public var defaultPort: Int {
         switch self {
         case .data: 8001

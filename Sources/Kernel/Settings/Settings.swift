@@ -2,8 +2,8 @@ import Configuration
 import Foundation
 import Logging
 
-/// Everything a role reads from its environment, validated once at start-up. Names follow
-/// DESIGN.md §5 so `.env` files written for the original Python services keep working.
+/// Everything a role reads from its environment, validated once at start-up. Names are those of
+/// the FastAPI services mlopsd replaces, so their `.env` files keep working.
 public struct Settings: Sendable {
     public var role: ServiceRole
     public var host: String
@@ -76,7 +76,7 @@ public struct Settings: Sendable {
     /// True when `adminPassword` was generated because debug mode had none.
     public var adminPasswordWasGenerated = false
 
-    /// Values from `env.example` and the original plan that must never reach production.
+    /// Example values from the replaced services' documentation that must never reach production.
     public static let placeholderSecrets: Set<String> = [
         "your-secret-key",
         "change-me",

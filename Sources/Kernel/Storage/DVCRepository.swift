@@ -2,7 +2,7 @@ import Foundation
 
 /// A data directory laid out as a DVC 3 repository: outputs tracked by `.dvc` files beside
 /// them, their bytes in `.dvc/cache/files/md5`. The real `dvc` CLI can then `status`,
-/// `checkout`, `push` and `pull` what mlopsd wrote (see `shared/reference/dvc-format.md`).
+/// `checkout`, `push` and `pull` what mlopsd wrote.
 public struct DVCRepository: Sendable {
     public let root: URL
 

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// DVC 3-compatible data versions: the plain MD5 of a file's bytes, the `.dvc` file that tracks
-/// it, and where its copy lives in a DVC cache (see `shared/reference/dvc-format.md`).
+/// it, and where its copy lives in a DVC cache (`.dvc/cache/files/md5/<2>/<30>`).
 public enum DataVersion {
     public struct Digest: Sendable, Equatable {
         public var md5: String

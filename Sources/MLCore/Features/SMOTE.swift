@@ -1,5 +1,5 @@
-/// Synthetic Minority Over-sampling (Chawla et al., 2002), as the original project used through
-/// imbalanced-learn: every minority class is grown to the majority's size with points placed at
+/// Synthetic Minority Over-sampling (Chawla et al., 2002), as imbalanced-learn does it: every
+/// minority class is grown to the majority's size with points placed at
 /// random along the segment between a minority sample and one of its k nearest minority neighbours.
 public enum SMOTE {
     public struct Result: Sendable {

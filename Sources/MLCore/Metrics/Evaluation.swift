@@ -22,7 +22,7 @@ public enum Evaluation {
             result["precision_macro"] = macro.precision
             result["recall_macro"] = macro.recall
             if k == 2 {
-                // Binary: the positive class is the minority (or the given one), as the original project reported F1.
+                // Binary: the positive class is the minority (or the given one): F1 of the rare class is what imbalanced problems are judged by.
                 let positive = positiveClass ?? 1
                 let binary = ClassificationMetrics.precisionRecallF1(truth: classes, predicted: guesses, classCount: 2, averaging: .binary(positive: positive))
                 result["f1"] = binary.f1

@@ -2,9 +2,9 @@ import Foundation
 import Kernel
 import NIOHTTP1
 
-/// `ExperimentTracker` over MLflow's REST API (any MLflow server: a local one, DagsHub…), as in
-/// `shared/reference/mlflow-rest.md`: runs with params, metrics and tags in batches, artifacts
-/// through the tracking server's proxy, registered model versions and aliases.
+/// `ExperimentTracker` over MLflow's REST API (any MLflow server: a local one, DagsHub…): runs
+/// with params, metrics and tags in batches, artifacts through the tracking server's proxy,
+/// registered model versions and aliases.
 struct MLflowTracker: ExperimentTracker {
     let client: MLflowClient
 
