@@ -118,8 +118,8 @@ func withRunner<T: Sendable>(
             let cancelled = try await waitFor(store, first.jobID) { $0.status.isFinished }
             #expect(cancelled.status == .cancelled)
 
-            await #expect(throws: APIError.self) { try await runner.cancel(id: first.jobID) }
-            await #expect(throws: APIError.self) { try await runner.cancel(id: "no-such-job") }
+            await #expect(throws: JobRunner.Refusal.alreadyFinished(id: first.jobID, status: .cancelled)) { try await runner.cancel(id: first.jobID) }
+            await #expect(throws: JobRunner.Refusal.notFound(id: "no-such-job")) { try await runner.cancel(id: "no-such-job") }
         }
     }
 
@@ -204,7 +204,7 @@ func withRunner<T: Sendable>(
     @Test func unknownJobTypesAreRejected() async throws {
         let store = SQLiteJobStore(database: try openJobDatabase(directory))
         let runner = try await JobRunner(store: store, kinds: [countingKind(gate: Gate())], historyLimit: 10, logger: logger)
-        await #expect(throws: APIError.self) { try await runner.submit(type: "nope", params: .null, createdBy: "admin") }
+        await #expect(throws: JobRunner.Refusal.unknownType("nope")) { try await runner.submit(type: "nope", params: .null, createdBy: "admin") }
     }
 }
 

@@ -24,6 +24,8 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error
+        case let refusal as JobRunner.Refusal:
+            return APIError(refusal)
         case let error as HTTPError where error.status == .notFound:
             return notFound(request)
         case let error as any HTTPResponseError:

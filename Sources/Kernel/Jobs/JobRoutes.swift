@@ -8,7 +8,7 @@ public enum JobRoutes {
     where Routes.Context == AppRequestContext {
         routes.get("status/{job_id}") { _, context -> Job in
             let id = try context.parameters.require("job_id")
-            guard let job = try await runner.store.job(id: id) else { throw APIError.notFound("No job with id '\(id)'") }
+            guard let job = try await runner.store.job(id: id) else { throw APIError(JobRunner.Refusal.notFound(id: id)) }
             return job
         }
         routes.get("jobs") { request, _ -> JobPage in
@@ -38,6 +38,17 @@ public enum JobRoutes {
         }
         guard problems.isEmpty else { throw APIError.validation(problems) }
         return query
+    }
+}
+
+extension APIError {
+    /// The HTTP answer to a refusal of the job runner.
+    init(_ refusal: JobRunner.Refusal) {
+        switch refusal {
+        case .unknownType: self = .validation(field: "job_type", problem: refusal.description)
+        case .notFound: self = .notFound(refusal.description)
+        case .alreadyFinished: self = APIError(.conflict, code: "job_finished", message: refusal.description)
+        }
     }
 }
 

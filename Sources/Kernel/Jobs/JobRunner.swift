@@ -62,9 +62,24 @@ public actor JobRunner: Service {
         wake.yield()
     }
 
+    /// Why the runner refused a request about a job; the HTTP edge gives each its status.
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case unknownType(String)
+        case notFound(id: String)
+        case alreadyFinished(id: String, status: JobStatus)
+
+        public var description: String {
+            switch self {
+            case .unknownType(let type): "unknown job type '\(type)'"
+            case .notFound(let id): "No job with id '\(id)'"
+            case .alreadyFinished(let id, let status): "Job '\(id)' already finished with status \(status.rawValue)"
+            }
+        }
+    }
+
     /// Queues a job and returns it as stored (status `pending`).
     public func submit(type: String, params: JSONValue, createdBy: String) async throws -> Job {
-        guard kinds[type] != nil else { throw APIError.validation(field: "job_type", problem: "unknown job type '\(type)'") }
+        guard kinds[type] != nil else { throw Refusal.unknownType(type) }
         let job = Job(type: type, params: params, createdBy: createdBy)
         try await store.insert(job)
         wake.yield()
@@ -74,7 +89,7 @@ public actor JobRunner: Service {
     /// Cancels a pending job at once, or asks a running one (on any replica) to stop at its next
     /// checkpoint.
     public func cancel(id: String) async throws -> Job {
-        guard let job = try await store.job(id: id) else { throw APIError.notFound("No job with id '\(id)'") }
+        guard let job = try await store.job(id: id) else { throw Refusal.notFound(id: id) }
         switch job.status {
         case .pending:
             if try await store.finish(id: id, status: .cancelled, result: nil, error: nil, message: "cancelled before start", at: Date(), owner: nil) {
@@ -86,7 +101,7 @@ public actor JobRunner: Service {
         case .running:
             try await requestCancel(id)
         case .completed, .failed, .cancelled:
-            throw APIError(.conflict, code: "job_finished", message: "Job '\(id)' already finished with status \(job.status.rawValue)")
+            throw Refusal.alreadyFinished(id: id, status: job.status)
         }
         return try await store.job(id: id) ?? job
     }
