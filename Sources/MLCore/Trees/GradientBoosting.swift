@@ -156,7 +156,8 @@ public struct GradientBoosting: Model {
         progress?.begin(steps: parameters.estimators)
         task = targets.task
         classCount = targets.classCount
-        tracks = task == .classification && classCount > 2 ? classCount : 1
+        let objective = BoostingObjectives.objective(task: task, classCount: classCount)
+        tracks = objective.tracks
         let sampleWeights = ClassWeights.combine(weights, classWeight: parameters.classWeight, targets: targets)
 
         // Hold out a (stratified) validation share for early stopping.
@@ -178,7 +179,7 @@ public struct GradientBoosting: Model {
 
         let data = BinnedMatrix(fitFeatures, maxBins: parameters.maxBins)
         let n = data.rows
-        initialScores = Self.initialScores(fitTargets, fitWeights, tracks: tracks)
+        initialScores = objective.initialScores(fitTargets, fitWeights)
         var scores = [Double](repeating: 0, count: n * tracks)
         for row in 0..<n { for track in 0..<tracks { scores[row * tracks + track] = initialScores[track] } }
         var validationScores = [Double](repeating: 0, count: validationRows.count * tracks)
@@ -200,7 +201,7 @@ public struct GradientBoosting: Model {
             let rows = bagging(n, &generator)
             let featureMask = featureSubset(data.columns, &generator)
             for track in 0..<tracks {
-                computeGradients(track: track, scores: scores, targets: fitTargets, weights: fitWeights, gradients: &gradients, hessians: &hessians)
+                objective.gradients(track: track, scores: scores, targets: fitTargets, weights: fitWeights, gradients: &gradients, hessians: &hessians)
                 let (tree, leafOfRow, gains) = grower.grow(rows: rows, gradients: gradients, hessians: hessians, features: featureMask)
                 for (feature, gain) in gains.enumerated() { importances[feature] += gain }
                 // Every training row's leaf is known from the partition (bagged-out rows are routed through the tree).
@@ -214,9 +215,9 @@ public struct GradientBoosting: Model {
                 trees.append(tree)
             }
             progress?.advance()
-            trainingLoss.append(Self.loss(scores: scores, targets: fitTargets, weights: fitWeights, tracks: tracks))
+            trainingLoss.append(objective.loss(scores: scores, targets: fitTargets, weights: fitWeights))
             if !validationRows.isEmpty {
-                let loss = Self.loss(scores: validationScores, targets: validationTargets, weights: validationWeights, tracks: tracks)
+                let loss = objective.loss(scores: validationScores, targets: validationTargets, weights: validationWeights)
                 validationLoss.append(loss)
                 if loss < bestLoss - 1e-12 {
                     bestLoss = loss
@@ -247,76 +248,6 @@ public struct GradientBoosting: Model {
         return mask
     }
 
-    static func initialScores(_ targets: Targets, _ weights: [Double], tracks: Int) -> [Double] {
-        let total = weights.reduce(0, +)
-        switch targets.task {
-        case .regression:
-            return [zip(targets.values, weights).reduce(0) { $0 + $1.0 * $1.1 } / total]
-        case .classification:
-            var priors = [Double](repeating: 0, count: targets.classCount)
-            for (label, weight) in zip(targets.classes, weights) { priors[label] += weight / total }
-            let clipped = priors.map { min(max($0, 1e-15), 1 - 1e-15) }
-            if tracks == 1 { return [log(clipped[1] / clipped[0])] }
-            return clipped.map { log($0) }
-        }
-    }
-
-    /// First and second derivatives of the weighted loss with respect to one score track.
-    private func computeGradients(track: Int, scores: [Double], targets: Targets, weights: [Double], gradients: inout [Double], hessians: inout [Double]) {
-        let n = weights.count
-        switch (task, tracks) {
-        case (.regression, _):
-            for row in 0..<n {
-                gradients[row] = weights[row] * (scores[row] - targets.values[row])
-                hessians[row] = weights[row]
-            }
-        case (.classification, 1):
-            for row in 0..<n {
-                let probability = 1 / (1 + exp(-scores[row]))
-                gradients[row] = weights[row] * (probability - targets.values[row])
-                hessians[row] = weights[row] * max(probability * (1 - probability), 1e-16)
-            }
-        case (.classification, _):
-            for row in 0..<n {
-                let base = row * tracks
-                var top = -Double.infinity
-                for k in 0..<tracks { top = max(top, scores[base + k]) }
-                var sum = 0.0
-                for k in 0..<tracks { sum += exp(scores[base + k] - top) }
-                let probability = exp(scores[base + track] - top) / sum
-                let label = Int(targets.values[row]) == track ? 1.0 : 0.0
-                gradients[row] = weights[row] * (probability - label)
-                hessians[row] = weights[row] * max(probability * (1 - probability), 1e-16)
-            }
-        }
-    }
-
-    /// Weighted mean loss: squared error / 2, binary log loss, or softmax cross-entropy.
-    static func loss(scores: [Double], targets: Targets, weights: [Double], tracks: Int) -> Double {
-        var total = 0.0
-        var weightSum = 0.0
-        for row in 0..<weights.count {
-            let weight = weights[row]
-            weightSum += weight
-            switch (targets.task, tracks) {
-            case (.regression, _):
-                let error = scores[row] - targets.values[row]
-                total += weight * 0.5 * error * error
-            case (.classification, 1):
-                let z = scores[row]
-                total += weight * ((z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - targets.values[row] * z)
-            case (.classification, _):
-                let base = row * tracks
-                var top = -Double.infinity
-                for k in 0..<tracks { top = max(top, scores[base + k]) }
-                var sum = 0.0
-                for k in 0..<tracks { sum += exp(scores[base + k] - top) }
-                total += weight * (top + log(sum) - scores[base + Int(targets.values[row])])
-            }
-        }
-        return weightSum > 0 ? total / weightSum : 0
-    }
-
     public func rawScores(_ features: FeatureMatrix) -> [Double] {
         var scores = [Double](repeating: 0, count: features.rows * tracks)
         let width = features.columns
@@ -339,17 +270,10 @@ public struct GradientBoosting: Model {
 
     public func predictProbabilities(_ features: FeatureMatrix) -> [[Double]]? {
         guard task == .classification else { return nil }
+        let objective = BoostingObjectives.objective(task: task, classCount: classCount)
         let scores = rawScores(features)
         return (0..<features.rows).map { row in
-            if tracks == 1 {
-                let positive = 1 / (1 + exp(-scores[row]))
-                return [1 - positive, positive]
-            }
-            let slice = scores[(row * tracks)..<((row + 1) * tracks)]
-            let top = slice.max() ?? 0
-            let exps = slice.map { exp($0 - top) }
-            let sum = exps.reduce(0, +)
-            return exps.map { $0 / sum }
+            objective.probabilities(scores[(row * tracks)..<((row + 1) * tracks)]) ?? []
         }
     }
 }
@@ -368,7 +292,7 @@ extension GradientBoosting {
     /// What packing the trees needs, checked before they are packed at decode: score tracks
     /// that divide the trees, and trees that are trees.
     func validateTrees() throws(BundleInconsistency) {
-        guard tracks == (task == .classification && classCount > 2 ? classCount : 1), initialScores.count == tracks,
+        guard tracks == BoostingObjectives.objective(task: task, classCount: classCount).tracks, initialScores.count == tracks,
             !trees.isEmpty, trees.count % tracks == 0
         else {
             throw BundleInconsistency("gradient_boosting: \(trees.count) trees and \(initialScores.count) initial scores for \(tracks) tracks")
