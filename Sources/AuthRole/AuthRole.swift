@@ -12,9 +12,10 @@ public enum AuthRole {
     /// through the API survives restarts even if `ADMIN_PASSWORD` still holds the old one.
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
+        let own = try AuthSettings(settings.reader, debug: settings.debug)
         let stores = try await Stores.open(environment)
         let users = stores.users
-        let hasher = try await PasswordHasher(cost: settings.bcryptCost)
+        let hasher = try await PasswordHasher(cost: own.bcryptCost)
         try await seedAdmin(settings: settings, users: users, hasher: hasher, logger: environment.logger)
         // Revocations made before a restart still hold for the tokens issued before them.
         let horizon = Date().addingTimeInterval(-TimeInterval(settings.accessTokenLifetime.components.seconds))
@@ -33,7 +34,7 @@ public enum AuthRole {
                 accessLifetime: settings.accessTokenLifetime,
                 refreshLifetime: settings.refreshTokenLifetime
             ),
-            throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: settings.loginMaxFailures, window: settings.loginLockout),
+            throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: own.loginMaxFailures, window: own.loginLockout),
             revocations: stores.revocations,
             tokens: environment.tokens
         )

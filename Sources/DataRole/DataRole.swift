@@ -10,6 +10,7 @@ public enum DataRole {
     /// directory and returns the module with its job runner.
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
+        let own = try DataSettings(settings.reader)
         let logger = environment.logger
         let workspace = DataWorkspace(root: settings.dataDirectory)
         let stores = try await Stores.open(environment)
@@ -53,7 +54,7 @@ public enum DataRole {
         )
         let routes = DataRoutes(
             registry: DatasetRegistry(
-                catalog: catalog, workspace: workspace, uploadLimit: settings.maxUploadBytes, fieldLimit: settings.maxUploadFields,
+                catalog: catalog, workspace: workspace, uploadLimit: own.maxUploadBytes, fieldLimit: own.maxUploadFields,
                 parses: AdmissionGate(running: 2, waiting: 8), logger: logger
             ),
             catalog: catalog,

@@ -7,16 +7,16 @@ import Kernel
 /// takes effect without a restart.
 public enum PredictRole {
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
-        let settings = environment.settings
+        let settings = try PredictSettings(environment.settings.reader)
         let slot = ModelSlot()
         let loader = ChampionLoader(
-            slot: slot, store: try await environment.championStore(), interval: settings.predictReloadInterval,
+            slot: slot, store: try await environment.championStore(), interval: settings.reloadInterval,
             registry: environment.metrics, logger: environment.logger
         )
         environment.championChanges.follow { await loader.reloadIfChanged() }
         let routes = PredictRoutes(
-            slot: slot, loader: loader, maxBatch: settings.predictMaxBatch, maxBatchBytes: settings.predictMaxBatchBytes,
-            policy: RecordPolicy(rejectUnknownCategories: settings.predictRejectUnknownCategories, rejectExtraFields: settings.predictRejectExtraFields),
+            slot: slot, loader: loader, maxBatch: settings.maxBatch, maxBatchBytes: settings.maxBatchBytes,
+            policy: RecordPolicy(rejectUnknownCategories: settings.rejectUnknownCategories, rejectExtraFields: settings.rejectExtraFields),
             tokens: environment.tokens
         )
         return RoleModule(

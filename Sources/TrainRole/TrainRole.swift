@@ -7,16 +7,17 @@ import Kernel
 public enum TrainRole {
     public static func module(environment: KernelEnvironment) async throws -> RoleModule {
         let settings = environment.settings
+        let own = try TrainSettings(settings.reader)
         let modelsDirectory = URL(fileURLWithPath: settings.modelsDirectory).standardizedFileURL
         let dataDirectory = URL(fileURLWithPath: settings.dataDirectory).standardizedFileURL
         try FileManager.default.createDirectory(at: modelsDirectory, withIntermediateDirectories: true)
         let stores = try await Stores.open(environment, artifactRoot: modelsDirectory.appendingPathComponent("tracking"))
         let tracker: any ExperimentTracker
-        if let uri = settings.mlflowTrackingURI {
+        if let uri = own.mlflowTrackingURI {
             tracker = MLflowTracker(client: MLflowClient(configuration: .init(
-                trackingURI: uri, username: settings.mlflowUsername, password: settings.mlflowPassword, token: settings.mlflowToken,
-                timeout: settings.mlflowRequestTimeout, maxRetries: settings.mlflowMaxRetries,
-                backoff: .milliseconds(Int64(settings.mlflowBackoffFactor * 1000))
+                trackingURI: uri, username: own.mlflowUsername, password: own.mlflowPassword, token: own.mlflowToken,
+                timeout: own.mlflowRequestTimeout, maxRetries: own.mlflowMaxRetries,
+                backoff: .milliseconds(Int64(own.mlflowBackoffFactor * 1000))
             )))
         } else {
             tracker = stores.embeddedTracker
@@ -28,7 +29,7 @@ public enum TrainRole {
             kinds: [
                 TrainJob(
                     tracker: tracker, registry: registry, dataDirectory: dataDirectory, modelsDirectory: modelsDirectory,
-                    maxDuration: settings.trainMaxDuration, logger: environment.logger
+                    maxDuration: own.maxDuration, logger: environment.logger
                 ).kind
             ],
             historyLimit: settings.jobHistoryLimit,

@@ -55,7 +55,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
             var modules: [RoleModule] = []
             for served in settings.role.servedRoles {
-                modules.append(try await RoleAssembly.module(for: served, environment: environment))
+                do {
+                    modules.append(try await RoleAssembly.module(for: served, environment: environment))
+                } catch let error as SettingsError {
+                    // A role's own settings are read as it assembles, before it touches anything.
+                    FileHandle.standardError.write(Data("mlopsd: configuration error: \(error)\n".utf8))
+                    throw ExitCode(2)
+                }
             }
             let app = buildApplication(environment: environment, modules: modules)
             logger.info("starting", metadata: ["version": "\(MLOpsVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)"])

@@ -80,6 +80,27 @@ enum Binary {
         #expect(outcome.errors.contains("MLOPSD_PORT"))
     }
 
+    /// Each role reads its own settings as it assembles: a bad one stops the start the same way.
+    @Test func invalidRoleSettingsExit2NamingTheVariable() async throws {
+        let cases = [
+            ("train", "MLFLOW_TRACKING_URI", "not a url"), ("train", "MLOPSD_TRAIN_MAX_SECONDS", "0"),
+            ("auth", "MLOPSD_BCRYPT_COST", "4"), ("data", "MLOPSD_MAX_UPLOAD_FIELDS", "10"), ("predict", "MLOPSD_PREDICT_MAX_BATCH", "0"),
+        ]
+        // Its own directory: the kernel has opened its state by the time a role reads settings.
+        let own = FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-role-settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: own, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: own) }
+        for (role, variable, value) in cases {
+            let outcome = try await Binary.run(
+                ["serve", "--role", role, "--port", "0"],
+                environment: ["JWT_SECRET_KEY": String(repeating: "k", count: 40), "ADMIN_PASSWORD": "a-real-password", variable: value],
+                directory: own
+            )
+            #expect(outcome.status == 2, "\(variable)")
+            #expect(outcome.errors.contains("configuration error: \(variable)"), "\(outcome.errors)")
+        }
+    }
+
     @Test func dotEnvIsReadAndTheEnvironmentWins() async throws {
         try "JWT_SECRET_KEY=short\nADMIN_PASSWORD=a-real-password\n".write(
             to: directory.appendingPathComponent(".env"), atomically: true, encoding: .utf8

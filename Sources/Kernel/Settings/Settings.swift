@@ -30,45 +30,15 @@ public struct Settings: Sendable {
     public var debug: Bool
     public var logLevel: Logger.Level
 
-    public var mlflowTrackingURI: String?
-    public var mlflowUsername: String?
-    public var mlflowPassword: String?
-    public var mlflowToken: String?
-    /// MLflow's own client variables: retries (with doubling backoff from the factor, in seconds)
-    /// and the timeout per request.
-    public var mlflowMaxRetries: Int
-    public var mlflowBackoffFactor: Double
-    public var mlflowRequestTimeout: Duration
-
     /// Largest request body accepted by JSON and form endpoints (uploads set their own limit).
     public var maxBodyBytes: Int
-    /// Largest dataset upload; the CSV reader holds a whole file in memory and stops at 4 GiB.
-    public var maxUploadBytes: Int
-    /// The most fields (rows × columns) an uploaded CSV may have (`MLOPSD_MAX_UPLOAD_FIELDS`):
-    /// parsing holds about 16 bytes per field.
-    public var maxUploadFields: Int
-    public var bcryptCost: Int
-    /// Most records one `POST /predict/batch` may carry.
-    public var predictMaxBatch: Int
-    /// The largest batch body (`MLOPSD_PREDICT_MAX_BATCH_BYTES`): a batch of `predictMaxBatch`
-    /// records is far over the general body limit.
-    public var predictMaxBatchBytes: Int
-    /// How often the predict role looks at `champion.json` for a new champion.
-    public var predictReloadInterval: Duration
-    /// Refuse (422) a category the model never saw, instead of encoding it as "no known category".
-    public var predictRejectUnknownCategories: Bool
-    /// Refuse (422) fields the model does not use, instead of ignoring and listing them.
-    public var predictRejectExtraFields: Bool
     /// Finished jobs kept per role before the oldest are evicted.
     public var jobHistoryLimit: Int
     /// How long a replica holds a running job without renewing its claim; a job whose replica
     /// died is taken over once this has passed.
     public var jobLease: Duration
-    /// The longest a training job may fit (`MLOPSD_TRAIN_MAX_SECONDS`): past it, it stops at the
-    /// next tree or round and fails saying so.
-    public var trainMaxDuration: Duration
-    public var loginMaxFailures: Int
-    public var loginLockout: Duration
+    /// The same variables, for the settings of the roles this process serves.
+    public let reader: SettingsReader
 
     /// Notes for the operator produced while loading (ephemeral secret, generated password).
     /// They are printed by the executable; the generated password only when it is actually used.
@@ -120,7 +90,7 @@ public struct Settings: Sendable {
     /// A few settings read as `fromEnvironment` reads them, for commands that need no more than
     /// these (and so not, say, a JWT secret): the set ones, trimmed.
     public static func environmentValues(_ names: [String]) async throws -> [String: String] {
-        let reader = VariableReader(config: try await environmentConfig())
+        let reader = SettingsReader(config: try await environmentConfig())
         var values: [String: String] = [:]
         for name in names {
             values[name] = reader.string(name, secret: secretVariables.contains(name))
@@ -134,7 +104,8 @@ public struct Settings: Sendable {
         portOverride: Int? = nil,
         hostOverride: String? = nil
     ) throws {
-        let reader = VariableReader(config: config)
+        let reader = SettingsReader(config: config)
+        self.reader = reader
 
         debug = try reader.bool("DEBUG", default: false)
         role = try roleOverride ?? reader.parse("MLOPSD_ROLE", default: .all, expected: "one of data, train, predict, auth, all") {
@@ -179,35 +150,9 @@ public struct Settings: Sendable {
             Settings.logLevel(named: $0)
         }
 
-        mlflowTrackingURI = reader.string("MLFLOW_TRACKING_URI")
-        if let uri = mlflowTrackingURI {
-            guard let url = URL(string: uri), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-                throw SettingsError(variable: "MLFLOW_TRACKING_URI", problem: "must be an http(s) URL, got '\(uri)'")
-            }
-        }
-        mlflowUsername = reader.string("MLFLOW_TRACKING_USERNAME")
-        mlflowPassword = reader.string("MLFLOW_TRACKING_PASSWORD", secret: true)
-        mlflowToken = reader.string("MLFLOW_TRACKING_TOKEN", secret: true)
-        mlflowMaxRetries = try reader.int("MLFLOW_HTTP_REQUEST_MAX_RETRIES", default: 3, range: 0...10)
-        mlflowBackoffFactor = try reader.parse("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", default: 0.5, expected: "seconds from 0 to 60") { text in
-            Double(text).flatMap { (0...60).contains($0) ? $0 : nil }
-        }
-        mlflowRequestTimeout = .seconds(try reader.int("MLFLOW_HTTP_REQUEST_TIMEOUT", default: 30, range: 1...600))
-
         maxBodyBytes = try reader.int("MLOPSD_MAX_BODY_BYTES", default: 1 << 20, range: 1024...(1 << 30))
-        maxUploadBytes = try reader.int("MLOPSD_MAX_UPLOAD_BYTES", default: 1 << 30, range: 1024...Int(UInt32.max) - 1)
-        maxUploadFields = try reader.int("MLOPSD_MAX_UPLOAD_FIELDS", default: 50_000_000, range: 1000...1_000_000_000)
-        predictMaxBatch = try reader.int("MLOPSD_PREDICT_MAX_BATCH", default: 10_000, range: 1...1_000_000)
-        predictMaxBatchBytes = try reader.int("MLOPSD_PREDICT_MAX_BATCH_BYTES", default: 32 << 20, range: 1024...(1 << 30))
-        predictReloadInterval = .milliseconds(try reader.int("MLOPSD_PREDICT_RELOAD_MS", default: 1000, range: 50...3_600_000))
-        predictRejectUnknownCategories = try reader.bool("MLOPSD_PREDICT_REJECT_UNKNOWN_CATEGORIES", default: true)
-        predictRejectExtraFields = try reader.bool("MLOPSD_PREDICT_REJECT_EXTRA_FIELDS", default: false)
-        bcryptCost = try reader.int("MLOPSD_BCRYPT_COST", default: 12, range: (debug ? 4 : 12)...16)
         jobHistoryLimit = try reader.int("MLOPSD_JOB_HISTORY", default: 1000, range: 1...1_000_000)
-        jobLease = .seconds(try reader.int("MLOPSD_JOB_LEASE_SECONDS", default: 60, range: 2...3600))
-        trainMaxDuration = .seconds(try reader.int("MLOPSD_TRAIN_MAX_SECONDS", default: 3600, range: 1...604_800))
-        loginMaxFailures = try reader.int("MLOPSD_LOGIN_MAX_FAILURES", default: 5, range: 1...1000)
-        loginLockout = .seconds(try reader.int("MLOPSD_LOGIN_LOCKOUT_SECONDS", default: 300, range: 1...86_400))
+        jobLease = try reader.seconds("MLOPSD_JOB_LEASE_SECONDS", default: 60, range: 2...3600)
 
         let secret = reader.string("JWT_SECRET_KEY", secret: true) ?? ""
         if let problem = Settings.secretProblem(secret) {
@@ -269,45 +214,5 @@ public struct Settings: Sendable {
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-    }
-}
-
-/// Typed access to variables with errors that name the variable.
-private struct VariableReader {
-    let config: ConfigReader
-
-    func string(_ name: String, secret: Bool = false) -> String? {
-        guard let value = config.string(forKey: ConfigKey([name]), isSecret: secret)?.trimmingCharacters(in: .whitespaces),
-            !value.isEmpty
-        else { return nil }
-        return value
-    }
-
-    func int(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = string(name) else { return defaultValue }
-        guard let value = Int(text) else {
-            throw SettingsError(variable: name, problem: "expected a whole number, got '\(text)'")
-        }
-        guard range.contains(value) else {
-            throw SettingsError(variable: name, problem: "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
-        }
-        return value
-    }
-
-    func bool(_ name: String, default defaultValue: Bool) throws -> Bool {
-        guard let text = string(name) else { return defaultValue }
-        switch text.lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default: throw SettingsError(variable: name, problem: "expected true or false, got '\(text)'")
-        }
-    }
-
-    func parse<T>(_ name: String, default defaultValue: T, expected: String, _ transform: (String) -> T?) throws -> T {
-        guard let text = string(name) else { return defaultValue }
-        guard let value = transform(text) else {
-            throw SettingsError(variable: name, problem: "expected \(expected), got '\(text)'")
-        }
-        return value
     }
 }
