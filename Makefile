@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz soak
+.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz soak format
 
 build:
 	$(SWIFT) build
@@ -45,6 +45,10 @@ bench-replicas:
 # requests and errors by status, jobs, RSS over time into docs/benchmarks.md.
 soak:
 	bash bench/soak.sh
+
+# The house format (.swift-format, checked in CI).
+format:
+	$(SWIFT) format --in-place --recursive --parallel Sources Tests fuzz/targets Package.swift
 
 # libFuzzer targets (CSV reading, bundle decoding, request JSON, multipart uploads), each for
 # FUZZ_SECONDS (60) from its corpus in fuzz/corpus; needs the debug build for NIO.

@@ -61,12 +61,14 @@ public enum AuthRole {
         logger.notice("admin account created", metadata: ["username": "\(settings.adminUsername)"])
         if settings.adminPasswordWasGenerated {
             // Shown once, on the terminal only: it is not in the log stream.
-            FileHandle.standardOutput.write(Data("""
-                ┌ mlopsd (DEBUG): no ADMIN_PASSWORD was set, so one was generated for '\(settings.adminUsername)':
-                │   \(settings.adminPassword)
-                └ It is shown only now. Change it with POST /api/v1/auth/me/password.
+            FileHandle.standardOutput.write(
+                Data(
+                    """
+                    ┌ mlopsd (DEBUG): no ADMIN_PASSWORD was set, so one was generated for '\(settings.adminUsername)':
+                    │   \(settings.adminPassword)
+                    └ It is shown only now. Change it with POST /api/v1/auth/me/password.
 
-                """.utf8))
+                    """.utf8))
         }
     }
 }

@@ -25,9 +25,11 @@ public enum DataRole {
             for kind in DataVersionKind.allCases {
                 let moved = try workspace.quarantineUnrecorded(kind: kind, recorded: try await stores.catalog.versionIDs(kind: kind))
                 if !moved.isEmpty {
-                    logger.warning("unrecorded data versions moved to quarantine", metadata: [
-                        "kind": "\(kind.rawValue)", "items": "\(moved.sorted())", "quarantine": "\(workspace.quarantineDirectory.path)",
-                    ])
+                    logger.warning(
+                        "unrecorded data versions moved to quarantine",
+                        metadata: [
+                            "kind": "\(kind.rawValue)", "items": "\(moved.sorted())", "quarantine": "\(workspace.quarantineDirectory.path)",
+                        ])
                 }
             }
         } else if let shared = environment.sharedDatabase {

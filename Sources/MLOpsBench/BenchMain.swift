@@ -37,7 +37,9 @@ enum BenchMain {
             var trained = runs[1...].sorted { $0.fitSeconds < $1.fitSeconds }[1]
             trained.metrics = runs[0].metrics
             let metrics = trained.metrics.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\(String(format: "%.6f", $0.value))" }
-            print("{\"name\":\"fit\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"fit_seconds\":\(String(format: "%.4f", trained.fitSeconds)),\(metrics.joined(separator: ","))}")
+            print(
+                "{\"name\":\"fit\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"fit_seconds\":\(String(format: "%.4f", trained.fitSeconds)),\(metrics.joined(separator: ","))}"
+            )
         case "predict":
             // predict FILE TARGET DROP MODEL: single-record latency and batch throughput from a bundle.
             let rest = Array(arguments.dropFirst())
@@ -55,7 +57,9 @@ enum BenchMain {
             }
             let single = try measure(iterations: 2000) { _ = bundle.predict(records: [records[0]]) }
             let batch = try measure(iterations: 10) { _ = bundle.predict(records: records) }
-            print("{\"name\":\"predict\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"single_us\":\(String(format: "%.2f", single.median * 1000)),\"batch_rows\":\(records.count),\"batch_rows_per_second\":\(String(format: "%.0f", Double(records.count) / (batch.median / 1000)))}")
+            print(
+                "{\"name\":\"predict\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"single_us\":\(String(format: "%.2f", single.median * 1000)),\"batch_rows\":\(records.count),\"batch_rows_per_second\":\(String(format: "%.0f", Double(records.count) / (batch.median / 1000)))}"
+            )
         default:
             FileHandle.standardError.write(Data("unknown suite '\(suite)'\n".utf8))
             exit(2)

@@ -61,7 +61,8 @@ public struct APIClient: Sendable {
     // MARK: Session
 
     public func login(username: String, password: String) async throws -> CredentialStore.Session {
-        let reply = try await send(.POST, "/api/v1/auth/login", body: .json(["username": .string(username), "password": .string(password)]), authenticated: false)
+        let reply = try await send(
+            .POST, "/api/v1/auth/login", body: .json(["username": .string(username), "password": .string(password)]), authenticated: false)
         let session = try Self.session(from: reply.json, username: username)
         try store.save(session, for: server)
         return session
@@ -182,13 +183,14 @@ public struct APIClient: Sendable {
             throw ClientError.usage("cannot read \(url.path): \(error.localizedDescription)")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        let chunks = AsyncStream<ByteBuffer>(unfolding: {
-            guard let data = try? handle.read(upToCount: 256 * 1024), !data.isEmpty else {
-                try? handle.close()
-                return nil
-            }
-            return ByteBuffer(bytes: data)
-        }, onCancel: { try? handle.close() })
+        let chunks = AsyncStream<ByteBuffer>(
+            unfolding: {
+                guard let data = try? handle.read(upToCount: 256 * 1024), !data.isEmpty else {
+                    try? handle.close()
+                    return nil
+                }
+                return ByteBuffer(bytes: data)
+            }, onCancel: { try? handle.close() })
         return .stream(chunks, length: .known(Int64(size)))
     }
 }

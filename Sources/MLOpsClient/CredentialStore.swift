@@ -40,7 +40,7 @@ public struct CredentialStore: Sendable {
     public func session(for server: String) throws -> Session? {
         guard case .object(let entry)? = try load()[server] else { return nil }
         guard let username = entry["username"]?.stringValue, let access = entry["access_token"]?.stringValue,
-              let refresh = entry["refresh_token"]?.stringValue, case .number(let expires)? = entry["access_expires_at"]
+            let refresh = entry["refresh_token"]?.stringValue, case .number(let expires)? = entry["access_expires_at"]
         else { return nil }
         return Session(username: username, accessToken: access, refreshToken: refresh, accessExpiresAt: Date(timeIntervalSince1970: expires))
     }

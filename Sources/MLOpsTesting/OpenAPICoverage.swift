@@ -8,8 +8,9 @@ public struct OpenAPICoverage: Sendable {
     public let document: JSONValue
 
     public init(module: RoleModule, environment: KernelEnvironment) {
-        registered = Set(buildRouter(environment: environment, modules: [module]).catalog.entries
-            .filter { $0.path.hasPrefix(module.role.apiPrefix) })
+        registered = Set(
+            buildRouter(environment: environment, modules: [module]).catalog.entries
+                .filter { $0.path.hasPrefix(module.role.apiPrefix) })
         document = OpenAPIDocument.build(for: module)
         var documented: Set<RouteEntry> = []
         if case .object(let paths)? = document["paths"] {

@@ -25,9 +25,11 @@ public enum PredictRole {
             services: [loader],
             openAPIPaths: try PredictOpenAPI.paths(),
             openAPIComponents: try PredictOpenAPI.components(),
-            readinessChecks: [{
-                slot.model == nil ? FieldProblem(field: "model", problem: await loader.lastError ?? "no champion loaded yet") : nil
-            }],
+            readinessChecks: [
+                {
+                    slot.model == nil ? FieldProblem(field: "model", problem: await loader.lastError ?? "no champion loaded yet") : nil
+                }
+            ],
             installRoutes: routes.install(on:)
         )
     }

@@ -14,11 +14,13 @@ public enum TrainRole {
         let stores = try await Stores.open(environment, artifactRoot: modelsDirectory.appendingPathComponent("tracking"))
         let tracker: any ExperimentTracker
         if let uri = own.mlflowTrackingURI {
-            tracker = MLflowTracker(client: MLflowClient(configuration: .init(
-                trackingURI: uri, username: own.mlflowUsername, password: own.mlflowPassword, token: own.mlflowToken,
-                timeout: own.mlflowRequestTimeout, maxRetries: own.mlflowMaxRetries,
-                backoff: .milliseconds(Int64(own.mlflowBackoffFactor * 1000))
-            )))
+            tracker = MLflowTracker(
+                client: MLflowClient(
+                    configuration: .init(
+                        trackingURI: uri, username: own.mlflowUsername, password: own.mlflowPassword, token: own.mlflowToken,
+                        timeout: own.mlflowRequestTimeout, maxRetries: own.mlflowMaxRetries,
+                        backoff: .milliseconds(Int64(own.mlflowBackoffFactor * 1000))
+                    )))
         } else {
             tracker = stores.embeddedTracker
         }

@@ -13,7 +13,9 @@ struct MLOpsCommand: AsyncParsableCommand {
             Configuration comes from the environment and an optional .env file (see env.example).
             """,
         version: MLOpsVersion.current,
-        subcommands: [ServeCommand.self, ClientCommand.self, DatabaseCommand.self, ProfileCommand.self, PipelineCommand.self, PredictCommand.self, VersionCommand.self]
+        subcommands: [
+            ServeCommand.self, ClientCommand.self, DatabaseCommand.self, ProfileCommand.self, PipelineCommand.self, PredictCommand.self, VersionCommand.self,
+        ]
     )
 
     /// As ArgumentParser's own entry point, but a usage error exits with 2 (its default is 64), the

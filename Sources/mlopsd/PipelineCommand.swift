@@ -76,7 +76,8 @@ struct PipelineCommand: ParsableCommand {
             try Data(CSVWriter.write(split.train)).write(to: URL(fileURLWithPath: exportSplit).appendingPathComponent("train.csv"))
             try Data(CSVWriter.write(split.test)).write(to: URL(fileURLWithPath: exportSplit).appendingPathComponent("test.csv"))
         }
-        let modelTypes = models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        let modelTypes =
+            models.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
             ?? (resolvedTask == .classification
                 ? ["logistic_regression", "random_forest", "gradient_boosting"]
                 : ["linear_regression", "random_forest", "gradient_boosting"])
@@ -95,7 +96,9 @@ struct PipelineCommand: ParsableCommand {
             do { trained = try Trainer.train(request, split: split, target: target) } catch { throw ValidationError("\(modelType): \(error)") }
             let path = URL(fileURLWithPath: out).appendingPathComponent("\(modelType).bundle.json").path
             try trained.bundle.fileData().write(to: URL(fileURLWithPath: path))
-            entries.append(LeaderboardEntry(modelType: modelType, metrics: trained.metrics, crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundle: path))
+            entries.append(
+                LeaderboardEntry(
+                    modelType: modelType, metrics: trained.metrics, crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundle: path))
         }
         entries.sort { ranking.ranks($0.metrics, above: $1.metrics) }
         let leaderboard = Leaderboard(
@@ -115,7 +118,8 @@ struct PipelineCommand: ParsableCommand {
     private func rankingMetric(for task: TaskKind) throws -> Metric {
         guard let metric else { return .default(for: task) }
         guard let chosen = Metric(rawValue: metric), chosen.task == task else {
-            throw ValidationError("--metric '\(metric)' is not reported for \(task.rawValue); use one of \(Metric.reported(for: task).map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--metric '\(metric)' is not reported for \(task.rawValue); use one of \(Metric.reported(for: task).map(\.rawValue).joined(separator: ", "))")
         }
         return chosen
     }
@@ -176,7 +180,10 @@ enum LeaderboardTable {
         let columns = columns(for: leaderboard.task)
         var rows = [["#", "model"] + columns + ["fit s"]]
         for (rank, entry) in leaderboard.models.enumerated() {
-            rows.append(["\(rank + 1)", entry.modelType] + columns.map { entry.metrics[$0].map { String(format: "%.4f", $0) } ?? "–" } + [String(format: "%.2f", entry.fitSeconds)])
+            rows.append(
+                ["\(rank + 1)", entry.modelType] + columns.map { entry.metrics[$0].map { String(format: "%.4f", $0) } ?? "–" } + [
+                    String(format: "%.2f", entry.fitSeconds)
+                ])
         }
         let widths = rows[0].indices.map { index in rows.map { $0[index].count }.max() ?? 0 }
         var lines = [
@@ -184,10 +191,11 @@ enum LeaderboardTable {
             "",
         ]
         for (index, row) in rows.enumerated() {
-            lines.append(row.enumerated().map { column, cell in
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                return column <= 1 ? cell + padding : padding + cell
-            }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { column, cell in
+                    let padding = String(repeating: " ", count: widths[column] - cell.count)
+                    return column <= 1 ? cell + padding : padding + cell
+                }.joined(separator: "  "))
             if index == 0 { lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
         }
         return lines.joined(separator: "\n")

@@ -36,7 +36,9 @@ struct PredictCommand: ParsableCommand {
                     errors: nil
                 )
             case .failure(let issues):
-                line = PredictionLine(index: index, prediction: nil, probability: nil, probabilities: nil, unknownFields: nil, errors: issues.issues.map { ["field": $0.field, "problem": $0.problem] })
+                line = PredictionLine(
+                    index: index, prediction: nil, probability: nil, probabilities: nil, unknownFields: nil,
+                    errors: issues.issues.map { ["field": $0.field, "problem": $0.problem] })
             }
             print(String(decoding: try encoder.encode(line), as: UTF8.self))
         }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import AuthRole
 import DataRole
-import PredictRole
-import TrainRole
 import Foundation
 import Hummingbird
 import Kernel
 import Logging
+import PredictRole
+import TrainRole
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +42,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger[metadataKey: "service"] = .string(settings.role.rawValue)
         for warning in settings.warnings { logger.warning("\(warning)") }
         if !FaultPoint.armed.isEmpty {
-            logger.warning("fault injection armed: the process kills itself at these steps", metadata: ["points": "\(FaultPoint.armed.map(\.rawValue).sorted())"])
+            logger.warning(
+                "fault injection armed: the process kills itself at these steps", metadata: ["points": "\(FaultPoint.armed.map(\.rawValue).sorted())"])
         }
 
         let environment = try await KernelEnvironment.make(settings: settings, logger: logger)

@@ -1,7 +1,7 @@
 import Foundation
+import GRDB
 import Kernel
 import MLOpsTesting
-import GRDB
 import Testing
 
 @testable import AuthRole

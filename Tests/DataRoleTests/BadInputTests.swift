@@ -89,7 +89,9 @@ import Testing
         let harness = try await DataHarness()
         defer { harness.environment.removeFiles() }
         try await harness.run { client in
-            let csv = "id,x,city,all_missing,one_class,label\n" + (1...40).map { "\($0),\($0 % 7),c\($0 % 3),,same,\($0 % 2 == 0 ? "yes" : "no")" }.joined(separator: "\n") + "\n"
+            let csv =
+                "id,x,city,all_missing,one_class,label\n"
+                + (1...40).map { "\($0),\($0 % 7),c\($0 % 3),,same,\($0 % 2 == 0 ? "yes" : "no")" }.joined(separator: "\n") + "\n"
             let upload = try await client.uploadCSV(Array(csv.utf8), name: "toy", token: harness.admin)
             let id = try #require(try upload.json()["id"]?.stringValue)
 
@@ -99,8 +101,14 @@ import Testing
                 ("all-missing target", ["dataset_id": .string(id), "target": "all_missing"], .unprocessableContent, "target", "every value"),
                 ("single class", ["dataset_id": .string(id), "target": "one_class"], .unprocessableContent, "target", "single value"),
                 ("test size", ["dataset_id": .string(id), "target": "label", "test_size": 1.5], .unprocessableContent, "test_size", "between 0 and 1"),
-                ("unknown drop", ["dataset_id": .string(id), "target": "label", "drop": ["x", "zzz"]], .unprocessableContent, "drop[1]", "no column named 'zzz'"),
-                ("drop target", ["dataset_id": .string(id), "target": "label", "drop": ["label"]], .unprocessableContent, "drop", "must not contain the target"),
+                (
+                    "unknown drop", ["dataset_id": .string(id), "target": "label", "drop": ["x", "zzz"]], .unprocessableContent, "drop[1]",
+                    "no column named 'zzz'"
+                ),
+                (
+                    "drop target", ["dataset_id": .string(id), "target": "label", "drop": ["label"]], .unprocessableContent, "drop",
+                    "must not contain the target"
+                ),
                 ("regression on text", ["dataset_id": .string(id), "target": "label", "task": "regression"], .unprocessableContent, "task", "numeric target"),
                 ("wrong type", ["dataset_id": .string(id), "target": "label", "seed": "abc"], .unprocessableContent, "seed", "expected"),
                 ("unknown dataset", ["dataset_id": "ds-0000", "target": "label"], .notFound, "dataset_id", "does not exist"),
@@ -121,17 +129,23 @@ import Testing
             let unknownVersion = try await client.send(.post, "/api/v1/data/build-features", json: ["processed_version": "pp-nope"], token: harness.admin)
             #expect(unknownVersion.status == .notFound)
             #expect(try Self.problem(unknownVersion).field == "processed_version")
-            let badOptions = try await client.send(.post, "/api/v1/data/build-features", json: [
-                "processed_version": "pp-nope", "options": ["max_categories": 0],
-            ], token: harness.admin)
+            let badOptions = try await client.send(
+                .post, "/api/v1/data/build-features",
+                json: [
+                    "processed_version": "pp-nope", "options": ["max_categories": 0],
+                ], token: harness.admin)
             #expect(badOptions.status == .unprocessableContent)
             #expect(try Self.problem(badOptions).field == "options.max_categories")
-            let badEncoding = try await client.send(.post, "/api/v1/data/build-features", json: [
-                "processed_version": "pp-nope", "options": ["encoding": "hash"],
-            ], token: harness.admin)
+            let badEncoding = try await client.send(
+                .post, "/api/v1/data/build-features",
+                json: [
+                    "processed_version": "pp-nope", "options": ["encoding": "hash"],
+                ], token: harness.admin)
             #expect(badEncoding.status == .unprocessableContent)
             #expect(try Self.problem(badEncoding).field == "options.encoding")
-            #expect(try await client.send(.post, "/api/v1/data/preprocess", json: ["dataset_id": .string(id), "target": "label"], token: harness.user).status == .forbidden)
+            #expect(
+                try await client.send(.post, "/api/v1/data/preprocess", json: ["dataset_id": .string(id), "target": "label"], token: harness.user).status
+                    == .forbidden)
             #expect(try await client.send(.get, "/api/v1/data/versions?kind=raw", token: harness.admin).status == .unprocessableContent)
 
             // No job was queued by any of them; a good request still works afterwards.

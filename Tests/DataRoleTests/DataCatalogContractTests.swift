@@ -1,11 +1,11 @@
 import Foundation
 import GRDB
-@testable import Kernel
 import MLCore
 import MLOpsTesting
 import Testing
 
 @testable import DataRole
+@testable import Kernel
 
 /// The catalog of datasets and data versions behaves the same in SQLite (one data process) and in
 /// PostgreSQL (data replicas sharing one database).

@@ -15,13 +15,14 @@ import Testing
         for _ in 0..<2 {
             let harness = try await DataHarness()
             defer { harness.environment.removeFiles() }
-            ids.append(try await harness.run { client in
-                let dataset = try #require(try await client.uploadCSV(bytes, name: "penguins", token: harness.admin).json()["id"]?.stringValue)
-                let processed = try await client.runJob("preprocess", ["dataset_id": .string(dataset), "target": "species"], token: harness.admin)
-                let processedVersion = try #require(processed["result"]?["version"]?.stringValue)
-                let features = try await client.runJob("build-features", ["processed_version": .string(processedVersion)], token: harness.admin)
-                return [dataset, processedVersion, try #require(features["result"]?["version"]?.stringValue)]
-            })
+            ids.append(
+                try await harness.run { client in
+                    let dataset = try #require(try await client.uploadCSV(bytes, name: "penguins", token: harness.admin).json()["id"]?.stringValue)
+                    let processed = try await client.runJob("preprocess", ["dataset_id": .string(dataset), "target": "species"], token: harness.admin)
+                    let processedVersion = try #require(processed["result"]?["version"]?.stringValue)
+                    let features = try await client.runJob("build-features", ["processed_version": .string(processedVersion)], token: harness.admin)
+                    return [dataset, processedVersion, try #require(features["result"]?["version"]?.stringValue)]
+                })
         }
         #expect(ids.count == 2)
         #expect(ids.first == ids.last, "\(ids)")
@@ -50,7 +51,8 @@ import Testing
             let dvcText = try String(contentsOf: raw.appendingPathExtension("dvc"), encoding: .utf8)
             #expect(dvcText.contains("md5: \(DataVersion.digest(of: bytes).md5)"))
             #expect(dvcText.contains("path: \(id).csv"))
-            let cached = DataVersion.cachePath(cacheDirectory: harness.dataDirectory.appendingPathComponent(".dvc/cache").path, md5: DataVersion.digest(of: bytes).md5)
+            let cached = DataVersion.cachePath(
+                cacheDirectory: harness.dataDirectory.appendingPathComponent(".dvc/cache").path, md5: DataVersion.digest(of: bytes).md5)
             #expect(FileManager.default.contentsEqual(atPath: cached, andPath: raw.path))
 
             // Identical bytes: the first registration, not a copy.
@@ -67,9 +69,11 @@ import Testing
             #expect(shown.status == .ok)
             #expect(try shown.json()["profile"]?["rows"] == 344)
 
-            let preprocess = try await client.runJob("preprocess", [
-                "dataset_id": .string(id), "target": "species", "drop": ["year"], "test_size": 0.25, "seed": 7,
-            ], token: harness.admin)
+            let preprocess = try await client.runJob(
+                "preprocess",
+                [
+                    "dataset_id": .string(id), "target": "species", "drop": ["year"], "test_size": 0.25, "seed": 7,
+                ], token: harness.admin)
             #expect(preprocess["status"] == "completed", "\(preprocess)")
             #expect(preprocess["progress"] == 100)
             let result = try #require(preprocess["result"])
@@ -100,15 +104,19 @@ import Testing
             #expect(versionDVC.contains(try #require(record["md5"]?.stringValue)))
 
             // Same dataset, same parameters: the same version, not recomputed.
-            let repeated = try await client.runJob("preprocess", [
-                "dataset_id": .string(id), "target": "species", "drop": ["year"], "test_size": 0.25, "seed": 7,
-            ], token: harness.admin)
+            let repeated = try await client.runJob(
+                "preprocess",
+                [
+                    "dataset_id": .string(id), "target": "species", "drop": ["year"], "test_size": 0.25, "seed": 7,
+                ], token: harness.admin)
             #expect(repeated["result"]?["version"]?.stringValue == version)
             #expect(repeated["result"]?["reused"] == true)
 
-            let features = try await client.runJob("build-features", [
-                "processed_version": .string(version), "options": ["encoding": "one_hot", "scale": true, "missing_indicators": true],
-            ], token: harness.admin)
+            let features = try await client.runJob(
+                "build-features",
+                [
+                    "processed_version": .string(version), "options": ["encoding": "one_hot", "scale": true, "missing_indicators": true],
+                ], token: harness.admin)
             #expect(features["status"] == "completed", "\(features)")
             let featureVersion = try #require(features["result"]?["version"]?.stringValue)
             #expect(featureVersion.hasPrefix("fs-"))
@@ -160,9 +168,11 @@ import Testing
             let testRows = try #require(result["test_rows"]?.intValue)
             #expect(abs(Double(trainDead) / Double(trainRows) - Double(testDead) / Double(testRows)) < 0.002)
 
-            let features = try await client.runJob("build-features", [
-                "processed_version": result["version"] ?? .null, "options": ["encoding": "ordinal", "scale": false, "imbalance": "class_weights"],
-            ], token: harness.admin)
+            let features = try await client.runJob(
+                "build-features",
+                [
+                    "processed_version": result["version"] ?? .null, "options": ["encoding": "ordinal", "scale": false, "imbalance": "class_weights"],
+                ], token: harness.admin)
             #expect(features["status"] == "completed", "\(features)")
             #expect(features["result"]?["feature_names"]?.arrayCount == 13)
         }

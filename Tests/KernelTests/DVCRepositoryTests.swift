@@ -17,7 +17,8 @@ import Testing
         let tracked = try repository.trackDirectory(at: directory)
         #expect(tracked.files.map(\.relativePath) == ["sub/ü.txt", "test.csv", "train.csv"])
         // As `dvc add` computes it (checked against dvc 3.67): json.dumps escapes non-ASCII.
-        let listing = #"[{"md5": "\#(tracked.files[0].digest.md5)", "relpath": "sub/\u00fc.txt"}, "#
+        let listing =
+            #"[{"md5": "\#(tracked.files[0].digest.md5)", "relpath": "sub/\u00fc.txt"}, "#
             + #"{"md5": "401b30e3b8b5d629635a5c613cdb7919", "relpath": "test.csv"}, "#
             + #"{"md5": "e5ebd4c02cefbe7955977c67ada242b7", "relpath": "train.csv"}]"#
         #expect(tracked.digest.md5 == DataVersion.digest(of: Array(listing.utf8)).md5 + ".dir")
@@ -28,15 +29,16 @@ import Testing
         #expect(try String(contentsOfFile: object, encoding: .utf8) == listing)
         let permissions = try FileManager.default.attributesOfItem(atPath: object)[.posixPermissions] as? Int
         #expect(permissions == 0o444)
-        #expect(try String(contentsOf: root.appendingPathComponent("v1.dvc"), encoding: .utf8) == """
-            outs:
-            - md5: \(tracked.digest.md5)
-              size: 13
-              nfiles: 3
-              hash: md5
-              path: v1
+        #expect(
+            try String(contentsOf: root.appendingPathComponent("v1.dvc"), encoding: .utf8) == """
+                outs:
+                - md5: \(tracked.digest.md5)
+                  size: 13
+                  nfiles: 3
+                  hash: md5
+                  path: v1
 
-            """)
+                """)
         #expect(try String(contentsOf: root.appendingPathComponent(".dvc/config"), encoding: .utf8).contains("no_scm = True"))
     }
 }

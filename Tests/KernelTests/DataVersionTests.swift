@@ -22,14 +22,15 @@ import Testing
 
     @Test func dvcFileAndCacheLayout() {
         let digest = DataVersion.Digest(md5: "3b36575dd719e733e6dc050a6349a5f7", size: 23)
-        #expect(DataVersion.dvcFile(for: digest, path: "raw.csv") == """
-            outs:
-            - md5: 3b36575dd719e733e6dc050a6349a5f7
-              size: 23
-              hash: md5
-              path: raw.csv
+        #expect(
+            DataVersion.dvcFile(for: digest, path: "raw.csv") == """
+                outs:
+                - md5: 3b36575dd719e733e6dc050a6349a5f7
+                  size: 23
+                  hash: md5
+                  path: raw.csv
 
-            """)
+                """)
         // An all-digit hash would read as a YAML number.
         let numeric = DataVersion.Digest(md5: "01234567890123456789012345678901", size: 1)
         #expect(DataVersion.dvcFile(for: numeric, path: "a.csv").contains("md5: '01234567890123456789012345678901'"))

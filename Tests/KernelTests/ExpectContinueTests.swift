@@ -6,7 +6,7 @@ import MLOpsTesting
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A bare TCP connection: the HTTP clients at hand never send `Expect: 100-continue` themselves.

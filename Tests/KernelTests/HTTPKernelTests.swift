@@ -24,7 +24,8 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
     return RoleModule(role: .train, summary: "test role", databases: [database], jobRunner: runner) { routes in
         let admin = routes.group().add(middleware: AuthGuard.admin(tokens))
         admin.post("count") { request, context -> JobAccepted in
-            let job = try await runner.submit(type: "count", params: try await request.decodeJSON(JSONValue.self, context: context), createdBy: try context.requireUser().username)
+            let job = try await runner.submit(
+                type: "count", params: try await request.decodeJSON(JSONValue.self, context: context), createdBy: try context.requireUser().username)
             return JobAccepted(job: job, statusPrefix: ServiceRole.train.apiPrefix)
         }
         routes.post("echo") { request, context -> String in

@@ -176,7 +176,8 @@ func withRunner<T: Sendable>(
 
         let gate = Gate()
         await gate.open()
-        let runner = try await JobRunner(store: SQLiteJobStore(database: try openJobDatabase(directory)), kinds: [countingKind(gate: gate)], historyLimit: 10, logger: logger)
+        let runner = try await JobRunner(
+            store: SQLiteJobStore(database: try openJobDatabase(directory)), kinds: [countingKind(gate: gate)], historyLimit: 10, logger: logger)
         let failed = try #require(try await store.job(id: interrupted.jobID))
         #expect(failed.status == .failed)
         #expect(failed.error == "interrupted by restart")

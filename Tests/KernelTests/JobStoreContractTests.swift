@@ -53,7 +53,9 @@ extension StoreBackend {
             try await store.updateProgress(id: queued.jobID, progress: 40, message: "fitting")
             #expect(try await store.job(id: queued.jobID)?.message == "fitting")
             let result = JSONValue.object(["leaderboard": .array([.object(["f1": .number(0.37)])])])
-            #expect(try await store.finish(id: queued.jobID, status: .completed, result: result, error: nil, message: "done", at: now.addingTimeInterval(2), owner: "a"))
+            #expect(
+                try await store.finish(
+                    id: queued.jobID, status: .completed, result: result, error: nil, message: "done", at: now.addingTimeInterval(2), owner: "a"))
             let finished = try #require(try await store.job(id: queued.jobID))
             #expect(finished.status == .completed)
             #expect(finished.progress == 100)

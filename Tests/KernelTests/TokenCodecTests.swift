@@ -1,7 +1,8 @@
 import Foundation
-@testable import Kernel
 import MLOpsTesting
 import Testing
+
+@testable import Kernel
 
 @Suite struct TokenCodecTests {
     @Test func roundTripsClaims() async throws {

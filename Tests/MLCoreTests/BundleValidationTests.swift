@@ -35,27 +35,42 @@ import Testing
         let json = try Self.bundle(modelType, parameters: #"{"n_estimators": 5}"#)
         _ = try Self.load(json)
         let edits: [(String, (inout [String: Any]) -> Void)] = [
-            ("a cycle", { tree in
-                var left = tree["left"] as? [Int] ?? []
-                left[0] = 0
-                tree["left"] = left
-            }),
-            ("a feature out of range", { tree in
-                var feature = tree["feature"] as? [Int] ?? []
-                feature[0] = 9_999
-                tree["feature"] = feature
-            }),
-            ("a leaf past its values", { tree in
-                tree["leafValues"] = [Double]()
-            }),
-            ("a child past the end", { tree in
-                var right = tree["right"] as? [Int] ?? []
-                right[0] = 1_000_000
-                tree["right"] = right
-            }),
-            ("arrays of different lengths", { tree in
-                tree["threshold"] = [0.5]
-            }),
+            (
+                "a cycle",
+                { tree in
+                    var left = tree["left"] as? [Int] ?? []
+                    left[0] = 0
+                    tree["left"] = left
+                }
+            ),
+            (
+                "a feature out of range",
+                { tree in
+                    var feature = tree["feature"] as? [Int] ?? []
+                    feature[0] = 9_999
+                    tree["feature"] = feature
+                }
+            ),
+            (
+                "a leaf past its values",
+                { tree in
+                    tree["leafValues"] = [Double]()
+                }
+            ),
+            (
+                "a child past the end",
+                { tree in
+                    var right = tree["right"] as? [Int] ?? []
+                    right[0] = 1_000_000
+                    tree["right"] = right
+                }
+            ),
+            (
+                "arrays of different lengths",
+                { tree in
+                    tree["threshold"] = [0.5]
+                }
+            ),
         ]
         for (problem, edit) in edits {
             #expect(throws: BundleInconsistency.self, "\(problem)") { try Self.load(Self.editingFirstTree(json, edit)) }
@@ -92,11 +107,14 @@ import Testing
         let edits: [(String, [[String: Any]])] = [
             ("a column fewer", Array(schema.dropLast())),
             ("columns in another order", schema.reversed()),
-            ("another kind", schema.enumerated().map { index, column in
-                var column = column
-                if index == 0 { column["kind"] = column["kind"] as? String == "numeric" ? "categorical" : "numeric" }
-                return column
-            }),
+            (
+                "another kind",
+                schema.enumerated().map { index, column in
+                    var column = column
+                    if index == 0 { column["kind"] = column["kind"] as? String == "numeric" ? "categorical" : "numeric" }
+                    return column
+                }
+            ),
         ]
         for (problem, edited) in edits {
             var tampered = json

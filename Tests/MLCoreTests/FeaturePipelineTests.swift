@@ -3,15 +3,16 @@ import MLCore
 import Testing
 
 @Suite struct FeaturePipelineTests {
-    static let train = try! CSVReader.read(string: """
-        age,city,member,joined,y
-        10,Paris,true,2024-01-01,a
-        20,Paris,false,2024-01-02T06:00:00Z,b
-        ,Lyon,true,2024-02-03,a
-        40,Paris,,2024-03-04,b
-        30,Nice,false,,a
+    static let train = try! CSVReader.read(
+        string: """
+            age,city,member,joined,y
+            10,Paris,true,2024-01-01,a
+            20,Paris,false,2024-01-02T06:00:00Z,b
+            ,Lyon,true,2024-02-03,a
+            40,Paris,,2024-03-04,b
+            30,Nice,false,,a
 
-        """)
+            """)
 
     @Test func statisticsComeFromTrainingOnly() throws {
         let pipeline = try FeaturePipeline.fit(Self.train, target: "y", options: FeatureOptions(scale: false, missingIndicators: true))
@@ -77,25 +78,29 @@ import Testing
 
     @Test func recordsAreValidatedFieldByField() throws {
         let pipeline = try FeaturePipeline.fit(Self.train, target: "y", options: FeatureOptions(scale: false, expandDateTime: false))
-        let good: [String: RawValue] = ["age": .number(30), "city": .string("Nice"), "member": .bool(true), "joined": .string("2024-03-01"), "extra": .number(1)]
+        let good: [String: RawValue] = [
+            "age": .number(30), "city": .string("Nice"), "member": .bool(true), "joined": .string("2024-03-01"), "extra": .number(1),
+        ]
         let transformed = try pipeline.transform(record: good).get()
         #expect(transformed.unknownFields == ["extra"])
         #expect(transformed.features == (try pipeline.transform(CSVReader.read(string: "age,city,member,joined,y\n30,Nice,true,2024-03-01,a\n"))).values)
 
         let bad: [String: RawValue] = ["age": .string("old"), "member": .number(2), "joined": .number(.nan), "city": .null]
         guard case .failure(let problems) = pipeline.transform(record: bad) else { Issue.record("bad record accepted"); return }
-        #expect(problems.issues == [
-            FieldIssue(field: "age", problem: "expected a number"),
-            FieldIssue(field: "city", problem: "must not be null"),
-            FieldIssue(field: "member", problem: "expected true or false"),
-            FieldIssue(field: "joined", problem: "expected a date-time"),
-        ])
+        #expect(
+            problems.issues == [
+                FieldIssue(field: "age", problem: "expected a number"),
+                FieldIssue(field: "city", problem: "must not be null"),
+                FieldIssue(field: "member", problem: "expected true or false"),
+                FieldIssue(field: "joined", problem: "expected a date-time"),
+            ])
         // `city` had no missing values in training, so null is refused; a missing key is refused too.
         guard case .failure(let nulls) = pipeline.transform(record: ["age": .null, "city": .null, "member": .null]) else { Issue.record("accepted"); return }
-        #expect(nulls.issues == [
-            FieldIssue(field: "city", problem: "must not be null"),
-            FieldIssue(field: "joined", problem: "required field is missing"),
-        ])
+        #expect(
+            nulls.issues == [
+                FieldIssue(field: "city", problem: "must not be null"),
+                FieldIssue(field: "joined", problem: "required field is missing"),
+            ])
     }
 
     @Test func pipelineSerialises() throws {

@@ -3,7 +3,8 @@ import MLCore
 import Testing
 
 @Suite struct GradientBoostingTests {
-    static func penguins(_ options: FeatureOptions = .trees) throws -> (train: FeatureMatrix, trainTargets: Targets, test: FeatureMatrix, testTargets: Targets) {
+    static func penguins(_ options: FeatureOptions = .trees) throws -> (train: FeatureMatrix, trainTargets: Targets, test: FeatureMatrix, testTargets: Targets)
+    {
         let table = try CSVReader.read(path: RealDatasetTests.datasets.appendingPathComponent("penguins.csv").path)
         let prepared = try Preprocessor.run(table, spec: PreprocessSpec(target: "species"))
         let pipeline = try FeaturePipeline.fit(prepared.train, target: "species", options: options)

@@ -32,9 +32,12 @@ import Testing
         let targets = Targets(task: .classification, values: [0, 1, 2, 1, 0, 2, 1, 0], labels: ["a", "b", "c"])
         var model = LogisticRegression(parameters: .init(tolerance: 1e-8))
         try model.fit(features, targets, weights: nil)
-        #expect(close(model.coefficients, [
-            -0.6259641637897722, 0.09475394188604543, 1.0604448530085049, -0.26139208111866524, -0.43448068921873256, 0.16663813923261983,
-        ]))
+        #expect(
+            close(
+                model.coefficients,
+                [
+                    -0.6259641637897722, 0.09475394188604543, 1.0604448530085049, -0.26139208111866524, -0.43448068921873256, 0.16663813923261983,
+                ]))
         #expect(close(model.intercepts, [0.36360560315905427, -0.37179376633582484, 0.008188163176770447]))
         let probabilities = try #require(model.predictProbabilities(features))
         #expect(close(probabilities[0], [0.38330603136641433, 0.2990147261542524, 0.3176792424793334]))
@@ -73,7 +76,9 @@ import Testing
 
     @Test func wrongTargetsAreRefused() {
         var logistic = LogisticRegression()
-        #expect(throws: ModelError.self) { try logistic.fit(features, Targets(task: .regression, values: Array(repeating: 1, count: 8), labels: []), weights: nil) }
+        #expect(throws: ModelError.self) {
+            try logistic.fit(features, Targets(task: .regression, values: Array(repeating: 1, count: 8), labels: []), weights: nil)
+        }
         var linear = LinearRegression(parameters: .init(alpha: -1))
         #expect(throws: ModelError.invalidParameter(name: "alpha", problem: "must be ≥ 0")) {
             try linear.fit(features, Targets(task: .regression, values: Array(repeating: 1, count: 8), labels: []), weights: nil)

@@ -26,11 +26,12 @@ import Testing
         #expect(report.rowsIn == 12)
         #expect(report.duplicateRowsDropped == 1)
         #expect(report.missingTargetRowsDropped == 1)
-        #expect(report.droppedColumns == [
-            DroppedColumn(name: "id", reason: .requested),
-            DroppedColumn(name: "mostly_missing", reason: .tooManyMissing, detail: "90% missing"),
-            DroppedColumn(name: "constant", reason: .constant),
-        ])
+        #expect(
+            report.droppedColumns == [
+                DroppedColumn(name: "id", reason: .requested),
+                DroppedColumn(name: "mostly_missing", reason: .tooManyMissing, detail: "90% missing"),
+                DroppedColumn(name: "constant", reason: .constant),
+            ])
         #expect(report.task == .classification)
         #expect(report.classLabels == ["no", "yes"])
         #expect(result.train.columnNames == ["label", "x", "city"])

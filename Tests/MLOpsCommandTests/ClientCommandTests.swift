@@ -99,8 +99,10 @@ import Testing
         let models = try await client.run(["models"]).output.split(separator: "\n")
         #expect(models.contains { $0.hasPrefix("*") && $0.contains(champion) }, "\(models)")
 
-        let record: JSONValue = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
-                                 "body_mass_g": 5800.0, "sex": "male", "year": 2009]
+        let record: JSONValue = [
+            "island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+            "body_mass_g": 5800.0, "sex": "male", "year": 2009,
+        ]
         let input = server.directory.appendingPathComponent("record.json")
         try Data(record.jsonString().utf8).write(to: input)
         var prediction = try await client.run(["predict", "--input", input.path, "--json"])
@@ -112,7 +114,10 @@ import Testing
         #expect(try JSONValue(jsonString: prediction.output)["prediction"] == "Gentoo")
 
         let csv = server.directory.appendingPathComponent("records.csv")
-        try Data("island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nBiscoe,48.6,16.0,230,5800,male,2009\nTorgersen,39.1,18.7,181,3750,male,2007\n".utf8).write(to: csv)
+        try Data(
+            "island,bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,sex,year\nBiscoe,48.6,16.0,230,5800,male,2009\nTorgersen,39.1,18.7,181,3750,male,2007\n"
+                .utf8
+        ).write(to: csv)
         let batch = try await client.run(["predict", "--input", csv.path])
         #expect(batch.status == 0, "\(batch.errors)")
         #expect(batch.output.contains("Gentoo") && batch.output.contains("Adelie") && batch.output.contains("2 predicted"), "\(batch.output)")
@@ -144,7 +149,9 @@ import Testing
         #expect(try client.storedSession()["access_token"] != "not-a-token")
 
         // Nothing left to refresh with: exit 3 with a way out, and the dead session is forgotten.
-        try client.rewriteSession { $0["access_token"] = "not-a-token"; $0["refresh_token"] = "not-a-token-either" }
+        try client.rewriteSession {
+            $0["access_token"] = "not-a-token"; $0["refresh_token"] = "not-a-token-either"
+        }
         let ended = try await client.run(["whoami"])
         #expect(ended.status == 3)
         #expect(ended.errors.contains("mlopsd client login"), "\(ended.errors)")

@@ -26,10 +26,11 @@ struct ComposeStack: Sendable {
         // leaves the container's monitor running with every descriptor it was given, so the
         // command closes all but the standard three first (and writes to a file, not a pipe).
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [
-            "-c", #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@""#,
-            "close-fds", engine,
-        ] + arguments
+        process.arguments =
+            [
+                "-c", #"for fd in /proc/$$/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done; exec "$@""#,
+                "close-fds", engine,
+            ] + arguments
         let outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("compose-\(UUID().uuidString)")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outputURL) }

@@ -51,7 +51,10 @@ struct DurabilityTraceTests {
         }
         guard let database else { return }
         let recorded = calls[directorySync...].contains { $0.name.hasSuffix("sync") && ($0.paths.first?.hasSuffix(database + "-wal") ?? false) }
-        #expect(recorded, "no commit of \(database) after \(target) was durable; synced after it: \(calls[directorySync...].filter { $0.name.hasSuffix("sync") }.compactMap(\.paths.first).prefix(8))", sourceLocation: sourceLocation)
+        #expect(
+            recorded,
+            "no commit of \(database) after \(target) was durable; synced after it: \(calls[directorySync...].filter { $0.name.hasSuffix("sync") }.compactMap(\.paths.first).prefix(8))",
+            sourceLocation: sourceLocation)
     }
 
     @Test func everyPublishIsDurableBeforeItIsRecorded() async throws {
@@ -67,11 +70,15 @@ struct DurabilityTraceTests {
         let penguins = try Data(contentsOf: FaultInjectionTests.datasets.appendingPathComponent("penguins.csv"))
         let upload = try await server.request("POST", "api/v1/data/datasets?name=penguins", body: penguins, contentType: "text/csv", token: admin)
         let datasetID = try #require(try upload.json()["id"] as? String)
-        let processed = try await finished(try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": datasetID, "target": "species"], token: admin), role: "data")
+        let processed = try await finished(
+            try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": datasetID, "target": "species"], token: admin), role: "data")
         let version = try #require((processed["result"] as? [String: Any])?["version"] as? String)
-        let trained = try await finished(try await server.json("POST", "api/v1/train", [
-            "processed_version": version, "model_types": ["logistic_regression"], "metric": "accuracy",
-        ], token: admin), role: "train")
+        let trained = try await finished(
+            try await server.json(
+                "POST", "api/v1/train",
+                [
+                    "processed_version": version, "model_types": ["logistic_regression"], "metric": "accuracy",
+                ], token: admin), role: "train")
         let entry = try #require(((trained["result"] as? [String: Any])?["leaderboard"] as? [[String: Any]])?.first)
         let bundlePath = try #require(entry["bundle_path"] as? String)
         let promoted = try await server.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy"], token: admin)
@@ -92,7 +99,7 @@ struct DurabilityTraceTests {
         // The champion: its bundle, then the pointer that names it (a file, not a database row).
         Self.expectDurablePublish(calls, target: "\(models)/\(champion)", database: nil)
         guard let pointer = calls.lastIndex(where: { $0.name.hasPrefix("rename") && $0.paths.last == "\(models)/champion.json" }),
-              let bundle = calls.lastIndex(where: { $0.name.hasPrefix("rename") && $0.paths.last == "\(models)/\(champion)" })
+            let bundle = calls.lastIndex(where: { $0.name.hasPrefix("rename") && $0.paths.last == "\(models)/\(champion)" })
         else {
             Issue.record("the champion was not published by renames")
             return
@@ -120,7 +127,10 @@ final class Trace {
         while !attached, process.isRunning, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        guard attached else { throw LiveServer.LiveServerError(description: "strace did not attach: \(String(decoding: (try? Data(contentsOf: messages)) ?? Data(), as: UTF8.self))") }
+        guard attached else {
+            throw LiveServer.LiveServerError(
+                description: "strace did not attach: \(String(decoding: (try? Data(contentsOf: messages)) ?? Data(), as: UTF8.self))")
+        }
     }
 
     private var attached: Bool {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The split deployment, only through nginx: four roles and nginx rendered from nginx.conf, as
@@ -53,7 +53,8 @@ struct EdgeSession {
         let dataset = try #require(try upload.json()["id"] as? String)
 
         let processed = try await finished(
-            try await client.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "dead", "drop": ["caseid", "injSeverity"]], token: admin),
+            try await client.json(
+                "POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "dead", "drop": ["caseid", "injSeverity"]], token: admin),
             role: "data", admin: admin
         )
         #expect(processed["status"] as? String == "completed", "\(processed)")
@@ -66,9 +67,11 @@ struct EdgeSession {
         let featuresVersion = try #require((features["result"] as? [String: Any])?["version"] as? String)
 
         let trained = try await finished(
-            try await client.json("POST", "api/v1/train", [
-                "features_version": featuresVersion, "experiment_name": experiment, "model_types": modelTypes,
-            ], token: admin),
+            try await client.json(
+                "POST", "api/v1/train",
+                [
+                    "features_version": featuresVersion, "experiment_name": experiment, "model_types": modelTypes,
+                ], token: admin),
             role: "train", admin: admin
         )
         #expect(trained["status"] as? String == "completed", "\(trained)")
@@ -142,7 +145,9 @@ extension EdgeSuites {
 
             // A user is refused on admin routes of every role behind the edge.
             #expect(try await client.request("GET", "api/v1/data/datasets", token: user).status == 403)
-            #expect(try await client.json("POST", "api/v1/train", ["features_version": featuresVersion, "model_types": ["logistic_regression"]], token: user).status == 403)
+            #expect(
+                try await client.json("POST", "api/v1/train", ["features_version": featuresVersion, "model_types": ["logistic_regression"]], token: user).status
+                    == 403)
             #expect(try await client.request("GET", "api/v1/auth/users", token: user).status == 403)
             #expect(try await client.request("GET", "api/v1/predict/models").status == 401)
         }
@@ -165,15 +170,19 @@ extension EdgeSuites {
 
             // CORS: preflight answered at the edge for a listed origin only.
             let origin = try #require(Edge.environment["MLOPSD_TEST_EDGE_ORIGIN"])
-            let allowed = try await client.request("OPTIONS", "api/v1/predict", headers: [
-                "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
-            ])
+            let allowed = try await client.request(
+                "OPTIONS", "api/v1/predict",
+                headers: [
+                    "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type",
+                ])
             #expect(allowed.status == 204)
             #expect(allowed.headers["access-control-allow-origin"] == origin)
             #expect(allowed.headers["access-control-allow-headers"]?.lowercased().contains("authorization") == true)
-            let refused = try await client.request("OPTIONS", "api/v1/predict", headers: [
-                "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
-            ])
+            let refused = try await client.request(
+                "OPTIONS", "api/v1/predict",
+                headers: [
+                    "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+                ])
             #expect(refused.headers["access-control-allow-origin"] == nil)
             let simple = try await client.request("GET", "api/v1/auth/health", headers: ["Origin": origin])
             #expect(simple.headers["access-control-allow-origin"] == origin)

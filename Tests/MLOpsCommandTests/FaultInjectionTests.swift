@@ -4,7 +4,7 @@ import MLCore
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The fault-injection suite: the real binary is killed (SIGKILL, from inside, at a named step of
@@ -153,8 +153,10 @@ import Glibc
         while try await server.request("GET", "api/v1/predict/ready").status != 200, ContinuousClock.now < ready {
             try await Task.sleep(for: .milliseconds(50))
         }
-        let record: [String: Any] = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
-                                     "body_mass_g": 5800.0, "sex": "male", "year": 2009]
+        let record: [String: Any] = [
+            "island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+            "body_mass_g": 5800.0, "sex": "male", "year": 2009,
+        ]
         let prediction = try await server.json("POST", "api/v1/predict", ["features": record], token: admin)
         #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
         #expect(try prediction.json()["model_name"] as? String == pointer.modelName)

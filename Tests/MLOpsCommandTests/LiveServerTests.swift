@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
 import Kernel
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `mlopsd serve` started as a real process on a free port, talked to over real HTTP.
@@ -23,7 +23,9 @@ final class LiveServer: Sendable {
         process = Process()
         process.executableURL = Binary.url
         process.arguments = ["serve", "--role", role, "--port", "0"]
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "MLOPSD_STATE_DIR": directory.appendingPathComponent("state").path]) { mine, _ in mine }
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin", "MLOPSD_STATE_DIR": directory.appendingPathComponent("state").path]) { mine, _ in
+            mine
+        }
         process.currentDirectoryURL = directory
         let errors = Pipe()
         process.standardError = errors
@@ -124,7 +126,8 @@ final class LiveServer: Sendable {
             "POST", "api/v1/auth/users", ["username": "dana", "password": "dana-password", "email": "dana@example.org"], token: admin
         )
         #expect(created.status == 201)
-        let dana = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "dana", "password": "dana-password"]).json()["access_token"] as? String)
+        let dana = try #require(
+            try await server.json("POST", "api/v1/auth/login", ["username": "dana", "password": "dana-password"]).json()["access_token"] as? String)
         #expect(try await server.request("GET", "api/v1/auth/users", token: dana).status == 403)
 
         let tampered = admin.dropLast(2) + (admin.hasSuffix("AA") ? "BB" : "AA")
@@ -163,28 +166,39 @@ final class LiveServer: Sendable {
         // The poll an hour apart: only the in-process announcement can bring a champion in time.
         let server = try await LiveServer(role: "all", environment: Self.environment.merging(["MLOPSD_PREDICT_RELOAD_MS": "3600000"]) { _, new in new })
         defer { _ = server.stop() }
-        let admin = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).json()["access_token"] as? String)
-        #expect(try await server.json("POST", "api/v1/auth/users", ["username": "erin", "password": "erin-password-1", "email": "erin@example.org"], token: admin).status == 201)
-        let user = try #require(try await server.json("POST", "api/v1/auth/login", ["username": "erin", "password": "erin-password-1"]).json()["access_token"] as? String)
+        let admin = try #require(
+            try await server.json("POST", "api/v1/auth/login", ["username": "admin", "password": "live-admin-password"]).json()["access_token"] as? String)
+        #expect(
+            try await server.json("POST", "api/v1/auth/users", ["username": "erin", "password": "erin-password-1", "email": "erin@example.org"], token: admin)
+                .status == 201)
+        let user = try #require(
+            try await server.json("POST", "api/v1/auth/login", ["username": "erin", "password": "erin-password-1"]).json()["access_token"] as? String)
 
         func finished(_ reply: LiveServer.Reply, role: String) async throws -> [String: Any] {
             try await server.client.finished(reply, role: role, token: admin, every: .milliseconds(50))
         }
         let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized
-        let upload = try await server.request("POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: admin)
+        let upload = try await server.request(
+            "POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: admin)
         let dataset = try #require(try upload.json()["id"] as? String)
-        let processed = try await finished(try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: admin), role: "data")
+        let processed = try await finished(
+            try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: admin), role: "data")
         let version = try #require((processed["result"] as? [String: Any])?["version"] as? String)
-        let trained = try await finished(try await server.json("POST", "api/v1/train", [
-            "processed_version": version, "model_types": ["logistic_regression", "decision_tree"], "metric": "accuracy",
-        ], token: admin), role: "train")
+        let trained = try await finished(
+            try await server.json(
+                "POST", "api/v1/train",
+                [
+                    "processed_version": version, "model_types": ["logistic_regression", "decision_tree"], "metric": "accuracy",
+                ], token: admin), role: "train")
         #expect(trained["status"] as? String == "completed", "\(trained)")
 
         let promoted = try await server.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy"], token: admin)
         #expect(promoted.status == 200)
-        let record: [String: Any] = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
-                                     "body_mass_g": 5800.0, "sex": "male", "year": 2009]
+        let record: [String: Any] = [
+            "island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+            "body_mass_g": 5800.0, "sex": "male", "year": 2009,
+        ]
         // In one process the promotion waits for the predict role to load the champion: the very
         // next prediction is served by it.
         let prediction = try await server.json("POST", "api/v1/predict", ["features": record], token: user)
@@ -212,7 +226,8 @@ final class LiveServer: Sendable {
         let admin = try await codec.sign(TokenClaims(subject: "admin", role: .admin, type: .access, issuedAt: Date(), lifetime: .seconds(600), id: "live"))
         let diamonds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/datasets/diamonds.csv").standardized
-        let upload = try await server.request("POST", "api/v1/data/datasets?name=diamonds", body: try Data(contentsOf: diamonds), contentType: "text/csv", token: admin)
+        let upload = try await server.request(
+            "POST", "api/v1/data/datasets?name=diamonds", body: try Data(contentsOf: diamonds), contentType: "text/csv", token: admin)
         #expect(upload.status == 201)
         let datasetID = try #require(try upload.json()["id"] as? String)
         let accepted = try await server.json("POST", "api/v1/data/preprocess", ["dataset_id": datasetID, "target": "price"], token: admin)

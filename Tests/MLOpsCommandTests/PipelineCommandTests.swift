@@ -11,8 +11,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let out = directory.appendingPathComponent("models").path
         let run = try await Binary.run(
-            ["pipeline", "--data", Self.penguins, "--target", "species", "--models", "baseline,logistic_regression,random_forest",
-             "--params", #"{"random_forest": {"n_estimators": 20}}"#, "--out", out],
+            [
+                "pipeline", "--data", Self.penguins, "--target", "species", "--models", "baseline,logistic_regression,random_forest",
+                "--params", #"{"random_forest": {"n_estimators": 20}}"#, "--out", out,
+            ],
             environment: [:], directory: directory
         )
         #expect(run.status == 0, "\(run.errors)")
@@ -28,7 +30,8 @@ import Testing
         #expect(try #require(best["f1"]) > 0.95)
 
         let records = directory.appendingPathComponent("records.json")
-        try #"[{"island": "Biscoe", "bill_length_mm": 48, "bill_depth_mm": 15, "flipper_length_mm": 220, "body_mass_g": 5400, "sex": "male", "year": 2009}, {"island": 3}]"#
+        try
+            #"[{"island": "Biscoe", "bill_length_mm": 48, "bill_depth_mm": 15, "flipper_length_mm": 220, "body_mass_g": 5400, "sex": "male", "year": 2009}, {"island": 3}]"#
             .write(to: records, atomically: true, encoding: .utf8)
         let predicted = try await Binary.run(
             ["predict", "--bundle", out + "/random_forest.bundle.json", "--input", records.path], environment: [:], directory: directory
@@ -45,7 +48,9 @@ import Testing
         let unknown = try await Binary.run(["pipeline", "--data", Self.penguins, "--target", "nope"], environment: [:], directory: directory)
         #expect(unknown.status != 0)
         #expect(unknown.errors.contains("no column named 'nope'"))
-        let model = try await Binary.run(["pipeline", "--data", Self.penguins, "--target", "species", "--models", "magic", "--out", "/tmp/mlopsd-bad-model"], environment: [:], directory: directory)
+        let model = try await Binary.run(
+            ["pipeline", "--data", Self.penguins, "--target", "species", "--models", "magic", "--out", "/tmp/mlopsd-bad-model"], environment: [:],
+            directory: directory)
         #expect(model.status != 0)
         #expect(model.errors.contains("unknown model type 'magic'"))
     }

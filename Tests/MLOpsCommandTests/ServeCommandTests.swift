@@ -63,7 +63,8 @@ enum Binary {
     }()
 
     @Test func missingSecretOutsideDebugExits2() async throws {
-        let outcome = try await Binary.run(["serve", "--role", "auth", "--port", "0"], environment: ["ADMIN_PASSWORD": "a-real-password"], directory: directory)
+        let outcome = try await Binary.run(
+            ["serve", "--role", "auth", "--port", "0"], environment: ["ADMIN_PASSWORD": "a-real-password"], directory: directory)
         #expect(outcome.status == 2)
         #expect(outcome.errors.contains("JWT_SECRET_KEY"))
         // Refused before doing anything: no state was created.

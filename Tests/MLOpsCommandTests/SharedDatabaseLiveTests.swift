@@ -36,7 +36,8 @@ struct SharedDatabaseLiveTests {
     func processedPenguins(_ data: LiveServer, token: String) async throws -> String {
         let penguins = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized
-        let upload = try await data.request("POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: token)
+        let upload = try await data.request(
+            "POST", "api/v1/data/datasets?name=penguins", body: try Data(contentsOf: penguins), contentType: "text/csv", token: token)
         let dataset = try #require(try upload.json()["id"] as? String)
         let processed = try await data.client.finished(
             try await data.json("POST", "api/v1/data/preprocess", ["dataset_id": dataset, "target": "species"], token: token),
@@ -110,10 +111,12 @@ struct SharedDatabaseLiveTests {
             let version = try await processedPenguins(data, token: admin)
 
             let doomed = try await LiveServer(role: "train", environment: settings)
-            let accepted = try await doomed.json("POST", "api/v1/train", [
-                "processed_version": version, "model_types": ["random_forest"], "experiment_name": "replicas",
-                "hyperparameters": ["random_forest": ["n_estimators": 400]],
-            ], token: admin)
+            let accepted = try await doomed.json(
+                "POST", "api/v1/train",
+                [
+                    "processed_version": version, "model_types": ["random_forest"], "experiment_name": "replicas",
+                    "hyperparameters": ["random_forest": ["n_estimators": 400]],
+                ], token: admin)
             #expect(accepted.status == 202)
             let jobID = try #require(try accepted.json()["job_id"] as? String)
             var status = ""
@@ -153,19 +156,24 @@ struct SharedDatabaseLiveTests {
             defer { _ = train.stop() }
             var predictors: [LiveServer] = []
             for replica in 0..<2 {
-                predictors.append(try await LiveServer(role: "predict", environment: settings.merging([
-                    "MLOPSD_MODELS_DIR": shared.appendingPathComponent("predict-\(replica)").path,
-                    "MLOPSD_PREDICT_RELOAD_MS": "600000",
-                ]) { _, new in new }))
+                predictors.append(
+                    try await LiveServer(
+                        role: "predict",
+                        environment: settings.merging([
+                            "MLOPSD_MODELS_DIR": shared.appendingPathComponent("predict-\(replica)").path,
+                            "MLOPSD_PREDICT_RELOAD_MS": "600000",
+                        ]) { _, new in new }))
             }
             defer { for predictor in predictors { _ = predictor.stop() } }
             let admin = try await token(auth).access
 
             let version = try await processedPenguins(data, token: admin)
             let trained = try await train.client.finished(
-                try await train.json("POST", "api/v1/train", [
-                    "processed_version": version, "model_types": ["logistic_regression", "decision_tree"], "experiment_name": "push",
-                ], token: admin),
+                try await train.json(
+                    "POST", "api/v1/train",
+                    [
+                        "processed_version": version, "model_types": ["logistic_regression", "decision_tree"], "experiment_name": "push",
+                    ], token: admin),
                 role: "train", token: admin, every: .milliseconds(100)
             )
             #expect(trained["status"] as? String == "completed", "\(trained)")
@@ -205,9 +213,11 @@ struct SharedDatabaseLiveTests {
             #expect(created.status == 201)
             let version = try await processedPenguins(embedded, token: admin)
             let trained = try await embedded.client.finished(
-                try await embedded.json("POST", "api/v1/train", [
-                    "processed_version": version, "model_types": ["logistic_regression"], "experiment_name": "moving",
-                ], token: admin),
+                try await embedded.json(
+                    "POST", "api/v1/train",
+                    [
+                        "processed_version": version, "model_types": ["logistic_regression"], "experiment_name": "moving",
+                    ], token: admin),
                 role: "train", token: admin, every: .milliseconds(100)
             )
             #expect(trained["status"] as? String == "completed", "\(trained)")
@@ -221,8 +231,10 @@ struct SharedDatabaseLiveTests {
             ]) { _, new in new }
             let first = try await Binary.run(["db", "migrate-to-postgres"], environment: move, directory: shared)
             #expect(first.status == 0, "\(first.errors)")
-            for line in ["users                    2 rows, 2 copied", "datasets                 1 rows, 1 copied",
-                         "tracking_runs            1 rows, 1 copied", "model_versions           1 rows, 1 copied"] {
+            for line in [
+                "users                    2 rows, 2 copied", "datasets                 1 rows, 1 copied",
+                "tracking_runs            1 rows, 1 copied", "model_versions           1 rows, 1 copied",
+            ] {
                 #expect(first.output.contains(line), "\(first.output)")
             }
             #expect(first.output.contains("champion: moving-logistic_regression version \(champion) copied"), "\(first.output)")
@@ -238,8 +250,10 @@ struct SharedDatabaseLiveTests {
             #expect((datasets["datasets"] as? [[String: Any]])?.count == 1, "\(datasets)")
             let models = try await replica.request("GET", "api/v1/train/models", token: admin).json()
             #expect((models["champion"] as? [String: Any])?["version"] as? String == champion, "\(models)")
-            let record: [String: Any] = ["island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
-                                         "body_mass_g": 5800.0, "sex": "male", "year": 2009]
+            let record: [String: Any] = [
+                "island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+                "body_mass_g": 5800.0, "sex": "male", "year": 2009,
+            ]
             let prediction = try await replica.json("POST", "api/v1/predict", ["features": record], token: admin)
             #expect(prediction.status == 200, "\(String(decoding: prediction.body, as: UTF8.self))")
             #expect(try prediction.json()["model_version"] as? String == champion)

@@ -56,14 +56,15 @@ struct PredictHarness: Sendable {
 
     static func records(_ table: Table) -> [[String: JSONValue]] {
         (0..<table.rowCount).map { row in
-            Dictionary(uniqueKeysWithValues: table.columns.filter { $0.name != "species" }.map { column -> (String, JSONValue) in
-                switch RawValue(column: column, row: row) {
-                case .null: (column.name, .null)
-                case .bool(let flag): (column.name, .bool(flag))
-                case .number(let number): (column.name, .number(number))
-                case .string(let text): (column.name, .string(text))
-                }
-            })
+            Dictionary(
+                uniqueKeysWithValues: table.columns.filter { $0.name != "species" }.map { column -> (String, JSONValue) in
+                    switch RawValue(column: column, row: row) {
+                    case .null: (column.name, .null)
+                    case .bool(let flag): (column.name, .bool(flag))
+                    case .number(let number): (column.name, .number(number))
+                    case .string(let text): (column.name, .string(text))
+                    }
+                })
         }
     }
 }
@@ -89,14 +90,17 @@ extension TestClientProtocol {
         try harness.promote(data, name: "penguins-gradient_boosting", version: "1")
         let bundle = try ModelBundle.load(from: data)
         let records = PredictHarness.records(split.test)
-        let expected = bundle.predict(records: records.map { record in record.mapValues { value -> RawValue in
-            switch value {
-            case .number(let number): .number(number)
-            case .string(let text): .string(text)
-            case .bool(let flag): .bool(flag)
-            default: .null
-            }
-        } })
+        let expected = bundle.predict(
+            records: records.map { record in
+                record.mapValues { value -> RawValue in
+                    switch value {
+                    case .number(let number): .number(number)
+                    case .string(let text): .string(text)
+                    case .bool(let flag): .bool(flag)
+                    default: .null
+                    }
+                }
+            })
         try await harness.run { client in
             try await client.waitUntilReady(token: harness.user)
             for (index, record) in records.prefix(20).enumerated() {
@@ -179,14 +183,21 @@ extension TestClientProtocol {
             #expect(ignored.status == .ok)
             #expect(try ignored.json()["ignored_fields"] == ["colour"])
 
-            let empty = try await client.execute(uri: "/api/v1/predict", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(harness.user)"], body: ByteBuffer())
+            let empty = try await client.execute(
+                uri: "/api/v1/predict", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(harness.user)"], body: ByteBuffer()
+            )
             #expect(empty.status == .badRequest)
-            let text = try await client.execute(uri: "/api/v1/predict", method: .post, headers: [.contentType: "text/plain", .authorization: "Bearer \(harness.user)"], body: ByteBuffer(string: "x"))
+            let text = try await client.execute(
+                uri: "/api/v1/predict", method: .post, headers: [.contentType: "text/plain", .authorization: "Bearer \(harness.user)"],
+                body: ByteBuffer(string: "x"))
             #expect(text.status == .unsupportedMediaType)
             #expect(try await client.send(.post, "/api/v1/predict", json: ["features": .object(good)]).status == .unauthorized)
-            #expect(try await client.send(.post, "/api/v1/predict", json: ["features": .object(good), "model_name": "other"], token: harness.user).status == .notFound)
+            #expect(
+                try await client.send(.post, "/api/v1/predict", json: ["features": .object(good), "model_name": "other"], token: harness.user).status
+                    == .notFound)
 
-            let mixed = try await client.send(.post, "/api/v1/predict/batch", json: ["features_list": [.object(good), .object(missing), .object(unknown)]], token: harness.user)
+            let mixed = try await client.send(
+                .post, "/api/v1/predict/batch", json: ["features_list": [.object(good), .object(missing), .object(unknown)]], token: harness.user)
             #expect(mixed.status == .ok)
             let answer = try mixed.json()
             #expect(answer["count"] == 1)
@@ -196,10 +207,12 @@ extension TestClientProtocol {
             #expect(answer["errors"]?[1]?["details"]?[0]?["field"] == "island")
             // Found by schemathesis: a value of the wrong shape was answered 200 with a per-record
             // error; it breaks the documented schema, so the whole request is refused.
-            let misshapen = try await client.send(.post, "/api/v1/predict/batch", json: ["features_list": [.object(good), .object(nested)]], token: harness.user)
+            let misshapen = try await client.send(
+                .post, "/api/v1/predict/batch", json: ["features_list": [.object(good), .object(nested)]], token: harness.user)
             #expect(misshapen.status == .unprocessableContent)
             #expect(try misshapen.json()["error"]?["details"]?[0]?["field"] == "features_list[1].sex")
-            let tooMany = try await client.send(.post, "/api/v1/predict/batch", json: ["features_list": .array(Array(repeating: .object(good), count: 4))], token: harness.user)
+            let tooMany = try await client.send(
+                .post, "/api/v1/predict/batch", json: ["features_list": .array(Array(repeating: .object(good), count: 4))], token: harness.user)
             #expect(tooMany.status == .contentTooLarge)
             #expect(try await client.send(.post, "/api/v1/predict/reload", token: harness.user).status == .forbidden)
         }

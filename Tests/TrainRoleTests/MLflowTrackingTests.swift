@@ -8,6 +8,7 @@ import MLOpsTesting
 import NIOHTTP1
 import Synchronization
 import Testing
+
 @testable import TrainRole
 
 /// Training against a real `mlflow server` (CI starts one with `.ci/mlflow` and sets
@@ -39,16 +40,21 @@ struct MLflowTrackingTests {
         defer { harness.environment.removeFiles() }
         let experiment = "mlopsd-test-\(UUID().uuidString.prefix(8))"
         let (leaderboard, promoted) = try await harness.run { client in
-            let features = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: ["encoding": "one_hot"], token: harness.admin)
-            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                "features_version": .string(features), "experiment_name": .string(experiment),
-                "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
-                "hyperparameters": ["random_forest": ["n_estimators": 25], "gradient_boosting": ["n_estimators": 30]],
-            ], token: harness.admin), role: "train", token: harness.admin)
+            let features = try await client.dataVersion(
+                csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: ["encoding": "one_hot"], token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "features_version": .string(features), "experiment_name": .string(experiment),
+                        "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
+                        "hyperparameters": ["random_forest": ["n_estimators": 25], "gradient_boosting": ["n_estimators": 30]],
+                    ], token: harness.admin), role: "train", token: harness.admin)
             #expect(job["status"] == "completed", "\(job)")
             #expect(job["result"]?["tracker"] == "mlflow")
             #expect(job["result"]?["tracking_errors"] == 0, "\(job)")
-            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["experiment_name": .string(experiment), "metric": "f1"], token: harness.admin)
+            let promoted = try await client.send(
+                .post, "/api/v1/train/fetch-best-model", json: ["experiment_name": .string(experiment), "metric": "f1"], token: harness.admin)
             #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
             return (try #require(job["result"]?["leaderboard"]), try promoted.json())
         }
@@ -86,7 +92,8 @@ struct MLflowTrackingTests {
             #expect(versions["model_versions"]?[0]?["run_id"] == leaderboard[index]?["run_id"])
         }
         let champion = try #require(promoted["champion"])
-        let alias = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow/registered-models/alias?name=\(try #require(champion["model_name"]?.stringValue))&alias=champion")
+        let alias = try await Self.mlflowJSON(
+            .GET, "/api/2.0/mlflow/registered-models/alias?name=\(try #require(champion["model_name"]?.stringValue))&alias=champion")
         #expect(alias["model_version"]?["version"] == champion["version"])
         #expect(alias["model_version"]?["run_id"] == champion["run_id"])
         #expect(promoted["tracking_error"] == nil || promoted["tracking_error"] == .null)
@@ -121,9 +128,12 @@ extension MLflowTrackingTests {
         let models = harness.modelsDirectory
         try await harness.run { client in
             let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
-            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                "processed_version": .string(processed), "model_types": ["logistic_regression", "decision_tree"],
-            ], token: harness.admin), role: "train", token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "processed_version": .string(processed), "model_types": ["logistic_regression", "decision_tree"],
+                    ], token: harness.admin), role: "train", token: harness.admin)
             #expect(job["status"] == "completed", "\(job)")
             #expect(job["result"]?["tracking_errors"] == 2)
             for index in 0..<2 {
@@ -210,11 +220,15 @@ extension MLflowTrackingTests {
             ])
             defer { harness.environment.removeFiles() }
             try await harness.run { client in
-                let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
-                let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                    "processed_version": .string(processed), "experiment_name": .string("lossy-\(UUID().uuidString.prefix(8))"),
-                    "model_types": ["logistic_regression"],
-                ], token: harness.admin), role: "train", token: harness.admin)
+                let processed = try await client.dataVersion(
+                    csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+                let job = try await client.finishedJob(
+                    try await client.send(
+                        .post, "/api/v1/train",
+                        json: [
+                            "processed_version": .string(processed), "experiment_name": .string("lossy-\(UUID().uuidString.prefix(8))"),
+                            "model_types": ["logistic_regression"],
+                        ], token: harness.admin), role: "train", token: harness.admin)
                 #expect(job["status"] == "completed", "\(job)")
                 #expect(proxy.createCalls == 1, "runs/create was sent \(proxy.createCalls) times")
                 #expect(job["result"]?["leaderboard"]?[0]?["tracking_error"]?.stringValue?.contains("503") == true, "\(job)")
@@ -236,11 +250,15 @@ extension MLflowTrackingTests {
             defer { harness.environment.removeFiles() }
             let models = harness.modelsDirectory
             try await harness.run { client in
-                let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
-                let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                    "processed_version": .string(processed), "experiment_name": .string("outage-\(UUID().uuidString.prefix(8))"),
-                    "model_types": ["logistic_regression", "decision_tree", "random_forest"],
-                ], token: harness.admin), role: "train", token: harness.admin)
+                let processed = try await client.dataVersion(
+                    csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+                let job = try await client.finishedJob(
+                    try await client.send(
+                        .post, "/api/v1/train",
+                        json: [
+                            "processed_version": .string(processed), "experiment_name": .string("outage-\(UUID().uuidString.prefix(8))"),
+                            "model_types": ["logistic_regression", "decision_tree", "random_forest"],
+                        ], token: harness.admin), role: "train", token: harness.admin)
                 #expect(job["status"] == "completed", "\(job)")
                 #expect(proxy.isDown)
                 #expect(job["result"]?["tracking_errors"] == 2, "\(job)")
@@ -319,21 +337,28 @@ extension MLflowTrackingTests {
             defer { harness.environment.removeFiles() }
             let experiment = "faults-\(UUID().uuidString.prefix(8))"
             try await harness.run { client in
-                let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+                let processed = try await client.dataVersion(
+                    csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
                 proxy.set(.hang("runs/log-batch"))
-                let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                    "processed_version": .string(processed), "experiment_name": .string(experiment),
-                    "model_types": ["logistic_regression", "decision_tree"],
-                ], token: harness.admin), role: "train", token: harness.admin)
+                let job = try await client.finishedJob(
+                    try await client.send(
+                        .post, "/api/v1/train",
+                        json: [
+                            "processed_version": .string(processed), "experiment_name": .string(experiment),
+                            "model_types": ["logistic_regression", "decision_tree"],
+                        ], token: harness.admin), role: "train", token: harness.admin)
                 #expect(job["status"] == "completed", "\(job)")
                 #expect(job["result"]?["tracking_errors"] == 2, "\(job)")
                 #expect(proxy.faulted >= 2)
 
                 // Tracked normally this time, so that promotion has runs in MLflow to choose from.
                 proxy.set(nil)
-                let tracked = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                    "processed_version": .string(processed), "experiment_name": .string(experiment), "model_types": ["logistic_regression"],
-                ], token: harness.admin), role: "train", token: harness.admin)
+                let tracked = try await client.finishedJob(
+                    try await client.send(
+                        .post, "/api/v1/train",
+                        json: [
+                            "processed_version": .string(processed), "experiment_name": .string(experiment), "model_types": ["logistic_regression"],
+                        ], token: harness.admin), role: "train", token: harness.admin)
                 #expect(tracked["result"]?["tracking_errors"] == 0, "\(tracked)")
 
                 proxy.set(.hang("registered-models/alias"))

@@ -9,7 +9,7 @@ import Testing
 import TrainRole
 
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Data and train roles side by side, as in `--role all`: data versions are made through the
@@ -72,21 +72,27 @@ func isWellFormedXML(_ data: Data) -> Bool {
 }
 
 @Suite struct TrainRoleTests {
-    static let penguins = try! Array(Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized))
+    static let penguins = try! Array(
+        Data(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized))
 
     @Test func trainsComparesAndPromotesOnPenguins() async throws {
         let harness = try await TrainHarness()
         defer { harness.environment.removeFiles() }
         let models = harness.modelsDirectory
         try await harness.run { client in
-            let features = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: ["encoding": "one_hot"], token: harness.admin)
-            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                "features_version": .string(features),
-                "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
-                "hyperparameters": ["random_forest": ["n_estimators": 30], "gradient_boosting": ["n_estimators": 40]],
-                "metric": "accuracy", "cv_folds": 3, "experiment_name": "penguins",
-            ], token: harness.admin), role: "train", token: harness.admin)
+            let features = try await client.dataVersion(
+                csv: Self.penguins, name: "penguins", target: "species", features: ["encoding": "one_hot"], token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "features_version": .string(features),
+                        "model_types": ["logistic_regression", "random_forest", "gradient_boosting"],
+                        "hyperparameters": ["random_forest": ["n_estimators": 30], "gradient_boosting": ["n_estimators": 40]],
+                        "metric": "accuracy", "cv_folds": 3, "experiment_name": "penguins",
+                    ], token: harness.admin), role: "train", token: harness.admin)
             #expect(job["status"] == "completed", "\(job)")
             let result = try #require(job["result"])
             #expect(result["metric"] == "accuracy")
@@ -103,7 +109,8 @@ func isWellFormedXML(_ data: Data) -> Bool {
                 #expect(entry["cross_validation"]?["accuracy"] != nil)
                 let bundleURL = models.appendingPathComponent(try #require(entry["bundle_path"]?.stringValue))
                 let bundle = try ModelBundle.load(from: Data(contentsOf: bundleURL))
-                let importances = try JSONValue(jsonString: String(contentsOf: bundleURL.deletingLastPathComponent().appendingPathComponent("feature_importance.json"), encoding: .utf8))
+                let importances = try JSONValue(
+                    jsonString: String(contentsOf: bundleURL.deletingLastPathComponent().appendingPathComponent("feature_importance.json"), encoding: .utf8))
                 #expect(importances.arrayCount == bundle.pipeline.featureNames.count)
                 #expect(bundle.classLabels == ["Adelie", "Chinstrap", "Gentoo"])
                 #expect(bundle.pipeline.featureNames.contains("island=Biscoe"), "the feature set's pipeline is used")
@@ -123,24 +130,30 @@ func isWellFormedXML(_ data: Data) -> Bool {
             #expect(try forest.json()["name"] == "penguins-random_forest")
             #expect(try await client.send(.get, "/api/v1/train/metrics/decision_tree", token: harness.admin).status == .notFound)
 
-            let impossible = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
-                "metric": "accuracy", "min_metrics": ["accuracy": 1.01, "log_loss": 0.0001],
-            ], token: harness.admin)
+            let impossible = try await client.send(
+                .post, "/api/v1/train/fetch-best-model",
+                json: [
+                    "metric": "accuracy", "min_metrics": ["accuracy": 1.01, "log_loss": 0.0001],
+                ], token: harness.admin)
             #expect(impossible.status == .conflict)
             #expect(impossible.errorCode == "gates_not_met")
             #expect(try impossible.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy")
             #expect(!FileManager.default.fileExists(atPath: models.appendingPathComponent("champion.json").path))
 
             // A gate on a metric nobody reports used to be read as higher-is-better and wait forever.
-            let unknownGate = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
-                "metric": "accuracy", "min_metrics": ["accuracy_top5": 0.9],
-            ], token: harness.admin)
+            let unknownGate = try await client.send(
+                .post, "/api/v1/train/fetch-best-model",
+                json: [
+                    "metric": "accuracy", "min_metrics": ["accuracy_top5": 0.9],
+                ], token: harness.admin)
             #expect(unknownGate.status == .unprocessableContent)
             #expect(try unknownGate.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy_top5")
 
-            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [
-                "metric": "accuracy", "min_metrics": ["accuracy": 0.9],
-            ], token: harness.admin)
+            let promoted = try await client.send(
+                .post, "/api/v1/train/fetch-best-model",
+                json: [
+                    "metric": "accuracy", "min_metrics": ["accuracy": 0.9],
+                ], token: harness.admin)
             #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
             let champion = try #require(try promoted.json()["champion"])
             #expect(champion["model_name"]?.stringValue == board[0]?["model_name"]?.stringValue)
@@ -168,20 +181,25 @@ func isWellFormedXML(_ data: Data) -> Bool {
             let size = Double.random(in: 30...200, using: &generator)
             let rooms = Int.random(in: 1...6, using: &generator)
             let city = ["north", "south", "east"].randomElement(using: &generator)!
-            csv += "\(size),\(rooms),\(city),\(size * 3000 + Double(rooms) * 5000 + (city == "north" ? 20000 : 0) + Double.random(in: -5000...5000, using: &generator))\n"
+            csv +=
+                "\(size),\(rooms),\(city),\(size * 3000 + Double(rooms) * 5000 + (city == "north" ? 20000 : 0) + Double.random(in: -5000...5000, using: &generator))\n"
         }
         let data = Array(csv.utf8)
         try await harness.run { client in
             let processed = try await client.dataVersion(csv: data, name: "houses", target: "price", features: nil, token: harness.admin)
-            let job = try await client.finishedJob(try await client.send(.post, "/api/v1/train", json: [
-                "processed_version": .string(processed), "model_types": ["linear_regression", "gradient_boosting"],
-            ], token: harness.admin), role: "train", token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "processed_version": .string(processed), "model_types": ["linear_regression", "gradient_boosting"],
+                    ], token: harness.admin), role: "train", token: harness.admin)
             #expect(job["status"] == "completed", "\(job)")
             #expect(job["result"]?["metric"] == "rmse")
             #expect(job["result"]?["best"] == "mlopsd-linear_regression")
             let plots = job["result"]?["leaderboard"]?[0]?["plots"]
             #expect(plots?[0]?.stringValue?.hasSuffix("residuals.svg") == true)
-            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["min_metrics": ["r2": 0.9, "rmse": 10000]], token: harness.admin)
+            let promoted = try await client.send(
+                .post, "/api/v1/train/fetch-best-model", json: ["min_metrics": ["r2": 0.9, "rmse": 10000]], token: harness.admin)
             #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
             #expect(try promoted.json()["champion"]?["metric"] == "rmse")
         }
@@ -198,7 +216,12 @@ func isWellFormedXML(_ data: Data) -> Bool {
                 (["processed_version": "pp-0000000000000000", "model_types": ["random_forest"]], .notFound, "processed_version"),
                 (["processed_version": .string(processed), "model_types": ["random_forest", "svm"]], .unprocessableContent, "model_types[1]"),
                 (["processed_version": .string(processed), "model_types": []], .unprocessableContent, "model_types"),
-                (["processed_version": .string(processed), "model_types": ["random_forest"], "hyperparameters": ["random_forest": ["n_estimators": "many"]]], .unprocessableContent, "hyperparameters.random_forest"),
+                (
+                    [
+                        "processed_version": .string(processed), "model_types": ["random_forest"],
+                        "hyperparameters": ["random_forest": ["n_estimators": "many"]],
+                    ], .unprocessableContent, "hyperparameters.random_forest"
+                ),
                 (["processed_version": .string(processed), "model_types": ["random_forest"], "metric": "rmse"], .unprocessableContent, "metric"),
                 (["processed_version": .string(processed), "model_types": ["random_forest"], "cv_folds": 1], .unprocessableContent, "cv_folds"),
             ]
@@ -226,10 +249,12 @@ func isWellFormedXML(_ data: Data) -> Bool {
         defer { harness.environment.removeFiles() }
         try await harness.run { client in
             let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
-            let accepted = try await client.send(.post, "/api/v1/train", json: [
-                "processed_version": .string(processed), "model_types": ["gradient_boosting"],
-                "hyperparameters": ["gradient_boosting": ["n_estimators": 1000, "validation_fraction": 0, "learning_rate": 0.01]],
-            ], token: harness.admin)
+            let accepted = try await client.send(
+                .post, "/api/v1/train",
+                json: [
+                    "processed_version": .string(processed), "model_types": ["gradient_boosting"],
+                    "hyperparameters": ["gradient_boosting": ["n_estimators": 1000, "validation_fraction": 0, "learning_rate": 0.01]],
+                ], token: harness.admin)
             let id = try #require(try accepted.json()["job_id"]?.stringValue)
             var seen: [(Int, String)] = []
             while true {
@@ -253,10 +278,12 @@ func isWellFormedXML(_ data: Data) -> Bool {
             let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
             let started = ContinuousClock.now
             let job = try await client.finishedJob(
-                try await client.send(.post, "/api/v1/train", json: [
-                    "processed_version": .string(processed), "model_types": ["gradient_boosting"],
-                    "hyperparameters": ["gradient_boosting": ["n_estimators": 10_000, "validation_fraction": 0, "learning_rate": 0.001, "num_leaves": 64]],
-                ], token: harness.admin),
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "processed_version": .string(processed), "model_types": ["gradient_boosting"],
+                        "hyperparameters": ["gradient_boosting": ["n_estimators": 10_000, "validation_fraction": 0, "learning_rate": 0.001, "num_leaves": 64]],
+                    ], token: harness.admin),
                 role: "train", token: harness.admin
             )
             #expect(job["status"] == "failed")
@@ -271,10 +298,12 @@ func isWellFormedXML(_ data: Data) -> Bool {
         defer { harness.environment.removeFiles() }
         try await harness.run { client in
             let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
-            let accepted = try await client.send(.post, "/api/v1/train", json: [
-                "processed_version": .string(processed), "model_types": ["gradient_boosting"],
-                "hyperparameters": ["gradient_boosting": ["n_estimators": 10_000, "validation_fraction": 0, "learning_rate": 0.001, "num_leaves": 64]],
-            ], token: harness.admin)
+            let accepted = try await client.send(
+                .post, "/api/v1/train",
+                json: [
+                    "processed_version": .string(processed), "model_types": ["gradient_boosting"],
+                    "hyperparameters": ["gradient_boosting": ["n_estimators": 10_000, "validation_fraction": 0, "learning_rate": 0.001, "num_leaves": 64]],
+                ], token: harness.admin)
             let id = try #require(try accepted.json()["job_id"]?.stringValue)
             for _ in 0..<500 {
                 let job = try await client.send(.get, "/api/v1/train/status/\(id)", token: harness.admin).json()

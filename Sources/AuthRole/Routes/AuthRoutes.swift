@@ -170,12 +170,13 @@ struct AuthRoutes: Sendable {
 
     /// `GET /revocations?since=<seconds since 1970>`: what other processes follow.
     @Sendable func revocationFeed(request: Request, context: AppRequestContext) async throws -> RevocationFeed {
-        let since = try request.uri.queryParameters["since"].map { text -> Date in
-            guard let seconds = Double(String(text)), seconds.isFinite else {
-                throw APIError.validation(field: "since", problem: "expected seconds since 1970")
-            }
-            return Date(timeIntervalSince1970: seconds)
-        } ?? Date(timeIntervalSince1970: 0)
+        let since =
+            try request.uri.queryParameters["since"].map { text -> Date in
+                guard let seconds = Double(String(text)), seconds.isFinite else {
+                    throw APIError.validation(field: "since", problem: "expected seconds since 1970")
+                }
+                return Date(timeIntervalSince1970: seconds)
+            } ?? Date(timeIntervalSince1970: 0)
         return RevocationFeed(revocations: try await revocations.revocations(since: since))
     }
 }

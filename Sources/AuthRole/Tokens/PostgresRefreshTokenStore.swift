@@ -16,21 +16,23 @@ public struct PostgresRefreshTokenStore: RefreshTokenStore {
     }
 
     public static let migrations: [SharedDatabase.Migration] = [
-        .init("refresh-tokens-v1", [
-            """
-            CREATE TABLE refresh_tokens (
-                jti TEXT PRIMARY KEY,
-                family TEXT NOT NULL,
-                username TEXT NOT NULL,
-                issued_at TIMESTAMPTZ NOT NULL,
-                expires_at TIMESTAMPTZ NOT NULL,
-                spent_at TIMESTAMPTZ,
-                revoked_at TIMESTAMPTZ
-            )
-            """,
-            "CREATE INDEX refresh_tokens_family ON refresh_tokens (family)",
-            "CREATE INDEX refresh_tokens_username ON refresh_tokens (username)",
-        ])
+        .init(
+            "refresh-tokens-v1",
+            [
+                """
+                CREATE TABLE refresh_tokens (
+                    jti TEXT PRIMARY KEY,
+                    family TEXT NOT NULL,
+                    username TEXT NOT NULL,
+                    issued_at TIMESTAMPTZ NOT NULL,
+                    expires_at TIMESTAMPTZ NOT NULL,
+                    spent_at TIMESTAMPTZ,
+                    revoked_at TIMESTAMPTZ
+                )
+                """,
+                "CREATE INDEX refresh_tokens_family ON refresh_tokens (family)",
+                "CREATE INDEX refresh_tokens_username ON refresh_tokens (username)",
+            ])
     ]
 
     public func record(id: String, family: String, username: String, expiresAt: Date) async throws {

@@ -15,17 +15,19 @@ public struct PostgresLoginAttemptStore: LoginAttemptStore {
     }
 
     public static let migrations: [SharedDatabase.Migration] = [
-        .init("login-attempts-v1", [
-            """
-            CREATE TABLE login_attempts (
-                id BIGSERIAL PRIMARY KEY,
-                key TEXT NOT NULL,
-                attempted_at TIMESTAMPTZ NOT NULL
-            )
-            """,
-            "CREATE INDEX login_attempts_key ON login_attempts (key, attempted_at)",
-            "CREATE INDEX login_attempts_time ON login_attempts (attempted_at)",
-        ])
+        .init(
+            "login-attempts-v1",
+            [
+                """
+                CREATE TABLE login_attempts (
+                    id BIGSERIAL PRIMARY KEY,
+                    key TEXT NOT NULL,
+                    attempted_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX login_attempts_key ON login_attempts (key, attempted_at)",
+                "CREATE INDEX login_attempts_time ON login_attempts (attempted_at)",
+            ])
     ]
 
     public func reserve(key: String, limit: Int, window: TimeInterval, now: Date) async throws -> LoginReservation {

@@ -15,21 +15,23 @@ public struct PostgresUserStore: UserStore {
     }
 
     public static let migrations: [SharedDatabase.Migration] = [
-        .init("users-v1", [
-            """
-            CREATE TABLE users (
-                id BIGSERIAL PRIMARY KEY,
-                username TEXT NOT NULL,
-                email TEXT NOT NULL,
-                role TEXT NOT NULL,
-                password_hash TEXT NOT NULL,
-                disabled BOOLEAN NOT NULL DEFAULT false,
-                created_at TIMESTAMPTZ NOT NULL,
-                updated_at TIMESTAMPTZ NOT NULL
-            )
-            """,
-            "CREATE UNIQUE INDEX users_username ON users (lower(username))",
-        ])
+        .init(
+            "users-v1",
+            [
+                """
+                CREATE TABLE users (
+                    id BIGSERIAL PRIMARY KEY,
+                    username TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled BOOLEAN NOT NULL DEFAULT false,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    updated_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX users_username ON users (lower(username))",
+            ])
     ]
 
     typealias UserRow = (String, String, String, Bool, Date, Date, String)

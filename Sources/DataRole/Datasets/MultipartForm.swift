@@ -133,7 +133,7 @@ final class MultipartForm {
         for line in block.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             let line = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
-                  line[..<colon].allSatisfy(Self.isTokenByte)
+                line[..<colon].allSatisfy(Self.isTokenByte)
             else { throw .malformed("a part header is not 'Name: value'") }
             guard String(decoding: line[..<colon], as: UTF8.self).lowercased() == "content-disposition" else { continue }
             let value = String(decoding: line[(colon + 1)...], as: UTF8.self)

@@ -11,24 +11,26 @@ struct PostgresDataCatalog: DataCatalog {
     let logger: Logger
 
     static let migrations: [SharedDatabase.Migration] = [
-        .init("data-catalog-v1", [
-            """
-            CREATE TABLE datasets (
-                id TEXT PRIMARY KEY, name TEXT NOT NULL, md5 TEXT NOT NULL UNIQUE, size BIGINT NOT NULL, rows BIGINT NOT NULL,
-                columns BIGINT NOT NULL, path TEXT NOT NULL, uploaded_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
-                schema TEXT NOT NULL, profile TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX datasets_name ON datasets (name)",
-            """
-            CREATE TABLE data_versions (
-                version TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT NOT NULL, md5 TEXT NOT NULL, size BIGINT NOT NULL,
-                file_count BIGINT NOT NULL, path TEXT NOT NULL, job_id TEXT, created_by TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL, manifest TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX data_versions_kind_parent ON data_versions (kind, parent)",
-        ])
+        .init(
+            "data-catalog-v1",
+            [
+                """
+                CREATE TABLE datasets (
+                    id TEXT PRIMARY KEY, name TEXT NOT NULL, md5 TEXT NOT NULL UNIQUE, size BIGINT NOT NULL, rows BIGINT NOT NULL,
+                    columns BIGINT NOT NULL, path TEXT NOT NULL, uploaded_by TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+                    schema TEXT NOT NULL, profile TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX datasets_name ON datasets (name)",
+                """
+                CREATE TABLE data_versions (
+                    version TEXT PRIMARY KEY, kind TEXT NOT NULL, parent TEXT NOT NULL, md5 TEXT NOT NULL, size BIGINT NOT NULL,
+                    file_count BIGINT NOT NULL, path TEXT NOT NULL, job_id TEXT, created_by TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL, manifest TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX data_versions_kind_parent ON data_versions (kind, parent)",
+            ])
     ]
 
     static let datasetColumns = "id, name, md5, size, rows, columns, path, uploaded_by, created_at, schema, profile"
@@ -38,10 +40,11 @@ struct PostgresDataCatalog: DataCatalog {
         var datasets: [Dataset] = []
         let rows = try await database.client.query(query, logger: logger)
         for try await row in rows.decode((String, String, String, Int, Int, Int, String, String, Date, String, String).self) {
-            datasets.append(try Dataset(row: [
-                "id": row.0, "name": row.1, "md5": row.2, "size": row.3, "rows": row.4, "columns": row.5, "path": row.6,
-                "uploaded_by": row.7, "created_at": row.8, "schema": row.9, "profile": row.10,
-            ]))
+            datasets.append(
+                try Dataset(row: [
+                    "id": row.0, "name": row.1, "md5": row.2, "size": row.3, "rows": row.4, "columns": row.5, "path": row.6,
+                    "uploaded_by": row.7, "created_at": row.8, "schema": row.9, "profile": row.10,
+                ]))
         }
         return datasets
     }
@@ -50,10 +53,11 @@ struct PostgresDataCatalog: DataCatalog {
         var versions: [DataVersionRecord] = []
         let rows = try await database.client.query(query, logger: logger)
         for try await row in rows.decode((String, String, String, String, Int, Int, String, String?, String, Date, String).self) {
-            versions.append(try DataVersionRecord(row: [
-                "version": row.0, "kind": row.1, "parent": row.2, "md5": row.3, "size": row.4, "file_count": row.5, "path": row.6,
-                "job_id": row.7, "created_by": row.8, "created_at": row.9, "manifest": row.10,
-            ]))
+            versions.append(
+                try DataVersionRecord(row: [
+                    "version": row.0, "kind": row.1, "parent": row.2, "md5": row.3, "size": row.4, "file_count": row.5, "path": row.6,
+                    "job_id": row.7, "created_by": row.8, "created_at": row.9, "manifest": row.10,
+                ]))
         }
         return versions
     }
@@ -62,14 +66,15 @@ struct PostgresDataCatalog: DataCatalog {
     func register(_ dataset: Dataset) async throws -> (dataset: Dataset, created: Bool) {
         let schema = String(decoding: try JSONEncoder().encode(dataset.schema), as: UTF8.self)
         let profile = String(decoding: try JSONEncoder().encode(dataset.profile), as: UTF8.self)
-        let inserted = try await database.rowCount(
-            """
-            INSERT INTO datasets (\(unescaped: Self.datasetColumns))
-            VALUES (\(dataset.id), \(dataset.name), \(dataset.md5), \(dataset.size), \(dataset.rows), \(dataset.columns), \(dataset.path),
-                \(dataset.uploadedBy), \(dataset.createdAt), \(schema), \(profile))
-            ON CONFLICT (md5) DO NOTHING RETURNING 1
-            """
-        ) == 1
+        let inserted =
+            try await database.rowCount(
+                """
+                INSERT INTO datasets (\(unescaped: Self.datasetColumns))
+                VALUES (\(dataset.id), \(dataset.name), \(dataset.md5), \(dataset.size), \(dataset.rows), \(dataset.columns), \(dataset.path),
+                    \(dataset.uploadedBy), \(dataset.createdAt), \(schema), \(profile))
+                ON CONFLICT (md5) DO NOTHING RETURNING 1
+                """
+            ) == 1
         if inserted { return (dataset, true) }
         guard let existing = try await datasets("SELECT \(unescaped: Self.datasetColumns) FROM datasets WHERE md5 = \(dataset.md5)").first else {
             throw PostgresStoreError(problem: "dataset with md5 \(dataset.md5) neither inserted nor found")

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Kernel
 import Hummingbird
+import Kernel
 import NIOCore
 
 /// Writes an upload to a staging file as it arrives, hashing it on the way, so the body is never
@@ -22,7 +22,7 @@ final class UploadSink {
 
     init(url: URL, limit: Int) throws {
         guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: url.path)
+            let handle = FileHandle(forWritingAtPath: url.path)
         else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
         }
@@ -71,7 +71,9 @@ final class UploadSink {
             try handle.write(contentsOf: pending)
             pending.removeAll(keepingCapacity: true)
         } catch {
-            failure = APIError(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_failed", message: "The upload could not be stored: \(error.localizedDescription)")
+            failure = APIError(
+                HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), code: "storage_failed",
+                message: "The upload could not be stored: \(error.localizedDescription)")
         }
     }
 }

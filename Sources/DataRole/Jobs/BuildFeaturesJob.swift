@@ -48,7 +48,9 @@ struct BuildFeaturesJob: Sendable {
         let (train, test) = try await Offload.run {
             let digest = try DVCRepository.digestDirectory(directory)
             guard digest.digest.md5 == processed.md5 else {
-                throw JobFailure("\(processed.path) changed on disk since it was published (\(digest.digest.md5), expected \(processed.md5)); run `dvc checkout` or preprocess again")
+                throw JobFailure(
+                    "\(processed.path) changed on disk since it was published (\(digest.digest.md5), expected \(processed.md5)); run `dvc checkout` or preprocess again"
+                )
             }
             let split = try ProcessedSplitFiles.read(from: directory)
             return (split.train, split.test)
@@ -109,7 +111,7 @@ struct BuildFeaturesJob: Sendable {
         var unseen: [String: Int] = [:]
         for schema in pipeline.inputSchema {
             guard let known = schema.categories, let column = table.column(named: schema.name),
-                  case .categorical(let codes, let labels) = column.storage
+                case .categorical(let codes, let labels) = column.storage
             else { continue }
             let knownSet = Set(known)
             let newCodes = Set(labels.indices.filter { !knownSet.contains(labels[$0]) }.map(Int32.init))

@@ -4,7 +4,7 @@ import ServiceLifecycle
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data role's claim on its data directory when it is the only writer (no shared database):

@@ -142,12 +142,16 @@ struct JobGauges: Sendable {
     init(registry: PrometheusCollectorRegistry, modules: [RoleModule]) {
         entries = modules.compactMap { module in
             guard let runner = module.jobRunner else { return nil }
-            let gauges = Dictionary(uniqueKeysWithValues: JobStatus.allCases.map { status in
-                (status, registry.makeGauge(
-                    descriptor: .init(namespace: "mlopsd", metricName: "jobs", unitName: "", helpText: "Jobs by role and status"),
-                    labels: [("role", module.role.rawValue), ("status", status.rawValue)]
-                ))
-            })
+            let gauges = Dictionary(
+                uniqueKeysWithValues: JobStatus.allCases.map { status in
+                    (
+                        status,
+                        registry.makeGauge(
+                            descriptor: .init(namespace: "mlopsd", metricName: "jobs", unitName: "", helpText: "Jobs by role and status"),
+                            labels: [("role", module.role.rawValue), ("status", status.rawValue)]
+                        )
+                    )
+                })
             return (module.role.rawValue, runner, gauges)
         }
     }

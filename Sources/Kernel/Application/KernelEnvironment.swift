@@ -41,9 +41,11 @@ public struct KernelEnvironment: Sendable {
     public func revocationFollower() -> RevocationFollower? {
         if let database = sharedDatabase {
             return RevocationFollower(
-                source: .ledger(PostgresRevocationLedger(database: database, logger: logger), migrate: {
-                    try await database.migrate(PostgresRevocationLedger.migrations)
-                }),
+                source: .ledger(
+                    PostgresRevocationLedger(database: database, logger: logger),
+                    migrate: {
+                        try await database.migrate(PostgresRevocationLedger.migrations)
+                    }),
                 codec: tokens, horizon: settings.accessTokenLifetime, logger: logger
             )
         }

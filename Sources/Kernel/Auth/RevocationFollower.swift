@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Keeps this process's `TokenRevocations` up to date with revocations made by an auth role in
@@ -75,9 +75,10 @@ public struct RevocationFollower: Service {
         case .ledger(let ledger, _):
             return try await ledger.revocations(since: since)
         case .authRole(let base):
-            let token = try await codec.sign(TokenClaims(
-                subject: "mlopsd-service", role: .user, type: .service, issuedAt: Date(), lifetime: .seconds(60), id: UUID().uuidString
-            ))
+            let token = try await codec.sign(
+                TokenClaims(
+                    subject: "mlopsd-service", role: .user, type: .service, issuedAt: Date(), lifetime: .seconds(60), id: UUID().uuidString
+                ))
             let url = base.appendingPathComponent("api/v1/auth/revocations")
             guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { throw URLError(.badURL) }
             components.queryItems = [URLQueryItem(name: "since", value: String(since.timeIntervalSince1970))]

@@ -52,10 +52,12 @@ public struct PostgresRevocationLedger: RevocationLedger {
     }
 
     public static let migrations: [SharedDatabase.Migration] = [
-        .init("token-revocations-v1", [
-            "CREATE TABLE token_revocations (username TEXT PRIMARY KEY, revoked_at TIMESTAMPTZ NOT NULL)",
-            "CREATE INDEX token_revocations_time ON token_revocations (revoked_at)",
-        ])
+        .init(
+            "token-revocations-v1",
+            [
+                "CREATE TABLE token_revocations (username TEXT PRIMARY KEY, revoked_at TIMESTAMPTZ NOT NULL)",
+                "CREATE INDEX token_revocations_time ON token_revocations (revoked_at)",
+            ])
     ]
 
     public func record(_ revocation: Revocation) async throws {

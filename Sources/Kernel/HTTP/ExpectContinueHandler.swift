@@ -12,7 +12,7 @@ final class ExpectContinueHandler: ChannelInboundHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(var head) = unwrapInboundIn(data),
-              head.headerFields[.expect]?.lowercased() == "100-continue"
+            head.headerFields[.expect]?.lowercased() == "100-continue"
         else {
             context.fireChannelRead(data)
             return

@@ -9,12 +9,16 @@ public struct PageRequest: Sendable, Equatable {
         let parameters = request.uri.queryParameters
         var problems: [FieldProblem] = []
         if let text = parameters.get("limit") {
-            if let value = Int(text), (1...200).contains(value) { limit = value } else {
+            if let value = Int(text), (1...200).contains(value) {
+                limit = value
+            } else {
                 problems.append(.init(field: "limit", problem: "expected a whole number from 1 to 200"))
             }
         }
         if let text = parameters.get("offset") {
-            if let value = Int(text), value >= 0 { offset = value } else {
+            if let value = Int(text), value >= 0 {
+                offset = value
+            } else {
                 problems.append(.init(field: "offset", problem: "expected a whole number ≥ 0"))
             }
         }

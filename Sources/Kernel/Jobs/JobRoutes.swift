@@ -24,7 +24,9 @@ public enum JobRoutes {
         var problems: [FieldProblem] = []
         var query = JobQuery()
         if let status = parameters.get("status") {
-            if let value = JobStatus(rawValue: status) { query.status = value } else {
+            if let value = JobStatus(rawValue: status) {
+                query.status = value
+            } else {
                 problems.append(.init(field: "status", problem: "expected one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
         }

@@ -215,9 +215,11 @@ public actor JobRunner: Service {
                 }
                 return
             } catch {
-                logger.error("could not record job outcome", metadata: [
-                    "job_id": "\(job.jobID)", "attempt": "\(attempt)", "error": "\(error)",
-                ])
+                logger.error(
+                    "could not record job outcome",
+                    metadata: [
+                        "job_id": "\(job.jobID)", "attempt": "\(attempt)", "error": "\(error)",
+                    ])
                 guard attempt < Self.recordAttempts else { return }
                 try? await Task.sleep(for: pause)
                 pause *= 2

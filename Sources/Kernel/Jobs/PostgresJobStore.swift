@@ -16,31 +16,33 @@ public struct PostgresJobStore: JobStore {
     }
 
     public static let migrations: [SharedDatabase.Migration] = [
-        .init("jobs-v1", [
-            """
-            CREATE TABLE jobs (
-                seq BIGSERIAL PRIMARY KEY,
-                role TEXT NOT NULL,
-                job_id TEXT NOT NULL UNIQUE,
-                job_type TEXT NOT NULL,
-                status TEXT NOT NULL,
-                progress INTEGER NOT NULL DEFAULT 0,
-                message TEXT,
-                params TEXT NOT NULL,
-                result TEXT,
-                error TEXT,
-                created_by TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL,
-                started_at TIMESTAMPTZ,
-                completed_at TIMESTAMPTZ,
-                owner TEXT,
-                lease_expires_at TIMESTAMPTZ,
-                attempts INTEGER NOT NULL DEFAULT 0,
-                cancel_requested BOOLEAN NOT NULL DEFAULT false
-            )
-            """,
-            "CREATE INDEX jobs_role_status_type ON jobs (role, status, job_type)",
-        ])
+        .init(
+            "jobs-v1",
+            [
+                """
+                CREATE TABLE jobs (
+                    seq BIGSERIAL PRIMARY KEY,
+                    role TEXT NOT NULL,
+                    job_id TEXT NOT NULL UNIQUE,
+                    job_type TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    progress INTEGER NOT NULL DEFAULT 0,
+                    message TEXT,
+                    params TEXT NOT NULL,
+                    result TEXT,
+                    error TEXT,
+                    created_by TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    started_at TIMESTAMPTZ,
+                    completed_at TIMESTAMPTZ,
+                    owner TEXT,
+                    lease_expires_at TIMESTAMPTZ,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    cancel_requested BOOLEAN NOT NULL DEFAULT false
+                )
+                """,
+                "CREATE INDEX jobs_role_status_type ON jobs (role, status, job_type)",
+            ])
     ]
 
     /// The columns `job(from:)` reads, in its order.

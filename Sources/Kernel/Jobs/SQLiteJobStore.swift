@@ -133,8 +133,7 @@ public struct SQLiteJobStore: JobStore {
 
     public func finish(
         id: String, status: JobStatus, result: JSONValue?, error: String?, message: String?, at date: Date, owner: String?
-    ) async throws -> Bool
-    {
+    ) async throws -> Bool {
         try await database.pool.write { db in
             try db.execute(
                 sql: """

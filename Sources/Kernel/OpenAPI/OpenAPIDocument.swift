@@ -126,7 +126,10 @@ public enum OpenAPIDocument {
                 "operationId": "listJobs",
                 "security": secured,
                 "parameters": .array([
-                    .object(["name": "status", "in": "query", "schema": .object(["type": "string", "enum": .array(JobStatus.allCases.map { .string($0.rawValue) })])]),
+                    .object([
+                        "name": "status", "in": "query",
+                        "schema": .object(["type": "string", "enum": .array(JobStatus.allCases.map { .string($0.rawValue) })]),
+                    ]),
                     .object(["name": "type", "in": "query", "schema": .object(["type": "string"])]),
                     .object(["name": "limit", "in": "query", "schema": .object(["type": "integer", "minimum": 1, "maximum": 200, "default": 50])]),
                     .object(["name": "offset", "in": "query", "schema": .object(["type": "integer", "minimum": 0, "default": 0])]),

@@ -108,9 +108,11 @@ public struct Settings: Sendable {
         self.reader = reader
 
         debug = try reader.bool("DEBUG", default: false)
-        role = try roleOverride ?? reader.parse("MLOPSD_ROLE", default: .all, expected: "one of data, train, predict, auth, all") {
-            ServiceRole(rawValue: $0.lowercased())
-        }
+        role =
+            try roleOverride
+            ?? reader.parse("MLOPSD_ROLE", default: .all, expected: "one of data, train, predict, auth, all") {
+                ServiceRole(rawValue: $0.lowercased())
+            }
         host = hostOverride ?? reader.string("MLOPSD_HOST") ?? "127.0.0.1"
         port = try portOverride ?? reader.int("MLOPSD_PORT", default: role.defaultPort, range: 1...65535)
         dataDirectory = reader.string("MLOPSD_DATA_DIR") ?? "var/data"

@@ -35,7 +35,8 @@ public struct DVCRepository: Sendable {
         let ignore = root.appendingPathComponent(".dvcignore")
         if !manager.fileExists(atPath: ignore.path) {
             try Data(
-                "# Written by mlopsd: work in progress, set-aside versions and the instance lock, never data versions.\n/.staging\n/.quarantine\n/.mlopsd.lock\n".utf8
+                "# Written by mlopsd: work in progress, set-aside versions and the instance lock, never data versions.\n/.staging\n/.quarantine\n/.mlopsd.lock\n"
+                    .utf8
             ).write(to: ignore, options: .atomic)
         }
     }
@@ -142,7 +143,8 @@ public struct DVCRepository: Sendable {
             let code = errno
             // Another writer stored the same object first: same md5, same bytes.
             guard FileManager.default.fileExists(atPath: target.path) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
+                throw CocoaError(
+                    .fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path, NSUnderlyingErrorKey: POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)])
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// fsync for what is about to be recorded: a rename makes a file visible, not durable. After a

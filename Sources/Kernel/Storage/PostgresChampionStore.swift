@@ -20,16 +20,18 @@ public struct PostgresChampionStore: ChampionStore {
     }
 
     public static let migrations: [SharedDatabase.Migration] = [
-        .init("champions-v1", [
-            """
-            CREATE TABLE champions (
-                id BIGSERIAL PRIMARY KEY,
-                pointer JSONB NOT NULL,
-                bundle BYTEA NOT NULL,
-                promoted_at TIMESTAMPTZ NOT NULL
-            )
-            """
-        ])
+        .init(
+            "champions-v1",
+            [
+                """
+                CREATE TABLE champions (
+                    id BIGSERIAL PRIMARY KEY,
+                    pointer JSONB NOT NULL,
+                    bundle BYTEA NOT NULL,
+                    promoted_at TIMESTAMPTZ NOT NULL
+                )
+                """
+            ])
     ]
 
     public func publish(_ pointer: ChampionPointer, bundle: Data) async throws {
@@ -86,7 +88,7 @@ public struct PostgresChampionStore: ChampionStore {
                         }
                     }
                 }
-            } catch where !Task.isCancelled {
+            } catch  where !Task.isCancelled {
                 logger.warning("champion notifications interrupted; polling until they resume", metadata: ["error": "\(error)"])
             }
             try await Task.sleep(for: .seconds(1))

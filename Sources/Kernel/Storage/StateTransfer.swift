@@ -120,10 +120,12 @@ public struct StateTransfer: Sendable {
                 for try await _ in result { inserted += 1 }
             }
             if let kept = table.keptSerial {
-                try await connection.query(PostgresQuery(unsafeSQL: """
-                    SELECT setval(pg_get_serial_sequence('\(table.table)', '\(kept.column)'),
-                                  GREATEST((SELECT max(\(kept.column)) FROM \(table.table)), 1))
-                    """), logger: logger)
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT setval(pg_get_serial_sequence('\(table.table)', '\(kept.column)'),
+                                          GREATEST((SELECT max(\(kept.column)) FROM \(table.table)), 1))
+                            """), logger: logger)
             }
             return inserted
         }
@@ -142,10 +144,11 @@ public struct StateTransfer: Sendable {
             guard let id: Int64 = row[kept.column], let other = existing[id] else { continue }
             let key: String = row[kept.naturalKey] ?? ""
             guard other == key else {
-                throw StateTransferError(description: """
-                    \(table) \(kept.column) \(id) is '\(other)' in PostgreSQL but '\(key)' in SQLite: \
-                    the database already holds another deployment's state; migrate into an empty database
-                    """)
+                throw StateTransferError(
+                    description: """
+                        \(table) \(kept.column) \(id) is '\(other)' in PostgreSQL but '\(key)' in SQLite: \
+                        the database already holds another deployment's state; migrate into an empty database
+                        """)
             }
         }
     }

@@ -36,7 +36,8 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unterminatedQuote: text = "a quoted field is never closed"
         case .unexpectedCharacterAfterQuote: text = "unexpected character after a closing quote"
         case .invalidUTF8: text = "text is not valid UTF-8"
-        case .notOfKind(let kind): text = "value is not \(kind == .numeric ? "a number" : kind == .boolean ? "true or false" : "a date-time"), as the schema declares"
+        case .notOfKind(let kind):
+            text = "value is not \(kind == .numeric ? "a number" : kind == .boolean ? "true or false" : "a date-time"), as the schema declares"
         case .unreadable(let reason): text = "cannot read the file: \(reason)"
         case .tooManyFields(let limit): text = "the file has more than \(limit) fields (rows × columns), the most one upload may have"
         }

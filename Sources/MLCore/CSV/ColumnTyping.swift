@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Turns one column's raw fields into typed storage, inferring the kind from every value:
@@ -67,9 +67,10 @@ struct ColumnTyping {
         _ fields: FieldSpans, _ missing: Value, _ parse: (Int, Int) -> Value?, as kind: ColumnKind
     ) -> Result<[Value], Failure> {
         if let values = parseAll(fields, missing, parse) { return .success(values) }
-        let row = (0..<fields.count).first { row in
-            parse(fields.start(row), fields.end(row)) == nil && !isMissing(fields.bytes, fields.start(row), fields.end(row))
-        } ?? 0
+        let row =
+            (0..<fields.count).first { row in
+                parse(fields.start(row), fields.end(row)) == nil && !isMissing(fields.bytes, fields.start(row), fields.end(row))
+            } ?? 0
         return .failure(.notOfKind(kind, row: row))
     }
 
@@ -112,9 +113,10 @@ struct ColumnTyping {
         guard tokenStarts[Int(bytes[from])] else { return false }
         let length = to - from
         return missingTokens.contains { token in
-            token.count == length && token.withUnsafeBufferPointer { tokenBytes in
-                memcmp(tokenBytes.baseAddress!, bytes.baseAddress! + from, length) == 0
-            }
+            token.count == length
+                && token.withUnsafeBufferPointer { tokenBytes in
+                    memcmp(tokenBytes.baseAddress!, bytes.baseAddress! + from, length) == 0
+                }
         }
     }
 

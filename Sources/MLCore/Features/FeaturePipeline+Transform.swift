@@ -99,7 +99,8 @@ extension FeaturePipeline {
                     fitted.write(position, into: &values, at: row * width + offset)
                 }
             default:
-                throw .kindMismatch(column: transform.inputName, expected: inputSchema.first { $0.name == transform.inputName }?.kind ?? column.kind, actual: column.kind)
+                throw .kindMismatch(
+                    column: transform.inputName, expected: inputSchema.first { $0.name == transform.inputName }?.kind ?? column.kind, actual: column.kind)
             }
             offset += outputs
         }

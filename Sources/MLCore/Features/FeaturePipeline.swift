@@ -73,21 +73,23 @@ public struct FeaturePipeline: Codable, Sendable, Equatable {
         switch column.storage {
         case .numeric(let values):
             let present = values.filter { !$0.isNaN }
-            return .numeric(NumericTransform(
-                name: column.name,
-                fill: Median.of(present) ?? 0,
-                indicator: options.missingIndicators && present.count < values.count
-            ))
+            return .numeric(
+                NumericTransform(
+                    name: column.name,
+                    fill: Median.of(present) ?? 0,
+                    indicator: options.missingIndicators && present.count < values.count
+                ))
         case .boolean(let values):
             let trues = values.filter { $0 == 1 }.count
             let falses = values.filter { $0 == 0 }.count
             return .boolean(BooleanTransform(name: column.name, fill: trues > falses ? 1 : 0))
         case .dateTime(let values):
-            return .dateTime(DateTimeTransform(
-                name: column.name,
-                fill: Median.of(values.filter { !$0.isNaN }) ?? 0,
-                expand: options.expandDateTime
-            ))
+            return .dateTime(
+                DateTimeTransform(
+                    name: column.name,
+                    fill: Median.of(values.filter { !$0.isNaN }) ?? 0,
+                    expand: options.expandDateTime
+                ))
         case .categorical(let codes, let labels):
             var counts = [Int](repeating: 0, count: labels.count)
             for code in codes where code >= 0 { counts[Int(code)] += 1 }
@@ -98,19 +100,21 @@ public struct FeaturePipeline: Codable, Sendable, Equatable {
             case .ordinal:
                 // Sorted labels, as scikit-learn's OrdinalEncoder: ordered codes such as D…J or
                 // grade letters keep their natural order, which trees can split on.
-                return .categorical(CategoricalTransform(
-                    name: column.name, fill: fill, kept: byFrequency.map { labels[$0] }.sorted(), infrequent: [], encoding: .ordinal
-                ))
+                return .categorical(
+                    CategoricalTransform(
+                        name: column.name, fill: fill, kept: byFrequency.map { labels[$0] }.sorted(), infrequent: [], encoding: .ordinal
+                    ))
             case .oneHot:
                 let frequent = byFrequency.filter { counts[$0] >= options.minFrequency }.prefix(options.maxCategories)
                 let keptSet = Set(frequent)
-                return .categorical(CategoricalTransform(
-                    name: column.name,
-                    fill: fill,
-                    kept: frequent.map { labels[$0] },
-                    infrequent: byFrequency.filter { !keptSet.contains($0) }.map { labels[$0] },
-                    encoding: .oneHot
-                ))
+                return .categorical(
+                    CategoricalTransform(
+                        name: column.name,
+                        fill: fill,
+                        kept: frequent.map { labels[$0] },
+                        infrequent: byFrequency.filter { !keptSet.contains($0) }.map { labels[$0] },
+                        encoding: .oneHot
+                    ))
             }
         }
     }

@@ -28,7 +28,8 @@ public enum Evaluation {
                 result["f1"] = binary.f1
                 result["precision"] = binary.precision
                 result["recall"] = binary.recall
-                if let probabilities, let auc = ClassificationMetrics.rocAUC(truth: classes.map { $0 == positive }, scores: probabilities.map { $0[positive] }) {
+                if let probabilities, let auc = ClassificationMetrics.rocAUC(truth: classes.map { $0 == positive }, scores: probabilities.map { $0[positive] })
+                {
                     result["roc_auc"] = auc
                 }
             } else {
@@ -62,7 +63,8 @@ public enum CrossValidation {
         guard folds >= 2, folds <= targets.values.count else {
             throw ModelError.invalidParameter(name: "cv_folds", problem: "must be between 2 and the number of training rows")
         }
-        let assignment = targets.task == .classification
+        let assignment =
+            targets.task == .classification
             ? Splitting.stratifiedFolds(classes: targets.classes, classCount: targets.classCount, folds: folds, seed: seed)
             : Splitting.folds(count: targets.values.count, folds: folds, seed: seed)
         return try (0..<folds).map { fold in

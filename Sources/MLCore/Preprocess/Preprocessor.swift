@@ -109,9 +109,10 @@ public enum Preprocessor {
             let profile = ColumnProfile(column: column, rows: working.rowCount, topValues: 0)
             if profile.missingFraction > spec.maxMissingFraction {
                 removed.insert(column.name)
-                dropped.append(DroppedColumn(
-                    name: column.name, reason: .tooManyMissing, detail: "\(Int((profile.missingFraction * 100).rounded()))% missing"
-                ))
+                dropped.append(
+                    DroppedColumn(
+                        name: column.name, reason: .tooManyMissing, detail: "\(Int((profile.missingFraction * 100).rounded()))% missing"
+                    ))
             } else if profile.flags.contains(.constant) {
                 removed.insert(column.name)
                 dropped.append(DroppedColumn(name: column.name, reason: .constant))

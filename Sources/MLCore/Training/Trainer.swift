@@ -55,7 +55,8 @@ public enum Trainer {
         let task = split.report.task
         let labels = split.report.classLabels ?? []
         var model = try ModelCatalog.make(request.modelType, parameters: request.parameters)
-        var options = fittedPipeline?.options
+        var options =
+            fittedPipeline?.options
             ?? ModelCatalog.featureOptions(for: request.modelType, imbalance: request.imbalance)
         if task == .regression { options.imbalance = .none }
         let pipeline = try fittedPipeline ?? FeaturePipeline.fit(split.train, target: target, options: options)

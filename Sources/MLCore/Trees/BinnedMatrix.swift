@@ -35,7 +35,9 @@ struct BinnedMatrix: Sendable {
         var distinct: [Double] = []
         var counts: [Int] = []
         for value in values {
-            if let last = distinct.last, last == value { counts[counts.count - 1] += 1 } else {
+            if let last = distinct.last, last == value {
+                counts[counts.count - 1] += 1
+            } else {
                 distinct.append(value)
                 counts.append(1)
             }

@@ -164,7 +164,8 @@ public struct GradientBoosting: Model {
         var fitRows = Array(0..<features.rows)
         var validationRows: [Int] = []
         if parameters.validationFraction > 0 {
-            let split = task == .classification
+            let split =
+                task == .classification
                 ? Splitting.stratified(classes: targets.classes, classCount: classCount, testSize: parameters.validationFraction, seed: parameters.seed)
                 : Splitting.shuffled(count: features.rows, testSize: parameters.validationFraction, seed: parameters.seed)
             fitRows = split.train

@@ -113,10 +113,12 @@ final class LeafWiseGrower {
             tree.threshold[parent.node] = data.thresholds[split.feature][split.bin]
             tree.left[parent.node] = Int32(leftNode)
             tree.right[parent.node] = Int32(rightNode)
-            var left = Leaf(range: leftRange, depth: parent.depth + 1, node: leftNode, slot: leftSlot,
-                            gradient: leftGradient, hessian: leftHessian, best: nil)
-            var right = Leaf(range: rightRange, depth: parent.depth + 1, node: rightNode, slot: rightSlot,
-                             gradient: parent.gradient - leftGradient, hessian: parent.hessian - leftHessian, best: nil)
+            var left = Leaf(
+                range: leftRange, depth: parent.depth + 1, node: leftNode, slot: leftSlot,
+                gradient: leftGradient, hessian: leftHessian, best: nil)
+            var right = Leaf(
+                range: rightRange, depth: parent.depth + 1, node: rightNode, slot: rightSlot,
+                gradient: parent.gradient - leftGradient, hessian: parent.hessian - leftHessian, best: nil)
             left.best = bestSplit(left, mask)
             right.best = bestSplit(right, mask)
             leaves[chosen] = left

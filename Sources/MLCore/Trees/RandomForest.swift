@@ -215,11 +215,12 @@ public struct DecisionTree: Model {
 
     public init(parameters: Parameters = Parameters()) {
         self.parameters = parameters
-        forest = RandomForest(parameters: .init(
-            estimators: 1, maxDepth: parameters.maxDepth, minSamplesSplit: parameters.minSamplesSplit,
-            minSamplesLeaf: parameters.minSamplesLeaf, maxFeatures: .fraction(1), bootstrap: false,
-            classWeight: parameters.classWeight, maxBins: parameters.maxBins
-        ))
+        forest = RandomForest(
+            parameters: .init(
+                estimators: 1, maxDepth: parameters.maxDepth, minSamplesSplit: parameters.minSamplesSplit,
+                minSamplesLeaf: parameters.minSamplesLeaf, maxFeatures: .fraction(1), bootstrap: false,
+                classWeight: parameters.classWeight, maxBins: parameters.maxBins
+            ))
     }
 
     public var tree: TreeStructure? { forest.trees.first }

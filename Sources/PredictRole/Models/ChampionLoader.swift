@@ -104,9 +104,11 @@ actor ChampionLoader: Service {
             let previous = slot.model
             slot.replace(with: model)
             lastError = nil
-            logger.notice("champion loaded", metadata: [
-                "model_name": "\(model.name)", "version": "\(model.version)", "previous_version": "\(previous?.version ?? "none")",
-            ])
+            logger.notice(
+                "champion loaded",
+                metadata: [
+                    "model_name": "\(model.name)", "version": "\(model.version)", "previous_version": "\(previous?.version ?? "none")",
+                ])
             return model
         } catch {
             lastError = "\(error)"

@@ -19,11 +19,13 @@ struct PredictionMetrics: Sendable {
             labels: labels
         )
         invalidRecords = registry.makeCounter(
-            descriptor: .init(namespace: "mlopsd", metricName: "prediction_validation_errors", unitName: "total", helpText: "Records refused by input validation"),
+            descriptor: .init(
+                namespace: "mlopsd", metricName: "prediction_validation_errors", unitName: "total", helpText: "Records refused by input validation"),
             labels: labels
         )
         latency = registry.makeDurationHistogram(
-            descriptor: .init(namespace: "mlopsd", metricName: "prediction_duration", unitName: "seconds", helpText: "Model time per request (transform and predict)"),
+            descriptor: .init(
+                namespace: "mlopsd", metricName: "prediction_duration", unitName: "seconds", helpText: "Model time per request (transform and predict)"),
             labels: labels,
             buckets: Self.buckets
         )

@@ -26,8 +26,9 @@ struct PredictRoutes: Sendable {
             throw APIError(.serviceUnavailable, code: "no_model", message: "No model is loaded yet: promote one with POST /api/v1/train/fetch-best-model")
         }
         if let name, name != model.name {
-            throw APIError(.notFound, code: "not_found", message: "Model '\(name)' is not loaded; loaded: '\(model.name)'",
-                           details: [FieldProblem(field: "model_name", problem: "not loaded")])
+            throw APIError(
+                .notFound, code: "not_found", message: "Model '\(name)' is not loaded; loaded: '\(model.name)'",
+                details: [FieldProblem(field: "model_name", problem: "not loaded")])
         }
         return model
     }
@@ -72,8 +73,9 @@ struct PredictRoutes: Sendable {
             modelName = body.modelName
         }
         guard records.count <= maxBatch else {
-            throw APIError(.contentTooLarge, code: "batch_too_large", message: "A batch holds at most \(maxBatch) records; got \(records.count)",
-                           details: [FieldProblem(field: "features_list", problem: "at most \(maxBatch) records")])
+            throw APIError(
+                .contentTooLarge, code: "batch_too_large", message: "A batch holds at most \(maxBatch) records; got \(records.count)",
+                details: [FieldProblem(field: "features_list", problem: "at most \(maxBatch) records")])
         }
         guard !records.isEmpty else { throw APIError.validation(field: "features_list", problem: "no records") }
         let model = try model(named: modelName)
@@ -152,7 +154,8 @@ struct PredictRoutes: Sendable {
         do {
             try await loader.reload()
         } catch {
-            throw APIError(.unprocessableContent, code: "reload_failed", message: "The champion could not be loaded; the previous model keeps serving: \(error)")
+            throw APIError(
+                .unprocessableContent, code: "reload_failed", message: "The champion could not be loaded; the previous model keeps serving: \(error)")
         }
         return try await models(request: request, context: context)
     }

@@ -147,7 +147,9 @@ enum SVGPlot {
         "<rect x=\"\(format(x))\" y=\"\(format(y))\" width=\"\(format(w))\" height=\"\(format(h))\" fill=\"\(fill)\" stroke=\"\(stroke)\"/>"
     }
 
-    private static func text(_ x: Double, _ y: Double, _ content: String, anchor: String, fill: String = "#222", size: Int? = nil, rotate: Bool = false) -> String {
+    private static func text(_ x: Double, _ y: Double, _ content: String, anchor: String, fill: String = "#222", size: Int? = nil, rotate: Bool = false)
+        -> String
+    {
         let transform = rotate ? " transform=\"rotate(-90 \(format(x)) \(format(y)))\"" : ""
         let fontSize = size.map { " font-size=\"\($0)\"" } ?? ""
         return "<text x=\"\(format(x))\" y=\"\(format(y))\" text-anchor=\"\(anchor)\" fill=\"\(fill)\"\(fontSize)\(transform)>\(escape(content))</text>"

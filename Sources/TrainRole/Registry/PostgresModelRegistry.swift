@@ -9,24 +9,26 @@ struct PostgresModelRegistry: ModelRegistry {
     let logger: Logger
 
     static let migrations: [SharedDatabase.Migration] = [
-        .init("model-registry-v1", [
-            """
-            CREATE TABLE model_versions (
-                seq BIGSERIAL PRIMARY KEY,
-                name TEXT NOT NULL,
-                version TEXT NOT NULL,
-                model_type TEXT NOT NULL,
-                run_id TEXT NOT NULL UNIQUE,
-                experiment_name TEXT NOT NULL,
-                metrics TEXT NOT NULL,
-                bundle_path TEXT NOT NULL,
-                data_version TEXT NOT NULL,
-                job_id TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL,
-                UNIQUE (name, version)
-            )
-            """
-        ])
+        .init(
+            "model-registry-v1",
+            [
+                """
+                CREATE TABLE model_versions (
+                    seq BIGSERIAL PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    version TEXT NOT NULL,
+                    model_type TEXT NOT NULL,
+                    run_id TEXT NOT NULL UNIQUE,
+                    experiment_name TEXT NOT NULL,
+                    metrics TEXT NOT NULL,
+                    bundle_path TEXT NOT NULL,
+                    data_version TEXT NOT NULL,
+                    job_id TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    UNIQUE (name, version)
+                )
+                """
+            ])
     ]
 
     static let columns = "name, version, model_type, run_id, experiment_name, metrics, bundle_path, data_version, job_id, created_at"
@@ -35,11 +37,12 @@ struct PostgresModelRegistry: ModelRegistry {
         var versions: [ModelVersion] = []
         let rows = try await database.client.query(query, logger: logger)
         for try await row in rows.decode((String, String, String, String, String, String, String, String, String, Date).self) {
-            versions.append(ModelVersion(
-                name: row.0, version: row.1, modelType: row.2, runID: row.3, experimentName: row.4,
-                metrics: try JSONDecoder().decode([String: Double].self, from: Data(row.5.utf8)),
-                bundlePath: row.6, dataVersion: row.7, jobID: row.8, createdAt: row.9
-            ))
+            versions.append(
+                ModelVersion(
+                    name: row.0, version: row.1, modelType: row.2, runID: row.3, experimentName: row.4,
+                    metrics: try JSONDecoder().decode([String: Double].self, from: Data(row.5.utf8)),
+                    bundlePath: row.6, dataVersion: row.7, jobID: row.8, createdAt: row.9
+                ))
         }
         return versions
     }

@@ -60,16 +60,19 @@ struct Promotion: Sendable {
         var experimentIDs: [String] = []
         if let name = request.experimentName {
             guard let id = try await fromTracker({ try await tracker.findExperiment(named: name) }) else {
-                throw APIError(.notFound, code: "not_found", message: "No experiment named '\(name)'",
-                               details: [FieldProblem(field: "experiment_name", problem: "does not exist")])
+                throw APIError(
+                    .notFound, code: "not_found", message: "No experiment named '\(name)'",
+                    details: [FieldProblem(field: "experiment_name", problem: "does not exist")])
             }
             experimentIDs = [id]
         }
         let (ranking, candidates) = try await fromTracker { try await rankedRuns(request, experimentIDs: experimentIDs) }
         let metric = ranking.rawValue
         guard let best = candidates.first else {
-            throw APIError(.notFound, code: "no_runs", message: "No finished run reports '\(metric)'"
-                + (request.modelType.map { " for model type '\($0)'" } ?? ""))
+            throw APIError(
+                .notFound, code: "no_runs",
+                message: "No finished run reports '\(metric)'"
+                    + (request.modelType.map { " for model type '\($0)'" } ?? ""))
         }
         guard let winner = candidates.first(where: { failedGates($0, request.minMetrics).isEmpty }) else {
             let failures = failedGates(best, request.minMetrics)
@@ -130,13 +133,15 @@ struct Promotion: Sendable {
     /// Runs that report the metric, best first; without a metric, the classification default if
     /// any run has it, else the regression one.
     private func rankedRuns(_ request: PromotionRequest, experimentIDs: [String]) async throws -> (Metric, [TrackedRun]) {
-        let metrics = request.metric.flatMap(Metric.init(rawValue:)).map { [$0] }
+        let metrics =
+            request.metric.flatMap(Metric.init(rawValue:)).map { [$0] }
             ?? [Metric.default(for: .classification), Metric.default(for: .regression)]
         for metric in metrics {
-            let runs = try await tracker.searchRuns(RunSearch(
-                experimentIDs: experimentIDs, modelType: request.modelType, metric: metric.rawValue,
-                higherIsBetter: metric.higherIsBetter, limit: 200
-            ))
+            let runs = try await tracker.searchRuns(
+                RunSearch(
+                    experimentIDs: experimentIDs, modelType: request.modelType, metric: metric.rawValue,
+                    higherIsBetter: metric.higherIsBetter, limit: 200
+                ))
             if !runs.isEmpty || metric == metrics.last { return (metric, runs) }
         }
         return (metrics[0], [])

@@ -38,9 +38,11 @@ struct TrainRoutes: Sendable {
         let user = try context.requireUser()
         let body = try await request.decodeJSON(PromotionRequest.self, context: context)
         let outcome = try await promotion.promote(body, by: user.username)
-        context.logger.notice("champion promoted", metadata: [
-            "model_name": "\(outcome.champion.modelName)", "version": "\(outcome.champion.version)", "run_id": "\(outcome.champion.runID)",
-        ])
+        context.logger.notice(
+            "champion promoted",
+            metadata: [
+                "model_name": "\(outcome.champion.modelName)", "version": "\(outcome.champion.version)", "run_id": "\(outcome.champion.runID)",
+            ])
         return outcome
     }
 

@@ -26,4 +26,3 @@ struct ArtifactDirectory: Sendable {
         return data
     }
 }
-

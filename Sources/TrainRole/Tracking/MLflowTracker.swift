@@ -37,12 +37,14 @@ struct MLflowTracker: ExperimentTracker {
     }
 
     func startRun(experimentID: String, name: String, tags: [String: String]) async throws -> String {
-        let answer = try await client.call(.POST, "runs/create", json: [
-            "experiment_id": .string(experimentID),
-            "run_name": .string(name),
-            "start_time": .number(Self.milliseconds(Date())),
-            "tags": Self.keyValues(tags.merging(["mlflow.runName": name]) { own, _ in own }),
-        ])
+        let answer = try await client.call(
+            .POST, "runs/create",
+            json: [
+                "experiment_id": .string(experimentID),
+                "run_name": .string(name),
+                "start_time": .number(Self.milliseconds(Date())),
+                "tags": Self.keyValues(tags.merging(["mlflow.runName": name]) { own, _ in own }),
+            ])
         guard let id = answer["run"]?["info"]?["run_id"]?.stringValue else { throw TrackingError("runs/create returned no run id") }
         return id
     }
@@ -59,13 +61,15 @@ struct MLflowTracker: ExperimentTracker {
             pendingMetrics = pendingMetrics.dropFirst(metricBatch.count)
             let tagBatch = pendingTags.prefix(min(100, Self.maxItemsPerBatch - paramBatch.count - metricBatch.count))
             pendingTags = pendingTags.dropFirst(tagBatch.count)
-            _ = try await client.call(.POST, "runs/log-batch", json: [
-                "run_id": .string(runID),
-                // MLflow caps a parameter value at 6000 characters.
-                "params": .array(paramBatch.map { ["key": .string($0.key), "value": .string(String($0.value.prefix(6000)))] }),
-                "metrics": .array(metricBatch.map { ["key": .string($0.key), "value": .number($0.value), "timestamp": .number(now), "step": 0] }),
-                "tags": .array(tagBatch.map { ["key": .string($0.key), "value": .string($0.value)] }),
-            ])
+            _ = try await client.call(
+                .POST, "runs/log-batch",
+                json: [
+                    "run_id": .string(runID),
+                    // MLflow caps a parameter value at 6000 characters.
+                    "params": .array(paramBatch.map { ["key": .string($0.key), "value": .string(String($0.value.prefix(6000)))] }),
+                    "metrics": .array(metricBatch.map { ["key": .string($0.key), "value": .number($0.value), "timestamp": .number(now), "step": 0] }),
+                    "tags": .array(tagBatch.map { ["key": .string($0.key), "value": .string($0.value)] }),
+                ])
         }
     }
 
@@ -78,9 +82,11 @@ struct MLflowTracker: ExperimentTracker {
     }
 
     func finishRun(runID: String, status: RunStatus) async throws {
-        _ = try await client.call(.POST, "runs/update", json: [
-            "run_id": .string(runID), "status": .string(status.rawValue), "end_time": .number(Self.milliseconds(Date())),
-        ])
+        _ = try await client.call(
+            .POST, "runs/update",
+            json: [
+                "run_id": .string(runID), "status": .string(status.rawValue), "end_time": .number(Self.milliseconds(Date())),
+            ])
     }
 
     func searchRuns(_ search: RunSearch) async throws -> [TrackedRun] {
@@ -92,12 +98,14 @@ struct MLflowTracker: ExperimentTracker {
         }
         var filter = "attributes.status = 'FINISHED'"
         if let modelType = search.modelType { filter += " and tags.model_type = '\(modelType.replacingOccurrences(of: "'", with: ""))'" }
-        let answer = try await client.call(.POST, "runs/search", json: [
-            "experiment_ids": .array(experimentIDs.map { .string($0) }),
-            "filter": .string(filter),
-            "order_by": [.string("metrics.`\(search.metric)` \(search.higherIsBetter ? "DESC" : "ASC")")],
-            "max_results": .number(Double(search.limit)),
-        ])
+        let answer = try await client.call(
+            .POST, "runs/search",
+            json: [
+                "experiment_ids": .array(experimentIDs.map { .string($0) }),
+                "filter": .string(filter),
+                "order_by": [.string("metrics.`\(search.metric)` \(search.higherIsBetter ? "DESC" : "ASC")")],
+                "max_results": .number(Double(search.limit)),
+            ])
         let runs = (0..<(answer["runs"]?.arrayCount ?? 0)).compactMap { answer["runs"]?[$0] }.compactMap(Self.run(from:))
         // Runs without the metric sort last in MLflow; they cannot compete on it.
         return runs.filter { $0.metrics[search.metric] != nil }
@@ -110,9 +118,11 @@ struct MLflowTracker: ExperimentTracker {
             // Registered by an earlier run: add a version to it.
         }
         let source = try await artifactURI(runID: runID) + "/" + artifactPath
-        let answer = try await client.call(.POST, "model-versions/create", json: [
-            "name": .string(modelName), "source": .string(source), "run_id": .string(runID),
-        ])
+        let answer = try await client.call(
+            .POST, "model-versions/create",
+            json: [
+                "name": .string(modelName), "source": .string(source), "run_id": .string(runID),
+            ])
         guard let version = answer["model_version"]?["version"]?.stringValue else {
             throw TrackingError("model-versions/create returned no version")
         }
@@ -120,9 +130,11 @@ struct MLflowTracker: ExperimentTracker {
     }
 
     func setAlias(modelName: String, alias: String, version: String) async throws {
-        _ = try await client.call(.POST, "registered-models/alias", json: [
-            "name": .string(modelName), "alias": .string(alias), "version": .string(version),
-        ])
+        _ = try await client.call(
+            .POST, "registered-models/alias",
+            json: [
+                "name": .string(modelName), "alias": .string(alias), "version": .string(version),
+            ])
     }
 
     private func artifactURI(runID: String) async throws -> String {

@@ -20,29 +20,31 @@ struct PostgresTracker: ExperimentTracker {
     }
 
     static let migrations: [SharedDatabase.Migration] = [
-        .init("embedded-tracker-v1", [
-            "CREATE TABLE tracking_experiments (experiment_id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL)",
-            """
-            CREATE TABLE tracking_runs (
-                run_id TEXT PRIMARY KEY,
-                experiment_id BIGINT NOT NULL REFERENCES tracking_experiments,
-                name TEXT NOT NULL,
-                status TEXT NOT NULL,
-                start_time TIMESTAMPTZ NOT NULL,
-                end_time TIMESTAMPTZ,
-                params JSONB NOT NULL,
-                metrics JSONB NOT NULL,
-                tags JSONB NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE tracking_model_versions (
-                name TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, source TEXT NOT NULL,
-                created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (name, version)
-            )
-            """,
-            "CREATE TABLE tracking_aliases (name TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (name, alias))",
-        ])
+        .init(
+            "embedded-tracker-v1",
+            [
+                "CREATE TABLE tracking_experiments (experiment_id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TIMESTAMPTZ NOT NULL)",
+                """
+                CREATE TABLE tracking_runs (
+                    run_id TEXT PRIMARY KEY,
+                    experiment_id BIGINT NOT NULL REFERENCES tracking_experiments,
+                    name TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    start_time TIMESTAMPTZ NOT NULL,
+                    end_time TIMESTAMPTZ,
+                    params JSONB NOT NULL,
+                    metrics JSONB NOT NULL,
+                    tags JSONB NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE tracking_model_versions (
+                    name TEXT NOT NULL, version INTEGER NOT NULL, run_id TEXT NOT NULL, source TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (name, version)
+                )
+                """,
+                "CREATE TABLE tracking_aliases (name TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (name, alias))",
+            ])
     ]
 
     func experimentID(named name: String) async throws -> String {
@@ -131,10 +133,11 @@ struct PostgresTracker: ExperimentTracker {
         var runs: [TrackedRun] = []
         for try await row in rows.decode((String, Int64, String, String, Date, Date?, String, String, String).self) {
             let fields = try RunFields(params: row.6, metrics: row.7, tags: row.8)
-            runs.append(TrackedRun(
-                runID: row.0, experimentID: String(row.1), name: row.2, status: RunStatus(rawValue: row.3) ?? .failed,
-                startTime: row.4, endTime: row.5, params: fields.params, metrics: fields.metrics, tags: fields.tags
-            ))
+            runs.append(
+                TrackedRun(
+                    runID: row.0, experimentID: String(row.1), name: row.2, status: RunStatus(rawValue: row.3) ?? .failed,
+                    startTime: row.4, endTime: row.5, params: fields.params, metrics: fields.metrics, tags: fields.tags
+                ))
         }
         return runs
     }

@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import Kernel
 import Logging
 import MLCore
+import Synchronization
 
 /// `train`: fits each requested model type on one data version, evaluates it on the held-out
 /// split, records a run per model (parameters, metrics, tags, bundle and plots) with the tracker,
@@ -206,11 +206,12 @@ struct TrainJob: Sendable {
             logger.warning("tracking failed; the bundle is kept locally", metadata: ["model_type": "\(modelType)", "error": "\(error)"])
             if let runID { try? await tracker.finishRun(runID: runID, status: .failed) }
         }
-        try await registry.add(ModelVersion(
-            name: modelName, version: entry.version ?? "local-\(execution.job.jobID.prefix(8))", modelType: modelType,
-            runID: runID ?? "local-\(execution.job.jobID)-\(modelType)", experimentName: request.experimentName, metrics: metrics,
-            bundlePath: bundlePath, dataVersion: data.dataVersion, jobID: execution.job.jobID
-        ))
+        try await registry.add(
+            ModelVersion(
+                name: modelName, version: entry.version ?? "local-\(execution.job.jobID.prefix(8))", modelType: modelType,
+                runID: runID ?? "local-\(execution.job.jobID)-\(modelType)", experimentName: request.experimentName, metrics: metrics,
+                bundlePath: bundlePath, dataVersion: data.dataVersion, jobID: execution.job.jobID
+            ))
         FaultPoint.modelRegistered.reached()
         return entry
     }
@@ -251,13 +252,21 @@ struct TrainJob: Sendable {
         let heldOut = trained.heldOut
         switch heldOut.truth.task {
         case .classification:
-            plots.append(("confusion_matrix.svg", SVGPlot.confusionMatrix(
-                truth: heldOut.truth.classes, predicted: heldOut.predicted.map { Int($0) }, labels: heldOut.truth.labels
-            )))
+            plots.append(
+                (
+                    "confusion_matrix.svg",
+                    SVGPlot.confusionMatrix(
+                        truth: heldOut.truth.classes, predicted: heldOut.predicted.map { Int($0) }, labels: heldOut.truth.labels
+                    )
+                ))
             if heldOut.truth.classCount == 2, let probabilities = heldOut.probabilities {
-                plots.append(("roc_curve.svg", SVGPlot.rocCurve(
-                    truth: heldOut.truth.classes.map { $0 == 1 }, scores: probabilities.map { $0[1] }, auc: trained.metrics["roc_auc"]
-                )))
+                plots.append(
+                    (
+                        "roc_curve.svg",
+                        SVGPlot.rocCurve(
+                            truth: heldOut.truth.classes.map { $0 == 1 }, scores: probabilities.map { $0[1] }, auc: trained.metrics["roc_auc"]
+                        )
+                    ))
             }
         case .regression:
             plots.append(("residuals.svg", SVGPlot.residuals(truth: heldOut.truth.values, predicted: heldOut.predicted)))

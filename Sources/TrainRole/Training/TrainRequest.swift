@@ -58,7 +58,8 @@ struct TrainRequest: Codable, Sendable {
         if modelTypes.isEmpty { problems.append(.init(field: "model_types", problem: "name at least one model type")) }
         for (index, type) in modelTypes.enumerated() {
             if ModelCatalog.type(named: type) == nil {
-                problems.append(.init(field: "model_types[\(index)]", problem: "unknown model type '\(type)'; available: \(ModelCatalog.names.joined(separator: ", "))"))
+                problems.append(
+                    .init(field: "model_types[\(index)]", problem: "unknown model type '\(type)'; available: \(ModelCatalog.names.joined(separator: ", "))"))
             } else if modelTypes.firstIndex(of: type) != index {
                 problems.append(.init(field: "model_types[\(index)]", problem: "'\(type)' is listed twice"))
             }

@@ -23,12 +23,14 @@ struct TrainingData: Sendable {
 
     /// Finds the version named by the request, or a 404 naming the field.
     static func locate(_ request: TrainRequest, dataDirectory: URL) throws -> (directory: URL, manifest: DataVersionManifest) {
-        let (field, id, kind) = request.featuresVersion.map { ("features_version", $0, "features") }
+        let (field, id, kind) =
+            request.featuresVersion.map { ("features_version", $0, "features") }
             ?? ("processed_version", request.processedVersion ?? "", "processed")
         let directory = dataDirectory.appendingPathComponent(kind).appendingPathComponent(id)
         guard let manifest = try manifest(in: directory) else {
-            throw APIError(.notFound, code: "not_found", message: "No \(kind) version '\(id)' in the data directory",
-                           details: [FieldProblem(field: field, problem: "does not exist")])
+            throw APIError(
+                .notFound, code: "not_found", message: "No \(kind) version '\(id)' in the data directory",
+                details: [FieldProblem(field: field, problem: "does not exist")])
         }
         return (directory, manifest)
     }
@@ -39,7 +41,7 @@ struct TrainingData: Sendable {
             return TrainingData(split: try ProcessedSplitFiles.read(from: directory), pipeline: nil, manifest: manifest, processedManifest: manifest)
         }
         guard let processed = manifest.inputs.first(where: { $0.kind == "processed" }),
-              isVersionID(processed.id, prefix: "pp-")
+            isVersionID(processed.id, prefix: "pp-")
         else {
             throw JobFailure("feature set \(manifest.version) names no processed version it was built from")
         }

@@ -10,7 +10,8 @@ struct ClientDatasets: ParsableCommand {
     )
 
     struct Upload: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "upload", abstract: "Upload a CSV file (streamed; the same bytes again return the first upload).")
+        static let configuration = CommandConfiguration(
+            commandName: "upload", abstract: "Upload a CSV file (streamed; the same bytes again return the first upload).")
         @OptionGroup var options: ClientOptions
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "A label for the dataset (default: the file name).") var name: String?
@@ -20,12 +21,15 @@ struct ClientDatasets: ParsableCommand {
                 let url = URL(fileURLWithPath: file)
                 guard FileManager.default.isReadableFile(atPath: url.path) else { throw ClientError.usage("cannot read \(file)") }
                 let label = name ?? url.deletingPathExtension().lastPathComponent
-                let reply = try await options.client.send(.POST, "/api/v1/data/datasets?name=\(label.urlComponentEncoded)", body: .file(url, contentType: "text/csv"))
+                let reply = try await options.client.send(
+                    .POST, "/api/v1/data/datasets?name=\(label.urlComponentEncoded)", body: .file(url, contentType: "text/csv"))
                 let dataset = try reply.json
                 if options.json { return options.print(dataset) }
                 let again = reply.status == 200 ? " (already uploaded)" : ""
-                options.terminal.output("dataset \(dataset["id"]?.stringValue ?? "?") '\(dataset["name"]?.stringValue ?? label)': "
-                    + "\(dataset["rows"]?.intValue ?? 0) rows × \(dataset["columns"]?.intValue ?? 0) columns, md5 \(dataset["md5"]?.stringValue ?? "?")\(again)")
+                options.terminal.output(
+                    "dataset \(dataset["id"]?.stringValue ?? "?") '\(dataset["name"]?.stringValue ?? label)': "
+                        + "\(dataset["rows"]?.intValue ?? 0) rows × \(dataset["columns"]?.intValue ?? 0) columns, md5 \(dataset["md5"]?.stringValue ?? "?")\(again)"
+                )
             }
         }
     }
@@ -39,11 +43,16 @@ struct ClientDatasets: ParsableCommand {
                 let page = try await options.client.send(.GET, "/api/v1/data/datasets?limit=200").json
                 if options.json { return options.print(page) }
                 guard case .array(let datasets)? = page["datasets"] else { return }
-                options.terminal.output(Terminal.table(["id", "name", "rows", "columns", "bytes", "uploaded"], datasets.map { dataset in
-                    [dataset["id"]?.stringValue ?? "", dataset["name"]?.stringValue ?? "", Terminal.number(dataset["rows"].flatMap(\.doubleValue)),
-                     Terminal.number(dataset["columns"].flatMap(\.doubleValue)), Terminal.number(dataset["size"].flatMap(\.doubleValue)),
-                     dataset["created_at"]?.stringValue ?? ""]
-                }))
+                options.terminal.output(
+                    Terminal.table(
+                        ["id", "name", "rows", "columns", "bytes", "uploaded"],
+                        datasets.map { dataset in
+                            [
+                                dataset["id"]?.stringValue ?? "", dataset["name"]?.stringValue ?? "", Terminal.number(dataset["rows"].flatMap(\.doubleValue)),
+                                Terminal.number(dataset["columns"].flatMap(\.doubleValue)), Terminal.number(dataset["size"].flatMap(\.doubleValue)),
+                                dataset["created_at"]?.stringValue ?? "",
+                            ]
+                        }))
             }
         }
     }
@@ -88,8 +97,9 @@ struct ClientPreprocess: AsyncParsableCommand {
             guard let job = try await waiting.follow(accepted, role: "data", options: options) else { return }
             if options.json { return options.print(job) }
             let result = job["result"] ?? .null
-            options.terminal.output("processed version \(result["version"]?.stringValue ?? "?"): \(result["train_rows"]?.intValue ?? 0) train rows, "
-                + "\(result["test_rows"]?.intValue ?? 0) test rows\(result["reused"] == .bool(true) ? " (reused)" : "")")
+            options.terminal.output(
+                "processed version \(result["version"]?.stringValue ?? "?"): \(result["train_rows"]?.intValue ?? 0) train rows, "
+                    + "\(result["test_rows"]?.intValue ?? 0) test rows\(result["reused"] == .bool(true) ? " (reused)" : "")")
         }
     }
 }
@@ -106,8 +116,9 @@ struct ClientFeatures: AsyncParsableCommand {
             guard let job = try await waiting.follow(accepted, role: "data", options: options) else { return }
             if options.json { return options.print(job) }
             let result = job["result"] ?? .null
-            options.terminal.output("features version \(result["version"]?.stringValue ?? "?"): \(result["feature_count"]?.intValue ?? 0) features"
-                + "\(result["reused"] == .bool(true) ? " (reused)" : "")")
+            options.terminal.output(
+                "features version \(result["version"]?.stringValue ?? "?"): \(result["feature_count"]?.intValue ?? 0) features"
+                    + "\(result["reused"] == .bool(true) ? " (reused)" : "")")
         }
     }
 }

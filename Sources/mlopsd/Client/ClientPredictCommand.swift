@@ -24,7 +24,8 @@ struct ClientPredict: AsyncParsableCommand {
             let query = model.map { "?model_name=" + $0.urlComponentEncoded } ?? ""
             let answer: JSONValue
             if url.pathExtension.lowercased() == "csv" {
-                answer = try await options.client.send(.POST, "/api/v1/predict/batch\(query)", body: .bytes(ByteBuffer(bytes: data), contentType: "text/csv")).json
+                answer = try await options.client.send(.POST, "/api/v1/predict/batch\(query)", body: .bytes(ByteBuffer(bytes: data), contentType: "text/csv"))
+                    .json
             } else {
                 let document: JSONValue
                 do {
@@ -36,10 +37,13 @@ struct ClientPredict: AsyncParsableCommand {
                 if let model { modelField["model_name"] = .string(model) }
                 switch document {
                 case .array:
-                    answer = try await options.client.send(.POST, "/api/v1/predict/batch", body: .json(JSONValue.object(["features_list": document]).merging(modelField))).json
+                    answer = try await options.client.send(
+                        .POST, "/api/v1/predict/batch", body: .json(JSONValue.object(["features_list": document]).merging(modelField))
+                    ).json
                 case .object(let members):
                     let features = members["features"] ?? document
-                    answer = try await options.client.send(.POST, "/api/v1/predict", body: .json(JSONValue.object(["features": features]).merging(modelField))).json
+                    answer = try await options.client.send(.POST, "/api/v1/predict", body: .json(JSONValue.object(["features": features]).merging(modelField)))
+                        .json
                 default:
                     throw ClientError.usage("\(input): expected a JSON object of features or an array of them")
                 }

@@ -43,7 +43,8 @@ struct ClientWhoami: AsyncParsableCommand {
         try await options.run {
             let me = try await options.client.send(.GET, "/api/v1/auth/me").json
             if options.json { return options.print(me) }
-            options.terminal.output("\(me["username"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?")) \(me["email"]?.stringValue ?? "") at \(options.server)")
+            options.terminal.output(
+                "\(me["username"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?")) \(me["email"]?.stringValue ?? "") at \(options.server)")
         }
     }
 }
@@ -60,10 +61,15 @@ struct ClientUsers: ParsableCommand {
                 let page = try await options.client.send(.GET, "/api/v1/auth/users?limit=200").json
                 if options.json { return options.print(page) }
                 guard case .array(let users)? = page["users"] else { return }
-                options.terminal.output(Terminal.table(["username", "role", "email", "disabled"], users.map { user in
-                    [user["username"]?.stringValue ?? "", user["role"]?.stringValue ?? "", user["email"]?.stringValue ?? "",
-                     user["disabled"] == .bool(true) ? "yes" : "no"]
-                }))
+                options.terminal.output(
+                    Terminal.table(
+                        ["username", "role", "email", "disabled"],
+                        users.map { user in
+                            [
+                                user["username"]?.stringValue ?? "", user["role"]?.stringValue ?? "", user["email"]?.stringValue ?? "",
+                                user["disabled"] == .bool(true) ? "yes" : "no",
+                            ]
+                        }))
             }
         }
     }
@@ -78,9 +84,12 @@ struct ClientUsers: ParsableCommand {
         func run() async throws {
             try await options.run {
                 let password = try PasswordPrompt.read("Password for the new account \(username): ")
-                let created = try await options.client.send(.POST, "/api/v1/auth/users", body: .json([
-                    "username": .string(username), "email": .string(email), "role": .string(role), "password": .string(password),
-                ])).json
+                let created = try await options.client.send(
+                    .POST, "/api/v1/auth/users",
+                    body: .json([
+                        "username": .string(username), "email": .string(email), "role": .string(role), "password": .string(password),
+                    ])
+                ).json
                 if options.json { return options.print(created) }
                 options.terminal.output("created \(created["username"]?.stringValue ?? username) (\(created["role"]?.stringValue ?? role))")
             }

@@ -5,7 +5,8 @@ import MLCore
 import MLOpsClient
 
 struct ClientTrain: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "train", abstract: "Train and compare model types on a version (a job); prints the leaderboard.")
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train and compare model types on a version (a job); prints the leaderboard.")
     @OptionGroup var options: ClientOptions
     @OptionGroup var waiting: WaitOptions
     @Option(help: "Features version (fs-…).") var features: String?
@@ -51,15 +52,19 @@ enum TrainingResultTable {
         guard case .array(let entries)? = result["leaderboard"] else { return "no leaderboard" }
         let metric = result["metric"]?.stringValue ?? ""
         let usual = LeaderboardTable.columns(for: result["task"]?.stringValue.flatMap(TaskKind.init(rawValue:)) ?? .classification)
-        let reported = Set(entries.flatMap { entry -> [String] in
-            guard case .object(let metrics)? = entry["metrics"] else { return [] }
-            return Array(metrics.keys)
-        })
+        let reported = Set(
+            entries.flatMap { entry -> [String] in
+                guard case .object(let metrics)? = entry["metrics"] else { return [] }
+                return Array(metrics.keys)
+            })
         let names = [metric] + usual.filter { $0 != metric && reported.contains($0) }
         let rows = entries.enumerated().map { rank, entry in
             [String(rank + 1), entry["model_type"]?.stringValue ?? ""]
                 + names.map { Terminal.number(entry["metrics"]?[$0]?.doubleValue) }
-                + [Terminal.number(entry["fit_seconds"]?.doubleValue), entry["model_name"].flatMap(\.stringValue).map { "\($0) v\(entry["version"]?.stringValue ?? "?")" } ?? ""]
+                + [
+                    Terminal.number(entry["fit_seconds"]?.doubleValue),
+                    entry["model_name"].flatMap(\.stringValue).map { "\($0) v\(entry["version"]?.stringValue ?? "?")" } ?? "",
+                ]
         }
         return "experiment \(result["experiment_name"]?.stringValue ?? "?"), ranked by \(metric) (tracker: \(result["tracker"]?.stringValue ?? "?"))\n"
             + Terminal.table(["#", "model"] + names + ["fit s", "registered"], rows)
@@ -93,8 +98,9 @@ struct ClientPromote: AsyncParsableCommand {
             if options.json { return options.print(promoted) }
             let champion = promoted["champion"] ?? .null
             let metricName = champion["metric"]?.stringValue ?? ""
-            options.terminal.output("champion: \(champion["model_name"]?.stringValue ?? "?") v\(champion["version"]?.stringValue ?? "?") "
-                + "(\(champion["model_type"]?.stringValue ?? "?")), \(metricName) \(Terminal.number(champion["metrics"]?[metricName]?.doubleValue))")
+            options.terminal.output(
+                "champion: \(champion["model_name"]?.stringValue ?? "?") v\(champion["version"]?.stringValue ?? "?") "
+                    + "(\(champion["model_type"]?.stringValue ?? "?")), \(metricName) \(Terminal.number(champion["metrics"]?[metricName]?.doubleValue))")
         }
     }
 }
@@ -126,7 +132,8 @@ struct ClientModels: AsyncParsableCommand {
 }
 
 struct ClientJobs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "jobs", abstract: "Jobs of the data and train roles (admin).", subcommands: [List.self, Show.self, Cancel.self])
+    static let configuration = CommandConfiguration(
+        commandName: "jobs", abstract: "Jobs of the data and train roles (admin).", subcommands: [List.self, Show.self, Cancel.self])
 
     struct RoleOption: ParsableArguments {
         @Option(help: "data or train (default: both for list; found by id otherwise).") var role: String?
@@ -166,8 +173,10 @@ struct ClientJobs: ParsableCommand {
                     pages[role] = page
                     guard case .array(let jobs)? = page["jobs"] else { continue }
                     rows += jobs.map { job in
-                        [job["created_at"]?.stringValue ?? "", job["job_id"]?.stringValue ?? "", job["job_type"]?.stringValue ?? "",
-                         job["status"]?.stringValue ?? "", "\(job["progress"]?.intValue ?? 0)%", Terminal.plain(job["message"]?.stringValue ?? "")]
+                        [
+                            job["created_at"]?.stringValue ?? "", job["job_id"]?.stringValue ?? "", job["job_type"]?.stringValue ?? "",
+                            job["status"]?.stringValue ?? "", "\(job["progress"]?.intValue ?? 0)%", Terminal.plain(job["message"]?.stringValue ?? ""),
+                        ]
                     }
                 }
                 if options.json { return options.print(.object(pages)) }
@@ -197,8 +206,9 @@ struct ClientJobs: ParsableCommand {
                 }
                 if options.json { return options.print(job) }
                 let status = Self.status(of: job)
-                options.terminal.output("\(job["job_type"]?.stringValue ?? owner) \(id): \(job["status"]?.stringValue ?? "?") \(job["progress"]?.intValue ?? 0)% "
-                    + Terminal.plain(job["message"]?.stringValue ?? ""))
+                options.terminal.output(
+                    "\(job["job_type"]?.stringValue ?? owner) \(id): \(job["status"]?.stringValue ?? "?") \(job["progress"]?.intValue ?? 0)% "
+                        + Terminal.plain(job["message"]?.stringValue ?? ""))
                 if let error = job["error"]?.stringValue { options.terminal.output("error: \(Terminal.plain(error))") }
                 if job["job_type"]?.stringValue == "train", status == .completed {
                     options.terminal.output(TrainingResultTable.render(job["result"] ?? .null))
