@@ -18,25 +18,41 @@ struct DurabilityTraceTests {
         let paths: [String]
     }
 
+    /// The traced calls that succeeded, in the order they returned. A call another thread
+    /// interrupted appears in two lines ("fsync(7</a> <unfinished ...>", then
+    /// "<... fsync resumed>) = 0"); it counts once, when it returns.
     static func calls(in log: String) -> [Call] {
-        log.split(separator: "\n").compactMap { line in
-            // "1234  fsync(7</a/b>) = 0", "1234  renameat2(AT_FDCWD, "/a", AT_FDCWD, "/b", …) = 0",
-            // or the first half of a call another thread interrupted ("… <unfinished ...>").
-            guard let open = line.firstIndex(of: "("), !line.contains("resumed>") else { return nil }
+        var calls: [Call] = []
+        var unfinished: [Substring: Call] = [:]
+        for line in log.split(separator: "\n") {
+            guard let thread = line.split(separator: " ").first, let open = line.firstIndex(of: "(") else { continue }
+            let succeeded = line.hasSuffix("= 0")
+            if line.contains("resumed>") {
+                if let call = unfinished.removeValue(forKey: thread), succeeded { calls.append(call) }
+                continue
+            }
             let name = String(line[..<open].split(separator: " ").last ?? "")
-            guard ["fsync", "fdatasync", "rename", "renameat", "renameat2"].contains(name) else { return nil }
+            guard ["fsync", "fdatasync", "rename", "renameat", "renameat2"].contains(name) else { continue }
             var paths: [String] = []
             for piece in line[open...].split(whereSeparator: { $0 == "<" || $0 == ">" || $0 == "\"" }) where piece.hasPrefix("/") {
                 paths.append(String(piece))
             }
-            return Call(name: name, paths: paths)
+            let call = Call(name: name, paths: paths)
+            if line.hasSuffix("<unfinished ...>") {
+                unfinished[thread] = call
+            } else if succeeded {
+                calls.append(call)
+            }
         }
+        return calls
     }
 
     /// The publish of `target`: its bytes synced (under whatever staging name), renamed to it,
-    /// its directory synced, then (for a `synchronous = FULL` database) a commit of `database`;
-    /// in that order.
-    static func expectDurablePublish(_ calls: [Call], target: String, database: String?, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// its directory synced, then (for a `synchronous = FULL` database) a commit of `database`
+    /// before the flow's next publish (`next`), which is what records it; in that order.
+    static func expectDurablePublish(
+        _ calls: [Call], target: String, database: String?, next: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         guard let rename = calls.lastIndex(where: { $0.name.hasPrefix("rename") && $0.paths.last == target }) else {
             Issue.record("no rename to \(target)", sourceLocation: sourceLocation)
             return
@@ -50,10 +66,13 @@ struct DurabilityTraceTests {
             return
         }
         guard let database else { return }
-        let recorded = calls[directorySync...].contains { $0.name.hasSuffix("sync") && ($0.paths.first?.hasSuffix(database + "-wal") ?? false) }
+        // Before the next step: a checkpoint at shutdown also syncs the WAL, and must not count.
+        let end = next.flatMap { next in calls.firstIndex { $0.name.hasPrefix("rename") && $0.paths.last == next } } ?? calls.endIndex
+        let window = calls[directorySync..<max(directorySync, end)]
+        let recorded = window.contains { $0.name.hasSuffix("sync") && ($0.paths.first?.hasSuffix(database + "-wal") ?? false) }
         #expect(
             recorded,
-            "no commit of \(database) after \(target) was durable; synced after it: \(calls[directorySync...].filter { $0.name.hasSuffix("sync") }.compactMap(\.paths.first).prefix(8))",
+            "no commit of \(database) after \(target) was durable; synced after it: \(window.filter { $0.name.hasSuffix("sync") }.compactMap(\.paths.first).prefix(8))",
             sourceLocation: sourceLocation)
     }
 
@@ -91,8 +110,8 @@ struct DurabilityTraceTests {
         let calls = Self.calls(in: try trace.finish())
         let data = directory.appendingPathComponent("var/data").path
         let models = directory.appendingPathComponent("var/models").path
-        Self.expectDurablePublish(calls, target: "\(data)/raw/\(datasetID).csv", database: "data.sqlite")
-        Self.expectDurablePublish(calls, target: "\(data)/processed/\(version)", database: "data.sqlite")
+        Self.expectDurablePublish(calls, target: "\(data)/raw/\(datasetID).csv", database: "data.sqlite", next: "\(data)/processed/\(version)")
+        Self.expectDurablePublish(calls, target: "\(data)/processed/\(version)", database: "data.sqlite", next: "\(models)/\(bundlePath)")
         // The registry's database keeps `NORMAL`: a row lost to a power cut leaves an unnamed
         // bundle, never a row naming missing bytes.
         Self.expectDurablePublish(calls, target: "\(models)/\(bundlePath)", database: nil)

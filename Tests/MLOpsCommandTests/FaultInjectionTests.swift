@@ -139,7 +139,10 @@ import Testing
 
         // Promote again: published this time, the promotion never answered.
         server = try await Self.start(.championPublished, directory: directory)
-        #expect(try await server.request("GET", "api/v1/predict/ready").status == 503, "no half-published champion is served")
+        // The bundle is stored, but no pointer names it: there is no champion to serve.
+        #expect(try ChampionPointer.read(modelsDirectory: directory.appendingPathComponent("var/models")) == nil)
+        let listedChampion = try await server.request("GET", "api/v1/train/models", token: admin).json()["champion"]
+        #expect(listedChampion == nil || listedChampion is NSNull, "\(String(describing: listedChampion))")
         _ = try? await server.json("POST", "api/v1/train/fetch-best-model", ["metric": "accuracy"], token: admin)
         try await Self.expectKilled(server, at: .championPublished)
 

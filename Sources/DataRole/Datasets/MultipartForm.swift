@@ -30,6 +30,8 @@ final class MultipartForm {
     /// Bytes received but not yet settled. The preamble starts as if after a line break, so a
     /// body that opens with `--boundary` matches the delimiter like every later part.
     private var pending: [UInt8] = Array("\r\n".utf8)
+    /// How far into the pending header block the search for its end has already looked.
+    private var headersScanned = 0
     private var partField: String?
     private var fileParts = 0
     private var nameBytes: [UInt8]?
@@ -89,15 +91,25 @@ final class MultipartForm {
                     throw .malformed("a boundary is followed by other text")
                 }
             case .headers:
+                let blockEnd = Array("\r\n\r\n".utf8)
                 if pending.count - index >= 2, pending[index] == UInt8(ascii: "\r"), pending[index + 1] == UInt8(ascii: "\n") {
                     index += 2  // a part without headers
+                    headersScanned = 0
                     state = .body
-                } else if let end = find(Array("\r\n\r\n".utf8), from: index) {
+                } else if let end = find(blockEnd, from: index + headersScanned) {
+                    // The same limit whether the block came in one slice or many.
+                    guard end - index <= Self.headerLimit else { throw .malformed("a part's headers exceed \(Self.headerLimit) bytes") }
                     try readHeaders(pending[index..<end])
-                    index = end + 4
+                    index = end + blockEnd.count
+                    headersScanned = 0
                     state = .body
                 } else {
-                    guard pending.count - index <= Self.headerLimit else { throw .malformed("a part's headers exceed \(Self.headerLimit) bytes") }
+                    guard pending.count - index <= Self.headerLimit + blockEnd.count - 1 else {
+                        throw .malformed("a part's headers exceed \(Self.headerLimit) bytes")
+                    }
+                    // Resume the search where it stopped: a block arriving a byte at a time
+                    // is then read once, not once per byte.
+                    headersScanned = max(0, pending.count - index - (blockEnd.count - 1))
                     return index
                 }
             case .epilogue:

@@ -61,7 +61,7 @@ public struct FileChampionStore: ChampionStore {
 
     public func publish(_ pointer: ChampionPointer, bundle: Data) async throws {
         let url = try bundleURL(pointer)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Durable.makeDirectory(url.deletingLastPathComponent())
         // Durable before the pointer names it: after a power cut the pointer must not outlive it.
         try Durable.write(bundle, to: url)
         FaultPoint.championBundleStored.reached()

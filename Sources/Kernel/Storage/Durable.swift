@@ -34,6 +34,22 @@ public enum Durable {
         try sync(url)
     }
 
+    /// Creates `directory` and any missing parents, and makes each new name durable in the
+    /// directory that holds it, so a file written inside survives with its path.
+    public static func makeDirectory(_ directory: URL) throws {
+        var missing: [URL] = []
+        var existing = directory.standardizedFileURL
+        while !FileManager.default.fileExists(atPath: existing.path), existing.path != "/" {
+            missing.append(existing)
+            existing.deleteLastPathComponent()
+        }
+        guard !missing.isEmpty else { return }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for created in missing.reversed() {
+            try sync(created.deletingLastPathComponent())
+        }
+    }
+
     /// Writes `data` to `url` by a rename, as `.atomic` does, and makes both the bytes and the
     /// name durable before returning.
     public static func write(_ data: Data, to url: URL) throws {

@@ -24,14 +24,15 @@ enum BoostingObjectives {
         }
     }
 
-    /// Inlined so that `term` is too: it runs once per row per round.
+    /// The sum of `weightedTerm(row, weight)` over the total weight. Inlined so that the term
+    /// is too: it runs once per row per round.
     @inline(__always)
-    static func weightedMean(_ weights: [Double], _ term: (Int) -> Double) -> Double {
+    static func weightedMean(_ weights: [Double], _ weightedTerm: (Int, Double) -> Double) -> Double {
         var total = 0.0
         var weightSum = 0.0
         for row in weights.indices {
             weightSum += weights[row]
-            total += weights[row] * term(row)
+            total += weightedTerm(row, weights[row])
         }
         return weightSum > 0 ? total / weightSum : 0
     }
@@ -61,9 +62,9 @@ struct SquaredError: BoostingObjective {
     }
 
     func loss(scores: [Double], targets: Targets, weights: [Double]) -> Double {
-        BoostingObjectives.weightedMean(weights) { row in
+        BoostingObjectives.weightedMean(weights) { row, weight in
             let error = scores[row] - targets.values[row]
-            return 0.5 * error * error
+            return weight * 0.5 * error * error
         }
     }
 
@@ -88,10 +89,10 @@ struct BinaryLogLoss: BoostingObjective {
     }
 
     func loss(scores: [Double], targets: Targets, weights: [Double]) -> Double {
-        BoostingObjectives.weightedMean(weights) { row in
+        BoostingObjectives.weightedMean(weights) { row, weight in
             let z = scores[row]
             // log(1 + e^z) without overflow, minus y·z.
-            return (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - targets.values[row] * z
+            return weight * ((z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - targets.values[row] * z)
         }
     }
 
@@ -121,10 +122,10 @@ struct SoftmaxCrossEntropy: BoostingObjective {
     }
 
     func loss(scores: [Double], targets: Targets, weights: [Double]) -> Double {
-        BoostingObjectives.weightedMean(weights) { row in
+        BoostingObjectives.weightedMean(weights) { row, weight in
             let base = row * tracks
             let (top, sum) = normaliser(scores, base: base)
-            return top + log(sum) - scores[base + Int(targets.values[row])]
+            return weight * (top + log(sum) - scores[base + Int(targets.values[row])])
         }
     }
 

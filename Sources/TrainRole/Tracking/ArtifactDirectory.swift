@@ -15,7 +15,7 @@ struct ArtifactDirectory: Sendable {
     }
 
     func write(_ data: Data, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Durable.makeDirectory(url.deletingLastPathComponent())
         try Durable.write(data, to: url)
     }
 

@@ -169,7 +169,7 @@ struct TrainJob: Sendable {
             let plots = Self.plots(for: trained)
             let importances = trained.featureImportances.map { FeatureImportance(feature: $0.name, importance: $0.importance.isFinite ? $0.importance : 0) }
             let importanceData = Data(try JSONValue(encoding: importances).jsonString().utf8)
-            try FileManager.default.createDirectory(at: localDirectory.appendingPathComponent("plots"), withIntermediateDirectories: true)
+            try Durable.makeDirectory(localDirectory.appendingPathComponent("plots"))
             // Durable: the registry row added below names the bundle.
             try Durable.write(bundleData, to: localDirectory.appendingPathComponent("bundle.json"))
             try importanceData.write(to: localDirectory.appendingPathComponent(Self.importanceArtifact), options: .atomic)
