@@ -41,6 +41,7 @@ import Testing
         #expect(!server.process.isRunning, "still running past \(point.rawValue)")
         if server.process.isRunning { server.kill() }
         #expect(server.process.terminationReason == .uncaughtSignal && server.process.terminationStatus == SIGKILL, "\(point.rawValue)")
+        _ = server.stop(removingFiles: false)
     }
 
     static func list(_ server: LiveServer, _ path: String, key: String, token: String) async throws -> [[String: Any]] {

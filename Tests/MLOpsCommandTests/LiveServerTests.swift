@@ -12,6 +12,10 @@ final class LiveServer: Sendable {
     let process: Process
     let baseURL: URL
     let directory: URL
+    /// Where the server's stderr is read; its handler goes once the process has exited.
+    private let errorOutput: FileHandle
+    /// The first 64 KiB of the server's log, for messages when a test fails.
+    let log: StartupLog
 
     /// `directory` holds state and data; pass the one of a stopped server to restart it.
     ///
@@ -33,11 +37,9 @@ final class LiveServer: Sendable {
         // Keeps draining stderr for the server's whole life, so it never blocks on a full pipe;
         // only the start of the log is kept, to find the address the server bound.
         let log = StartupLog()
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            // At end of file the handler would be called again and again with nothing.
-            if chunk.isEmpty { handle.readabilityHandler = nil } else { log.append(chunk) }
-        }
+        self.log = log
+        errorOutput = errors.fileHandleForReading
+        errorOutput.readabilityHandler = { handle in log.append(handle.availableData) }
         try process.run()
         let deadline = ContinuousClock.now + .seconds(30)
         while log.port == nil, ContinuousClock.now < deadline, process.isRunning {
@@ -45,6 +47,8 @@ final class LiveServer: Sendable {
         }
         guard let port = log.port else {
             process.terminate()
+            process.waitUntilExit()
+            errorOutput.readabilityHandler = nil
             throw LiveServerError(description: "server did not start: \(log.text)")
         }
         baseURL = URL(string: "http://127.0.0.1:\(port)")!
@@ -84,16 +88,25 @@ final class LiveServer: Sendable {
         try await client.json(method, path, object, token: token)
     }
 
+    /// Once the process is gone its stderr is at end of file, where the handler would be called
+    /// again and again with nothing; before that, it must keep draining so the server never
+    /// blocks on a full pipe.
+    private func stopReading() {
+        errorOutput.readabilityHandler = nil
+    }
+
     /// SIGKILL, as a crash or an OOM kill ends it: nothing is cleaned up, the directory stays.
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        stopReading()
     }
 
     /// SIGTERM, as docker stop sends; returns the exit status.
     func stop(removingFiles: Bool = true) -> Int32 {
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        stopReading()
         if removingFiles { try? FileManager.default.removeItem(at: directory) }
         return process.terminationStatus
     }
