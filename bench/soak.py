@@ -210,8 +210,10 @@ class Soak:
                     status = open(f"/proc/{pid}/status").read()
                 except (OSError, TypeError):
                     continue
-                rss = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
-                self.rss.setdefault(instance, []).append((round(self.now(), 1), rss, pid))
+                # A process killed but not yet reaped has no resident set to report.
+                rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), None)
+                if rss is not None:
+                    self.rss.setdefault(instance, []).append((round(self.now(), 1), rss, pid))
             if self.stop.wait(5):
                 return
 
