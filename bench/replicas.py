@@ -15,6 +15,8 @@ import sys
 import time
 import urllib.request
 
+from doc_section import replace_section
+
 
 def call(method, url, token, body=None):
     data = json.dumps(body).encode() if body is not None else None
@@ -76,7 +78,6 @@ def report(results_file, doc):
     results = [json.loads(line) for line in open(results_file) if line.strip()]
     by = {r["label"]: r for r in results}
     lines = [
-        "<!-- replicas:begin -->",
         "## Replicas on PostgreSQL",
         "",
         f"`make bench-replicas` (`bench/replicas.sh`), {time.strftime('%Y-%m-%d')}, 2 cores: the release binary in the",
@@ -116,17 +117,8 @@ def report(results_file, doc):
         "On two cores, nginx, wrk and two predict processes share the CPU, so the replicated topology is",
         "about availability (a replica lost drops no prediction; promotion reaches every replica in",
         "milliseconds) rather than throughput here; with a core per replica it should add up (not measured here).",
-        "<!-- replicas:end -->",
     ]
-    text = open(doc).read()
-    section = "\n".join(lines) + "\n"
-    if "<!-- replicas:begin -->" in text:
-        before, rest = text.split("<!-- replicas:begin -->", 1)
-        after = rest.split("<!-- replicas:end -->", 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(doc, "w").write(text)
+    replace_section(doc, "replicas", lines)
 
 
 if __name__ == "__main__":

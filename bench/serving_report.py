@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-BEGIN, END = "<!-- serving:begin -->", "<!-- serving:end -->"
+from doc_section import replace_section
 
 
 def main():
@@ -28,7 +28,6 @@ def main():
     peer_batch = runs["FastAPI batch of 1,000 (peer)"]
 
     lines = [
-        BEGIN,
         "## Serving (predict role)",
         "",
         f"`make bench-serving` (`bench/serving.sh`), {datetime.date.today()}, {os.cpu_count()} cores shared by server, "
@@ -54,20 +53,8 @@ def main():
         f"- Batches: {batch['rps'] * 1000 / (peer_batch['rps'] * 1000):.1f}× the peer's records/s.",
         f"- Memory after the run: predict role {args.ours_rss:.0f} MB RSS; peer {args.peer_rss:.0f} MB (master + 2 workers). "
         f"Peer cold start to its first answer: {args.peer_cold} s.",
-        END,
     ]
-    section = "\n".join(lines) + "\n"
-    print(section)
-
-    text = open(args.doc).read() if os.path.exists(args.doc) else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.doc, "w") as handle:
-        handle.write(text)
+    print(replace_section(args.doc, "serving", lines))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import time
 from collections import Counter
 from urllib.parse import urlparse
 
+from doc_section import replace_section
+
 ROLES = ["predict", "auth", "data", "train"]
 RECORD = {"island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
           "body_mass_g": 5800.0, "sex": "male", "year": 2009}
@@ -261,7 +263,6 @@ def report(result_file, doc):
     kinds = sorted({k for k, _ in counts})
     total = sum(counts.values())
     lines = [
-        "<!-- soak:begin -->",
         "## Soak",
         "",
         f"`make soak` (`bench/soak.sh`), {time.strftime('%Y-%m-%d')}, 2 cores: the release binary in the `make local-ha`",
@@ -305,16 +306,7 @@ def report(result_file, doc):
         peak = max(s[1] for s in samples)
         drift = (end[1] - warm[1]) / warm[1] * 100
         lines.append(f"| {instance} | {warm[1] / 1024:.0f} MiB | {end[1] / 1024:.0f} MiB | {peak / 1024:.0f} MiB | {drift:+.1f}% |")
-    lines += ["<!-- soak:end -->"]
-    text = open(doc).read()
-    section = "\n".join(lines) + "\n"
-    if "<!-- soak:begin -->" in text:
-        before, rest = text.split("<!-- soak:begin -->", 1)
-        after = rest.split("<!-- soak:end -->", 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(doc, "w").write(text)
+    replace_section(doc, "soak", lines)
 
 
 if __name__ == "__main__":
