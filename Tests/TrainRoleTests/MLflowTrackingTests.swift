@@ -159,6 +159,27 @@ func forward(_ request: Request, to upstream: String) async throws -> Response {
     return Response(status: .init(code: Int(answer.status.code)), headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
 }
 
+extension MLflowTrackingTests {
+    /// A train role whose MLflow is reached through `proxy` (on a free loopback port), with
+    /// short backoff and the given retries and timeout; its files go when `body` ends.
+    static func throughProxy(
+        _ proxy: Router<BasicRequestContext>, retries: Int, timeoutSeconds: Int? = nil, _ body: @Sendable (TrainHarness) async throws -> Void
+    ) async throws {
+        let app = Application(router: proxy, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { proxyClient in
+            let port = try #require(proxyClient.port)
+            var overrides = [
+                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "\(retries)",
+                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01",
+            ]
+            if let timeoutSeconds { overrides["MLFLOW_HTTP_REQUEST_TIMEOUT"] = "\(timeoutSeconds)" }
+            let harness = try await TrainHarness(overrides: overrides)
+            defer { harness.environment.removeFiles() }
+            try await body(harness)
+        }
+    }
+}
+
 /// Forwards to the real MLflow server until the first model version is registered, then answers
 /// 503 to everything: the tracking server going away in the middle of a training job.
 final class FailingProxy: Sendable {
@@ -211,14 +232,7 @@ extension MLflowTrackingTests {
     /// and a tracking error on the entry instead of a duplicate run.
     @Test func aCreateWhoseAnswerWasLostIsNotRepeated() async throws {
         let proxy = LossyProxy()
-        let app = Application(router: proxy.router(upstream: Self.uri), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { proxyClient in
-            let port = try #require(proxyClient.port)
-            let harness = try await TrainHarness(overrides: [
-                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "3",
-                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01",
-            ])
-            defer { harness.environment.removeFiles() }
+        try await Self.throughProxy(proxy.router(upstream: Self.uri), retries: 3) { harness in
             try await harness.run { client in
                 let processed = try await client.dataVersion(
                     csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
@@ -240,14 +254,7 @@ extension MLflowTrackingTests {
 extension MLflowTrackingTests {
     @Test func mlflowGoingDownMidJobLeavesTheJobCompletedAndEveryBundleKept() async throws {
         let proxy = FailingProxy()
-        let app = Application(router: proxy.router(upstream: Self.uri), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { proxyClient in
-            let port = try #require(proxyClient.port)
-            let harness = try await TrainHarness(overrides: [
-                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
-                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01",
-            ])
-            defer { harness.environment.removeFiles() }
+        try await Self.throughProxy(proxy.router(upstream: Self.uri), retries: 1) { harness in
             let models = harness.modelsDirectory
             try await harness.run { client in
                 let processed = try await client.dataVersion(
@@ -327,14 +334,7 @@ extension MLflowTrackingTests {
     /// MLflow is refused with the reason and the previous champion is kept.
     @Test func mlflowHangingOrFailingMidTrainAndMidPromotionIsBounded() async throws {
         let proxy = ScriptedProxy()
-        let app = Application(router: proxy.router(upstream: Self.uri), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { proxyClient in
-            let port = try #require(proxyClient.port)
-            let harness = try await TrainHarness(overrides: [
-                "MLFLOW_TRACKING_URI": "http://127.0.0.1:\(port)", "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
-                "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.01", "MLFLOW_HTTP_REQUEST_TIMEOUT": "1",
-            ])
-            defer { harness.environment.removeFiles() }
+        try await Self.throughProxy(proxy.router(upstream: Self.uri), retries: 1, timeoutSeconds: 1) { harness in
             let experiment = "faults-\(UUID().uuidString.prefix(8))"
             try await harness.run { client in
                 let processed = try await client.dataVersion(
