@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz soak format
+.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz soak format generate
 
 build:
 	$(SWIFT) build
@@ -46,9 +46,15 @@ bench-replicas:
 soak:
 	bash bench/soak.sh
 
-# The house format (.swift-format, checked in CI).
+# The house format (.swift-format, checked in CI); generated sources keep the generator's.
+SWIFT_SOURCES = find Sources Tests fuzz/targets tools -name '*.swift' -not -path '*/Generated/*' -not -path '*/.build/*'
 format:
-	$(SWIFT) format --in-place --recursive --parallel Sources Tests fuzz/targets Package.swift
+	$(SWIFT) format --in-place --parallel $$($(SWIFT_SOURCES)) Package.swift
+
+# Types, client and each role's served document from Sources/MLOpsAPI/openapi.yaml (committed;
+# CI fails when they are not current).
+generate:
+	bash tools/openapi/generate.sh
 
 # libFuzzer targets (CSV reading, bundle decoding, request JSON, multipart uploads), each for
 # FUZZ_SECONDS (60) from its corpus in fuzz/corpus; needs the debug build for NIO.

@@ -40,10 +40,8 @@ public enum AuthRole {
         )
         return RoleModule(
             role: .auth,
-            summary: "Accounts and tokens: password login (JSON or OAuth2 form), refresh-token rotation, user administration.",
             databases: stores.databases,
-            openAPIPaths: try AuthOpenAPI.paths(),
-            openAPIComponents: try AuthOpenAPI.components(),
+            openAPIDocument: try OpenAPIDocument(json: AuthAPIDocument.json),
             readinessChecks: stores.readinessChecks,
             installRoutes: routes.install(on:)
         )

@@ -65,12 +65,10 @@ public enum DataRole {
         )
         return RoleModule(
             role: .data,
-            summary: "Datasets and data versions: CSV upload and profiling, preprocessing and feature-building jobs, DVC-compatible versions.",
             databases: stores.databases,
             jobRunner: runner,
             services: services,
-            openAPIPaths: try DataOpenAPI.paths(),
-            openAPIComponents: try DataOpenAPI.components(),
+            openAPIDocument: try OpenAPIDocument(json: DataAPIDocument.json),
             readinessChecks: stores.readinessChecks,
             installRoutes: routes.install(on:)
         )

@@ -1,5 +1,4 @@
 import Foundation
-import Kernel
 
 /// The tokens `mlopsd client login` obtained, per server URL, in a file only its owner can read:
 /// `$MLOPSD_CONFIG_DIR/credentials.json`, else `$XDG_CONFIG_HOME/mlopsd/…`, else `~/.config/mlopsd/…`.
@@ -38,42 +37,58 @@ public struct CredentialStore: Sendable {
     }
 
     public func session(for server: String) throws -> Session? {
-        guard case .object(let entry)? = try load()[server] else { return nil }
-        guard let username = entry["username"]?.stringValue, let access = entry["access_token"]?.stringValue,
-            let refresh = entry["refresh_token"]?.stringValue, case .number(let expires)? = entry["access_expires_at"]
-        else { return nil }
-        return Session(username: username, accessToken: access, refreshToken: refresh, accessExpiresAt: Date(timeIntervalSince1970: expires))
+        guard let entry = try load()[server] else { return nil }
+        return Session(
+            username: entry.username, accessToken: entry.accessToken, refreshToken: entry.refreshToken,
+            accessExpiresAt: Date(timeIntervalSince1970: entry.accessExpiresAt))
     }
 
     public func save(_ session: Session?, for server: String) throws {
         var servers = try load()
-        if let session {
-            servers[server] = .object([
-                "username": .string(session.username),
-                "access_token": .string(session.accessToken),
-                "refresh_token": .string(session.refreshToken),
-                "access_expires_at": .number(session.accessExpiresAt.timeIntervalSince1970.rounded()),
-            ])
-        } else {
-            servers[server] = nil
+        servers[server] = session.map {
+            Entry(
+                username: $0.username, accessToken: $0.accessToken, refreshToken: $0.refreshToken,
+                accessExpiresAt: $0.accessExpiresAt.timeIntervalSince1970.rounded())
         }
-        try write(.object(["servers": .object(servers)]))
+        try write(StoredFile(servers: servers))
     }
 
-    private func load() throws -> [String: JSONValue] {
+    /// The file's layout: `{"servers": {URL: {"username", "access_token", "refresh_token", "access_expires_at"}}}`.
+    private struct StoredFile: Codable {
+        var servers: [String: Entry]
+    }
+
+    private struct Entry: Codable {
+        var username: String
+        var accessToken: String
+        var refreshToken: String
+        /// Seconds since 1970.
+        var accessExpiresAt: Double
+    }
+
+    private func load() throws -> [String: Entry] {
         guard let data = FileManager.default.contents(atPath: file.path) else { return [:] }
-        guard case .object(let servers)? = try JSONValue(jsonString: String(decoding: data, as: UTF8.self))["servers"] else { return [:] }
-        return servers
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(StoredFile.self, from: data).servers
+        } catch {
+            throw ClientError.usage("\(file.path) is not a credentials file (\(error)); remove it and log in again")
+        }
     }
 
     /// Written to a 0600 temporary file in a 0700 directory, then renamed over the old one, so the
     /// tokens are never readable by others, not even for a moment.
-    private func write(_ document: JSONValue) throws {
+    private func write(_ document: StoredFile) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        let contents = try encoder.encode(document)
         let manager = FileManager.default
         let directory = file.deletingLastPathComponent()
         try manager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let temporary = directory.appendingPathComponent(".credentials-\(UUID().uuidString).json")
-        guard manager.createFile(atPath: temporary.path, contents: Data(document.jsonString().utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard manager.createFile(atPath: temporary.path, contents: contents, attributes: [.posixPermissions: 0o600]) else {
             throw ClientError.usage("cannot write \(temporary.path)")
         }
         if rename(temporary.path, file.path) != 0 {

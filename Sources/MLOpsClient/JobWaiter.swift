@@ -1,5 +1,4 @@
 import Foundation
-import Kernel
 import Synchronization
 
 /// Follows a job until it ends, at the pace the server asks for (`Retry-After`), showing progress:
@@ -15,7 +14,7 @@ public struct JobWaiter: Sendable {
     }
 
     /// The finished job record; throws `jobFailed` when it failed or was cancelled.
-    public func wait(role: String, jobID: String, firstDelay: Double? = nil, cancelOnInterrupt: Bool) async throws -> JSONValue {
+    public func wait(role: JobRole, jobID: String, firstDelay: Double? = nil, cancelOnInterrupt: Bool) async throws -> JobRecord {
         let interrupted = InterruptSignal()
         defer { interrupted.restore() }
         let started = ContinuousClock.now
@@ -27,25 +26,23 @@ public struct JobWaiter: Sendable {
             if interrupted.fired {
                 if terminal.isInteractive { terminal.endProgress() }
                 if cancelOnInterrupt {
-                    _ = try? await client.send(.POST, "/api/v1/\(role)/jobs/\(jobID)/cancel")
+                    _ = try? await client.cancelJob(jobID, role: role)
                     throw ClientError.interrupted("interrupted: asked the server to cancel job \(jobID)")
                 }
                 throw ClientError.interrupted("stopped waiting; job \(jobID) goes on (mlopsd client jobs show \(jobID))")
             }
-            let reply = try await client.send(.GET, "/api/v1/\(role)/status/\(jobID)")
-            let job = try reply.json
-            delay = reply.retryAfter ?? 1
-            let status = job["status"]?.stringValue.flatMap(JobStatus.init(rawValue:))
-            let progress = job["progress"]?.intValue ?? 0
-            let message = Terminal.plain(job["message"]?.stringValue ?? "")
-            let type = job["job_type"]?.stringValue ?? role
+            let job = try await client.job(jobID, role: role)
+            delay = 1
+            let progress = job.progress
+            let message = Terminal.plain(job.message ?? "")
+            let type = job.jobType
             let elapsed = Int((ContinuousClock.now - started).components.seconds)
-            let statusName = status?.rawValue ?? "unknown"
-            if let status, status.isFinished {
+            let statusName = job.status.rawValue
+            if job.status.isFinished {
                 if terminal.isInteractive { terminal.endProgress() }
                 terminal.status("\(type) \(statusName) after \(elapsed) s")
-                guard status == .completed else {
-                    throw ClientError.jobFailed("job \(jobID) \(statusName): \(Terminal.plain(job["error"]?.stringValue ?? message))")
+                guard job.status == .completed else {
+                    throw ClientError.jobFailed("job \(jobID) \(statusName): \(Terminal.plain(job.error ?? message))")
                 }
                 return job
             }

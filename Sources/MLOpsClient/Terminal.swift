@@ -44,6 +44,11 @@ public struct Terminal: Sendable {
         }.joined(separator: "\n")
     }
 
+    /// A time as the server writes it (ISO 8601, UTC, to the second).
+    public static func timestamp(_ date: Date?) -> String {
+        date.map { $0.formatted(.iso8601) } ?? ""
+    }
+
     /// A metric as people read it: four decimals, or an integer.
     public static func number(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "–" }

@@ -11,17 +11,8 @@ public struct OpenAPICoverage: Sendable {
         registered = Set(
             buildRouter(environment: environment, modules: [module]).catalog.entries
                 .filter { $0.path.hasPrefix(module.role.apiPrefix) })
-        document = OpenAPIDocument.build(for: module)
-        var documented: Set<RouteEntry> = []
-        if case .object(let paths)? = document["paths"] {
-            for (path, item) in paths {
-                guard case .object(let operations) = item else { continue }
-                for method in operations.keys where method != "parameters" {
-                    documented.insert(RouteEntry(method: method.uppercased(), path: path))
-                }
-            }
-        }
-        self.documented = documented
+        document = module.openAPIDocument?.content ?? .null
+        documented = module.openAPIDocument?.operations ?? []
     }
 
     /// Registered routes missing from the document.

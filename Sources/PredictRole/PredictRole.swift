@@ -21,10 +21,8 @@ public enum PredictRole {
         )
         return RoleModule(
             role: .predict,
-            summary: "Predictions from the champion model: single records and batches (JSON or CSV), hot reload on promotion.",
             services: [loader],
-            openAPIPaths: try PredictOpenAPI.paths(),
-            openAPIComponents: try PredictOpenAPI.components(),
+            openAPIDocument: try OpenAPIDocument(json: PredictAPIDocument.json),
             readinessChecks: [
                 {
                     slot.model == nil ? FieldProblem(field: "model", problem: await loader.lastError ?? "no champion loaded yet") : nil

@@ -46,11 +46,9 @@ public enum TrainRole {
         )
         return RoleModule(
             role: .train,
-            summary: "Training jobs over data versions, experiment tracking, the model registry and champion promotion.",
             databases: stores.databases,
             jobRunner: runner,
-            openAPIPaths: try TrainOpenAPI.paths(),
-            openAPIComponents: try TrainOpenAPI.components(),
+            openAPIDocument: try OpenAPIDocument(json: TrainAPIDocument.json),
             readinessChecks: stores.readinessChecks,
             installRoutes: routes.install(on:)
         )

@@ -51,7 +51,7 @@ struct HarnessFailure: Error, CustomStringConvertible {
     @Test func uploadsAskingToContinueAreAnsweredAtOnce() async throws {
         let environment = try await TestEnvironment(role: .all)
         defer { environment.removeFiles() }
-        let module = RoleModule(role: .data, summary: "echo") { routes in
+        let module = RoleModule(role: .data) { routes in
             routes.post("echo") { request, context -> String in
                 String(buffer: try await request.body.collect(upTo: 1 << 20))
             }

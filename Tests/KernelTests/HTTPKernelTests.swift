@@ -21,7 +21,7 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
         logger: environment.kernel.logger
     )
     let tokens = environment.kernel.tokens
-    return RoleModule(role: .train, summary: "test role", databases: [database], jobRunner: runner) { routes in
+    return RoleModule(role: .train, databases: [database], jobRunner: runner) { routes in
         let admin = routes.group().add(middleware: AuthGuard.admin(tokens))
         admin.post("count") { request, context -> JobAccepted in
             let job = try await runner.submit(

@@ -68,10 +68,11 @@ public func buildRouter(
 
     for module in modules {
         let group = routes.group(RouterPath(module.role.apiPrefix))
-        let document = OpenAPIDocument.build(for: module)
         group.get("health") { _, _ in health(module.role) }
         group.get("ready") { _, _ in try await Readiness.check(module.databases, module.readinessChecks) }
-        group.get("openapi.json") { _, _ in OpenAPIResponse(document: document) }
+        if let document = module.openAPIDocument {
+            group.get("openapi.json") { _, _ in OpenAPIResponse(document: document.content) }
+        }
         if let runner = module.jobRunner {
             JobRoutes.register(on: group.group().add(middleware: AuthGuard.admin(environment.tokens)), runner: runner)
         }

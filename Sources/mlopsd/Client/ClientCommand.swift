@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernel
+import MLOpsAPI
 import MLOpsClient
 
 /// `mlopsd client …`: the REST API from a terminal or a script. Exit status: 0 done, 1 the
@@ -35,7 +36,9 @@ struct ClientOptions: ParsableArguments {
         url ?? ProcessInfo.processInfo.environment["MLOPSD_URL"] ?? "http://localhost:8000"
     }
 
-    var client: APIClient { APIClient(server: server, store: .standard()) }
+    var client: APIClient {
+        get throws { try APIClient(server: server, store: .standard(), userAgent: "mlopsd-client/\(MLOpsVersion.current)") }
+    }
     var terminal: Terminal { Terminal() }
 
     /// Runs a command body, turning client errors into a message and the documented exit status.
@@ -48,8 +51,12 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    func print(_ document: JSONValue) {
-        terminal.output(document.jsonString())
+    /// An answer as JSON, keys sorted, as the API spells them.
+    func print(_ value: some Encodable) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        terminal.output((try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null")
     }
 }
 
@@ -62,19 +69,17 @@ struct WaitOptions: ParsableArguments {
     var cancelOnInterrupt = false
 
     /// Prints the 202 answer, or waits and returns the finished job.
-    func follow(_ accepted: APIClient.Reply, role: String, options: ClientOptions) async throws -> JSONValue? {
-        let body = try accepted.json
-        guard let jobID = body["job_id"]?.stringValue else { throw ClientError.network("the server accepted the job without an id") }
+    func follow(_ accepted: Components.Schemas.JobAccepted, retryAfter: Int?, role: JobRole, options: ClientOptions) async throws -> JobRecord? {
         guard wait else {
             if options.json {
-                options.print(body)
+                options.print(accepted)
             } else {
-                options.terminal.output("job \(jobID) \(body["status"]?.stringValue ?? "pending"): mlopsd client jobs show \(jobID)")
+                options.terminal.output("job \(accepted.jobId) \(accepted.status): mlopsd client jobs show \(accepted.jobId)")
             }
             return nil
         }
-        let waiter = JobWaiter(client: options.client, terminal: options.terminal)
-        return try await waiter.wait(role: role, jobID: jobID, firstDelay: accepted.retryAfter, cancelOnInterrupt: cancelOnInterrupt)
+        let waiter = JobWaiter(client: try options.client, terminal: options.terminal)
+        return try await waiter.wait(role: role, jobID: accepted.jobId, firstDelay: retryAfter.map(Double.init), cancelOnInterrupt: cancelOnInterrupt)
     }
 }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Kernel
 import MLCore
+import MLOpsAPI
 import MLOpsClient
 
 struct ClientDatasets: ParsableCommand {
@@ -21,15 +21,19 @@ struct ClientDatasets: ParsableCommand {
                 let url = URL(fileURLWithPath: file)
                 guard FileManager.default.isReadableFile(atPath: url.path) else { throw ClientError.usage("cannot read \(file)") }
                 let label = name ?? url.deletingPathExtension().lastPathComponent
-                let reply = try await options.client.send(
-                    .POST, "/api/v1/data/datasets?name=\(label.urlComponentEncoded)", body: .file(url, contentType: "text/csv"))
-                let dataset = try reply.json
+                let body = try FileBody.body(of: url)
+                let (dataset, again) = try await options.client.call { api in
+                    switch try await api.uploadDataset(query: .init(name: label), body: .csv(body)) {
+                    case .ok(let ok): (try ok.body.json, true)
+                    case .created(let created): (try created.body.json, false)
+                    case let other: throw ClientError.network("unexpected answer to an upload: \(other)")
+                    }
+                }
                 if options.json { return options.print(dataset) }
-                let again = reply.status == 200 ? " (already uploaded)" : ""
+                let summary = dataset.value1
                 options.terminal.output(
-                    "dataset \(dataset["id"]?.stringValue ?? "?") '\(dataset["name"]?.stringValue ?? label)': "
-                        + "\(dataset["rows"]?.intValue ?? 0) rows × \(dataset["columns"]?.intValue ?? 0) columns, md5 \(dataset["md5"]?.stringValue ?? "?")\(again)"
-                )
+                    "dataset \(summary.id) '\(summary.name)': \(summary.rows) rows × \(summary.columns) columns, md5 \(summary.md5)"
+                        + (again ? " (already uploaded)" : ""))
             }
         }
     }
@@ -40,17 +44,15 @@ struct ClientDatasets: ParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let page = try await options.client.send(.GET, "/api/v1/data/datasets?limit=200").json
+                let page = try await options.client.call { try await $0.listDatasets(query: .init(limit: 200)).ok.body.json }
                 if options.json { return options.print(page) }
-                guard case .array(let datasets)? = page["datasets"] else { return }
                 options.terminal.output(
                     Terminal.table(
                         ["id", "name", "rows", "columns", "bytes", "uploaded"],
-                        datasets.map { dataset in
+                        page.datasets.map { dataset in
                             [
-                                dataset["id"]?.stringValue ?? "", dataset["name"]?.stringValue ?? "", Terminal.number(dataset["rows"].flatMap(\.doubleValue)),
-                                Terminal.number(dataset["columns"].flatMap(\.doubleValue)), Terminal.number(dataset["size"].flatMap(\.doubleValue)),
-                                dataset["created_at"]?.stringValue ?? "",
+                                dataset.id, dataset.name, Terminal.number(Double(dataset.rows)), Terminal.number(Double(dataset.columns)),
+                                Terminal.number(Double(dataset.size)), Terminal.timestamp(dataset.createdAt),
                             ]
                         }))
             }
@@ -64,10 +66,10 @@ struct ClientDatasets: ParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let dataset = try await options.client.send(.GET, "/api/v1/data/datasets/\(id.urlComponentEncoded)").json
+                let dataset = try await options.client.call { try await $0.getDataset(path: .init(id: id)).ok.body.json }
                 if options.json { return options.print(dataset) }
-                let title = "\(dataset["id"]?.stringValue ?? id) '\(dataset["name"]?.stringValue ?? "")'"
-                if let profile = dataset["profile"], let decoded = try? profile.decode(TableProfile.self) {
+                let title = "\(dataset.value1.id) '\(dataset.value1.name)'"
+                if let decoded = try? dataset.value2.profile.recoded(as: TableProfile.self) {
                     options.terminal.output(String(ProfileReport.render(decoded, title: title).dropLast()))
                 } else {
                     options.print(dataset)
@@ -89,17 +91,16 @@ struct ClientPreprocess: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run {
-            var body: [String: JSONValue] = ["dataset_id": .string(dataset), "target": .string(target)]
-            if let drop { body["drop"] = .array(drop.split(separator: ",").map { .string(String($0)) }) }
-            if let testSize { body["test_size"] = .number(testSize) }
-            if let seed { body["seed"] = .number(Double(seed)) }
-            let accepted = try await options.client.send(.POST, "/api/v1/data/preprocess", body: .json(.object(body)))
-            guard let job = try await waiting.follow(accepted, role: "data", options: options) else { return }
+            let request = Components.Schemas.PreprocessRequest(
+                datasetId: dataset, drop: drop.map { $0.split(separator: ",").map(String.init) }, seed: seed, target: target, testSize: testSize)
+            let accepted = try await options.client.call { try await $0.preprocess(body: .json(request)).accepted }
+            guard let job = try await waiting.follow(try accepted.body.json, retryAfter: accepted.headers.retryAfter, role: .data, options: options)
+            else { return }
             if options.json { return options.print(job) }
-            let result = job["result"] ?? .null
+            let result = try job.result(as: Components.Schemas.PreprocessResult.self)
             options.terminal.output(
-                "processed version \(result["version"]?.stringValue ?? "?"): \(result["train_rows"]?.intValue ?? 0) train rows, "
-                    + "\(result["test_rows"]?.intValue ?? 0) test rows\(result["reused"] == .bool(true) ? " (reused)" : "")")
+                "processed version \(result.version): \(result.trainRows ?? 0) train rows, \(result.testRows ?? 0) test rows\(result.reused ? " (reused)" : "")"
+            )
         }
     }
 }
@@ -112,13 +113,12 @@ struct ClientFeatures: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run {
-            let accepted = try await options.client.send(.POST, "/api/v1/data/build-features", body: .json(["processed_version": .string(version)]))
-            guard let job = try await waiting.follow(accepted, role: "data", options: options) else { return }
+            let accepted = try await options.client.call { try await $0.buildFeatures(body: .json(.init(processedVersion: version))).accepted }
+            guard let job = try await waiting.follow(try accepted.body.json, retryAfter: accepted.headers.retryAfter, role: .data, options: options)
+            else { return }
             if options.json { return options.print(job) }
-            let result = job["result"] ?? .null
-            options.terminal.output(
-                "features version \(result["version"]?.stringValue ?? "?"): \(result["feature_count"]?.intValue ?? 0) features"
-                    + "\(result["reused"] == .bool(true) ? " (reused)" : "")")
+            let result = try job.result(as: Components.Schemas.FeaturesResult.self)
+            options.terminal.output("features version \(result.version): \(result.featureCount ?? 0) features\(result.reused ? " (reused)" : "")")
         }
     }
 }

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import Kernel
+import MLOpsAPI
 import MLOpsClient
-import NIOCore
 
 struct ClientPredict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,66 +16,86 @@ struct ClientPredict: AsyncParsableCommand {
     @Option(help: "A .csv or .json file of records.") var input: String
     @Option(help: "A loaded model other than the champion.") var model: String?
 
-    func run() async throws {
-        try await options.run {
-            let url = URL(fileURLWithPath: input)
-            guard let data = FileManager.default.contents(atPath: url.path) else { throw ClientError.usage("cannot read \(input)") }
-            let query = model.map { "?model_name=" + $0.urlComponentEncoded } ?? ""
-            let answer: JSONValue
-            if url.pathExtension.lowercased() == "csv" {
-                answer = try await options.client.send(.POST, "/api/v1/predict/batch\(query)", body: .bytes(ByteBuffer(bytes: data), contentType: "text/csv"))
-                    .json
+    typealias Record = [String: Components.Schemas.FeatureValue?]
+
+    /// The input file's records: one object (optionally under "features"), or an array of them.
+    enum Input: Decodable {
+        case one(Record)
+        case many([Record])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let many = try? container.decode([Record].self) {
+                self = .many(many)
             } else {
-                let document: JSONValue
-                do {
-                    document = try JSONParser.parse(String(decoding: data, as: UTF8.self))
-                } catch {
-                    throw ClientError.usage("\(input) is not JSON: \(error)")
+                let record = try container.decode(Record.self)
+                if case .some(.some(let wrapped)) = record["features"], let features = try? wrapped.recoded(as: Record.self) {
+                    self = .one(features)
+                } else {
+                    self = .one(record)
                 }
-                var modelField: [String: JSONValue] = [:]
-                if let model { modelField["model_name"] = .string(model) }
-                switch document {
-                case .array:
-                    answer = try await options.client.send(
-                        .POST, "/api/v1/predict/batch", body: .json(JSONValue.object(["features_list": document]).merging(modelField))
-                    ).json
-                case .object(let members):
-                    let features = members["features"] ?? document
-                    answer = try await options.client.send(.POST, "/api/v1/predict", body: .json(JSONValue.object(["features": features]).merging(modelField)))
-                        .json
-                default:
-                    throw ClientError.usage("\(input): expected a JSON object of features or an array of them")
-                }
-            }
-            if options.json { return options.print(answer) }
-            options.terminal.output(Self.render(answer))
-            if case .array(let errors)? = answer["errors"], !errors.isEmpty {
-                throw ClientError.jobFailed("\(errors.count) record(s) refused; see the errors above")
             }
         }
     }
 
-    static func render(_ answer: JSONValue) -> String {
-        func row(_ index: String, _ prediction: JSONValue) -> [String] {
-            let value: String
-            switch prediction["prediction"] {
-            case .string(let label)?: value = label
-            case .number(let number)?: value = Terminal.number(number)
-            default: value = "–"
+    func run() async throws {
+        try await options.run {
+            let url = URL(fileURLWithPath: input)
+            guard FileManager.default.isReadableFile(atPath: url.path) else { throw ClientError.usage("cannot read \(input)") }
+            let client = try options.client
+            let rendered: String
+            var refused = 0
+            if url.pathExtension.lowercased() == "csv" {
+                let body = try FileBody.body(of: url)
+                let answer = try await client.call { try await $0.predictBatch(query: .init(modelName: model), body: .csv(body)).ok.body.json }
+                if options.json { return options.print(answer) }
+                rendered = Self.render(answer)
+                refused = answer.errors?.count ?? 0
+            } else {
+                let parsed: Input
+                do {
+                    parsed = try JSONDecoder().decode(Input.self, from: try Data(contentsOf: url))
+                } catch {
+                    throw ClientError.usage("\(input): expected a JSON object of features or an array of them (\(error))")
+                }
+                switch parsed {
+                case .many(let records):
+                    let request = Components.Schemas.BatchRequest(featuresList: records.map { .init(additionalProperties: $0) }, modelName: model)
+                    let answer = try await client.call { try await $0.predictBatch(query: .init(), body: .json(request)).ok.body.json }
+                    if options.json { return options.print(answer) }
+                    rendered = Self.render(answer)
+                    refused = answer.errors?.count ?? 0
+                case .one(let record):
+                    let request = Components.Schemas.PredictRequest(features: .init(additionalProperties: record), modelName: model)
+                    let answer = try await client.call { try await $0.predict(body: .json(request)).ok.body.json }
+                    if options.json { return options.print(answer) }
+                    rendered =
+                        Terminal.table(["#", "prediction", "probability"], [Self.row("1", answer.value1)])
+                        + "\nmodel \(answer.value2.modelName ?? "?") v\(answer.value2.modelVersion ?? "?")"
+                }
             }
-            return [index, value, Terminal.number(prediction["probability"]?.doubleValue)]
+            options.terminal.output(rendered)
+            if refused > 0 { throw ClientError.jobFailed("\(refused) record(s) refused; see the errors above") }
         }
-        let footer = "model \(answer["model_name"]?.stringValue ?? "?") v\(answer["model_version"]?.stringValue ?? "?")"
-        guard case .array(let predictions)? = answer["predictions"] else {
-            return Terminal.table(["#", "prediction", "probability"], [row("1", answer)]) + "\n" + footer
+    }
+
+    static func row(_ index: String, _ prediction: Components.Schemas.Prediction?) -> [String] {
+        let value: String
+        switch prediction?.prediction {
+        case .case1(let label)?: value = label
+        case .case2(let number)?: value = Terminal.number(number)
+        case nil: value = "–"
         }
-        var rows = predictions.enumerated().map { index, prediction in row(String(index + 1), prediction) }
-        if case .array(let errors)? = answer["errors"] {
-            for error in errors {
-                guard let index = error["index"]?.intValue, rows.indices.contains(index), case .array(let details)? = error["details"] else { continue }
-                rows[index][1] = "refused: " + details.map { "\($0["field"]?.stringValue ?? "?") \($0["problem"]?.stringValue ?? "")" }.joined(separator: "; ")
-            }
+        return [index, value, Terminal.number(prediction?.probability)]
+    }
+
+    static func render(_ answer: Components.Schemas.BatchResponse) -> String {
+        var rows = (answer.predictions ?? []).enumerated().map { index, prediction in row(String(index + 1), prediction) }
+        for error in answer.errors ?? [] {
+            guard let index = error.index, rows.indices.contains(index) else { continue }
+            rows[index][1] = "refused: " + (error.details ?? []).map { "\($0.field ?? "?") \($0.problem ?? "")" }.joined(separator: "; ")
         }
-        return Terminal.table(["#", "prediction", "probability"], rows) + "\n\(answer["count"]?.intValue ?? 0) predicted; " + footer
+        return Terminal.table(["#", "prediction", "probability"], rows)
+            + "\n\(answer.count ?? 0) predicted; model \(answer.modelName ?? "?") v\(answer.modelVersion ?? "?")"
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Kernel
+import MLOpsAPI
 import MLOpsClient
 
 struct ClientLogin: AsyncParsableCommand {
@@ -41,10 +41,9 @@ struct ClientWhoami: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run {
-            let me = try await options.client.send(.GET, "/api/v1/auth/me").json
+            let me = try await options.client.call { try await $0.me().ok.body.json }
             if options.json { return options.print(me) }
-            options.terminal.output(
-                "\(me["username"]?.stringValue ?? "?") (\(me["role"]?.stringValue ?? "?")) \(me["email"]?.stringValue ?? "") at \(options.server)")
+            options.terminal.output("\(me.username) (\(me.role.rawValue)) \(me.email) at \(options.server)")
         }
     }
 }
@@ -58,18 +57,12 @@ struct ClientUsers: ParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let page = try await options.client.send(.GET, "/api/v1/auth/users?limit=200").json
+                let page = try await options.client.call { try await $0.listUsers(query: .init(limit: 200)).ok.body.json }
                 if options.json { return options.print(page) }
-                guard case .array(let users)? = page["users"] else { return }
                 options.terminal.output(
                     Terminal.table(
                         ["username", "role", "email", "disabled"],
-                        users.map { user in
-                            [
-                                user["username"]?.stringValue ?? "", user["role"]?.stringValue ?? "", user["email"]?.stringValue ?? "",
-                                user["disabled"] == .bool(true) ? "yes" : "no",
-                            ]
-                        }))
+                        (page.users ?? []).map { [$0.username, $0.role.rawValue, $0.email, $0.disabled ? "yes" : "no"] }))
             }
         }
     }
@@ -84,14 +77,13 @@ struct ClientUsers: ParsableCommand {
         func run() async throws {
             try await options.run {
                 let password = try PasswordPrompt.read("Password for the new account \(username): ")
-                let created = try await options.client.send(
-                    .POST, "/api/v1/auth/users",
-                    body: .json([
-                        "username": .string(username), "email": .string(email), "role": .string(role), "password": .string(password),
-                    ])
-                ).json
+                guard let role = Components.Schemas.CreateUserRequest.RolePayload(rawValue: role) else {
+                    throw ClientError.usage("--role must be admin or user")
+                }
+                let request = Components.Schemas.CreateUserRequest(email: email, password: password, role: role, username: username)
+                let created = try await options.client.call { try await $0.createUser(body: .json(request)).created.body.json }
                 if options.json { return options.print(created) }
-                options.terminal.output("created \(created["username"]?.stringValue ?? username) (\(created["role"]?.stringValue ?? role))")
+                options.terminal.output("created \(created.username) (\(created.role.rawValue))")
             }
         }
     }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Kernel
 import MLCore
+import MLOpsAPI
 import MLOpsClient
 
 struct ClientTrain: AsyncParsableCommand {
@@ -24,49 +24,45 @@ struct ClientTrain: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run {
-            var body: [String: JSONValue] = ["model_types": .array(models.split(separator: ",").map { .string(String($0)) })]
-            if let features { body["features_version"] = .string(features) }
-            if let processed { body["processed_version"] = .string(processed) }
-            if let metric { body["metric"] = .string(metric) }
-            if let cvFolds { body["cv_folds"] = .number(Double(cvFolds)) }
-            if let experiment { body["experiment_name"] = .string(experiment) }
+            var modelTypes: [Components.Schemas.TrainRequest.ModelTypesPayloadPayload] = []
+            for name in models.split(separator: ",") {
+                guard let type = Components.Schemas.TrainRequest.ModelTypesPayloadPayload(rawValue: String(name)) else {
+                    throw ClientError.usage("--models: '\(name)' is not a model type")
+                }
+                modelTypes.append(type)
+            }
+            var hyperparameters: Components.Schemas.TrainRequest.HyperparametersPayload?
             if let params {
                 guard let data = FileManager.default.contents(atPath: params) else { throw ClientError.usage("cannot read \(params)") }
                 do {
-                    body["hyperparameters"] = try JSONParser.parse(String(decoding: data, as: UTF8.self))
+                    hyperparameters = try JSONDecoder().decode(Components.Schemas.TrainRequest.HyperparametersPayload.self, from: data)
                 } catch {
-                    throw ClientError.usage("\(params) is not JSON: \(error)")
+                    throw ClientError.usage("\(params) is not a JSON object of objects per model type: \(error)")
                 }
             }
-            let accepted = try await options.client.send(.POST, "/api/v1/train", body: .json(.object(body)))
-            guard let job = try await waiting.follow(accepted, role: "train", options: options) else { return }
+            let request = Components.Schemas.TrainRequest(
+                cvFolds: cvFolds, experimentName: experiment, featuresVersion: features, hyperparameters: hyperparameters, metric: metric,
+                modelTypes: modelTypes, processedVersion: processed)
+            let accepted = try await options.client.call { try await $0.train(body: .json(request)).accepted }
+            guard let job = try await waiting.follow(try accepted.body.json, retryAfter: accepted.headers.retryAfter, role: .train, options: options)
+            else { return }
             if options.json { return options.print(job) }
-            options.terminal.output(TrainingResultTable.render(job["result"] ?? .null))
+            options.terminal.output(TrainingResultTable.render(try job.result(as: Components.Schemas.TrainingResult.self)))
         }
     }
 }
 
 /// A training result as a table: one row per model, the ranking metric first.
 enum TrainingResultTable {
-    static func render(_ result: JSONValue) -> String {
-        guard case .array(let entries)? = result["leaderboard"] else { return "no leaderboard" }
-        let metric = result["metric"]?.stringValue ?? ""
-        let usual = LeaderboardTable.columns(for: result["task"]?.stringValue.flatMap(TaskKind.init(rawValue:)) ?? .classification)
-        let reported = Set(
-            entries.flatMap { entry -> [String] in
-                guard case .object(let metrics)? = entry["metrics"] else { return [] }
-                return Array(metrics.keys)
-            })
-        let names = [metric] + usual.filter { $0 != metric && reported.contains($0) }
-        let rows = entries.enumerated().map { rank, entry in
-            [String(rank + 1), entry["model_type"]?.stringValue ?? ""]
-                + names.map { Terminal.number(entry["metrics"]?[$0]?.doubleValue) }
-                + [
-                    Terminal.number(entry["fit_seconds"]?.doubleValue),
-                    entry["model_name"].flatMap(\.stringValue).map { "\($0) v\(entry["version"]?.stringValue ?? "?")" } ?? "",
-                ]
+    static func render(_ result: Components.Schemas.TrainingResult) -> String {
+        let usual = LeaderboardTable.columns(for: TaskKind(rawValue: result.task.rawValue) ?? .classification)
+        let reported = Set(result.leaderboard.flatMap { $0.metrics.additionalProperties.keys })
+        let names = [result.metric] + usual.filter { $0 != result.metric && reported.contains($0) }
+        let rows = result.leaderboard.enumerated().map { rank, entry in
+            [String(rank + 1), entry.modelType] + names.map { Terminal.number(entry.metrics.additionalProperties[$0]) }
+                + [Terminal.number(entry.fitSeconds), entry.version.map { "\(entry.modelName) v\($0)" } ?? ""]
         }
-        return "experiment \(result["experiment_name"]?.stringValue ?? "?"), ranked by \(metric) (tracker: \(result["tracker"]?.stringValue ?? "?"))\n"
+        return "experiment \(result.experimentName), ranked by \(result.metric) (tracker: \(result.tracker))\n"
             + Terminal.table(["#", "model"] + names + ["fit s", "registered"], rows)
     }
 }
@@ -81,26 +77,24 @@ struct ClientPromote: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run {
-            var body: [String: JSONValue] = [:]
-            if let metric { body["metric"] = .string(metric) }
-            if let modelType { body["model_type"] = .string(modelType) }
-            if let experiment { body["experiment_name"] = .string(experiment) }
+            var gates: [String: Double]?
             if let min {
-                var gates: [String: JSONValue] = [:]
+                gates = [:]
                 for gate in min.split(separator: ",") {
                     let parts = gate.split(separator: "=", maxSplits: 1)
                     guard parts.count == 2, let value = Double(parts[1]) else { throw ClientError.usage("--min: '\(gate)' is not metric=number") }
-                    gates[String(parts[0])] = .number(value)
+                    gates?[String(parts[0])] = value
                 }
-                body["min_metrics"] = .object(gates)
             }
-            let promoted = try await options.client.send(.POST, "/api/v1/train/fetch-best-model", body: .json(.object(body))).json
+            let request = Components.Schemas.PromotionRequest(
+                experimentName: experiment, metric: metric, minMetrics: gates.map { .init(additionalProperties: $0) }, modelType: modelType)
+            let promoted = try await options.client.call { try await $0.fetchBestModel(body: .json(request)).ok.body.json }
             if options.json { return options.print(promoted) }
-            let champion = promoted["champion"] ?? .null
-            let metricName = champion["metric"]?.stringValue ?? ""
+            let champion = promoted.champion
+            let metricName = champion?.metric ?? ""
             options.terminal.output(
-                "champion: \(champion["model_name"]?.stringValue ?? "?") v\(champion["version"]?.stringValue ?? "?") "
-                    + "(\(champion["model_type"]?.stringValue ?? "?")), \(metricName) \(Terminal.number(champion["metrics"]?[metricName]?.doubleValue))")
+                "champion: \(champion?.modelName ?? "?") v\(champion?.version ?? "?") (\(champion?.modelType ?? "?")), "
+                    + "\(metricName) \(Terminal.number(champion?.metrics?.additionalProperties[metricName]))")
         }
     }
 }
@@ -111,18 +105,15 @@ struct ClientModels: AsyncParsableCommand {
 
     func run() async throws {
         try await options.run {
-            let answer = try await options.client.send(.GET, "/api/v1/train/models").json
+            let answer = try await options.client.call { try await $0.listModels().ok.body.json }
             if options.json { return options.print(answer) }
-            guard case .array(let models)? = answer["models"] else { return }
             var rows: [[String]] = []
-            for model in models {
-                guard case .array(let versions)? = model["versions"] else { continue }
-                for version in versions {
-                    let metrics = version["metrics"] ?? .null
+            for model in answer.models ?? [] {
+                for version in model.versions ?? [] {
+                    let metrics = version.value1.metrics?.additionalProperties ?? [:]
                     rows.append([
-                        version["champion"] == .bool(true) ? "*" : "", model["name"]?.stringValue ?? "", version["version"]?.stringValue ?? "",
-                        model["model_type"]?.stringValue ?? "", Terminal.number(metrics["f1"]?.doubleValue ?? metrics["rmse"]?.doubleValue),
-                        version["created_at"]?.stringValue ?? "",
+                        version.value2.champion == true ? "*" : "", model.name ?? "", version.value1.version ?? "", model.modelType ?? "",
+                        Terminal.number(metrics["f1"] ?? metrics["rmse"]), Terminal.timestamp(version.value1.createdAt),
                     ])
                 }
             }
@@ -138,19 +129,19 @@ struct ClientJobs: ParsableCommand {
     struct RoleOption: ParsableArguments {
         @Option(help: "data or train (default: both for list; found by id otherwise).") var role: String?
 
-        var roles: [String] {
+        var roles: [JobRole] {
             get throws {
-                guard let role else { return ["data", "train"] }
-                guard ["data", "train"].contains(role) else { throw ClientError.usage("--role must be data or train") }
-                return [role]
+                guard let role else { return JobRole.allCases }
+                guard let known = JobRole(rawValue: role) else { throw ClientError.usage("--role must be data or train") }
+                return [known]
             }
         }
 
         /// The role that knows the job: an id is unique to the role that created it.
-        func owner(of jobID: String, client: APIClient) async throws -> (role: String, job: JSONValue) {
+        func owner(of jobID: String, client: APIClient) async throws -> (role: JobRole, job: JobRecord) {
             for role in try roles {
                 do {
-                    return (role, try await client.send(.GET, "/api/v1/\(role)/status/\(jobID)").json)
+                    return (role, try await client.job(jobID, role: role))
                 } catch ClientError.api(let status, _, _, _) where status == 404 {
                     continue
                 }
@@ -167,19 +158,19 @@ struct ClientJobs: ParsableCommand {
         func run() async throws {
             try await options.run {
                 var rows: [[String]] = []
-                var pages: [String: JSONValue] = [:]
+                var pages: [String: Components.Schemas.JobPage] = [:]
+                let client = try options.client
                 for role in try role.roles {
-                    let page = try await options.client.send(.GET, "/api/v1/\(role)/jobs?limit=50").json
-                    pages[role] = page
-                    guard case .array(let jobs)? = page["jobs"] else { continue }
-                    rows += jobs.map { job in
+                    let page = try await client.jobs(role: role, limit: 50)
+                    pages[role.rawValue] = page
+                    rows += (page.jobs ?? []).map { job in
                         [
-                            job["created_at"]?.stringValue ?? "", job["job_id"]?.stringValue ?? "", job["job_type"]?.stringValue ?? "",
-                            job["status"]?.stringValue ?? "", "\(job["progress"]?.intValue ?? 0)%", Terminal.plain(job["message"]?.stringValue ?? ""),
+                            Terminal.timestamp(job.createdAt), job.jobId, job.jobType, job.status.rawValue, "\(job.progress)%",
+                            Terminal.plain(job.message ?? ""),
                         ]
                     }
                 }
-                if options.json { return options.print(.object(pages)) }
+                if options.json { return options.print(pages) }
                 options.terminal.output(Terminal.table(["created", "id", "type", "status", "progress", "message"], rows.sorted { $0[0] > $1[0] }))
             }
         }
@@ -188,10 +179,6 @@ struct ClientJobs: ParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "One job; with --wait, follow it to the end.")
 
-        static func status(of job: JSONValue) -> JobStatus? {
-            job["status"]?.stringValue.flatMap(JobStatus.init(rawValue:))
-        }
-
         @OptionGroup var options: ClientOptions
         @OptionGroup var role: RoleOption
         @OptionGroup var waiting: WaitOptions
@@ -199,24 +186,22 @@ struct ClientJobs: ParsableCommand {
 
         func run() async throws {
             try await options.run {
-                var (owner, job) = try await role.owner(of: id, client: options.client)
-                if waiting.wait, Self.status(of: job)?.isFinished != true {
-                    job = try await JobWaiter(client: options.client, terminal: options.terminal)
+                let client = try options.client
+                var (owner, job) = try await role.owner(of: id, client: client)
+                if waiting.wait, !job.status.isFinished {
+                    job = try await JobWaiter(client: client, terminal: options.terminal)
                         .wait(role: owner, jobID: id, cancelOnInterrupt: waiting.cancelOnInterrupt)
                 }
                 if options.json { return options.print(job) }
-                let status = Self.status(of: job)
-                options.terminal.output(
-                    "\(job["job_type"]?.stringValue ?? owner) \(id): \(job["status"]?.stringValue ?? "?") \(job["progress"]?.intValue ?? 0)% "
-                        + Terminal.plain(job["message"]?.stringValue ?? ""))
-                if let error = job["error"]?.stringValue { options.terminal.output("error: \(Terminal.plain(error))") }
-                if job["job_type"]?.stringValue == "train", status == .completed {
-                    options.terminal.output(TrainingResultTable.render(job["result"] ?? .null))
-                } else if let result = job["result"], result != .null {
-                    options.terminal.output("result: \(result.jsonString())")
+                options.terminal.output("\(job.jobType) \(id): \(job.status.rawValue) \(job.progress)% " + Terminal.plain(job.message ?? ""))
+                if let error = job.error { options.terminal.output("error: \(Terminal.plain(error))") }
+                if owner == .train, job.status == .completed {
+                    options.terminal.output(TrainingResultTable.render(try job.result(as: Components.Schemas.TrainingResult.self)))
+                } else if let result = job.result {
+                    options.terminal.output("result: \(Terminal.plain(String(decoding: try JSONEncoder().encode(result), as: UTF8.self)))")
                 }
-                if let status, status.isFinished, status != .completed {
-                    throw ClientError.jobFailed("job \(id) \(status.rawValue)")
+                if job.status.isFinished, job.status != .completed {
+                    throw ClientError.jobFailed("job \(id) \(job.status.rawValue)")
                 }
             }
         }
@@ -230,10 +215,11 @@ struct ClientJobs: ParsableCommand {
 
         func run() async throws {
             try await options.run {
-                let (owner, _) = try await role.owner(of: id, client: options.client)
-                let job = try await options.client.send(.POST, "/api/v1/\(owner)/jobs/\(id)/cancel").json
+                let client = try options.client
+                let (owner, _) = try await role.owner(of: id, client: client)
+                let job = try await client.cancelJob(id, role: owner)
                 if options.json { return options.print(job) }
-                options.terminal.output("job \(id): \(job["status"]?.stringValue ?? "?")")
+                options.terminal.output("job \(id): \(job.status.rawValue)")
             }
         }
     }
