@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "Kernel",
                 "MLCore",
+                "MLOpsAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

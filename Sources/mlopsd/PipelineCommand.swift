@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Kernel
 import MLCore
+import MLOpsAPI
 
 /// The offline path in one command: preprocess, build features, train and compare models,
 /// write one bundle per model and a leaderboard.
@@ -86,7 +87,7 @@ struct PipelineCommand: ParsableCommand {
         let version = try DataVersion.digest(ofFileAt: data).md5
 
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var entries: [LeaderboardEntry] = []
+        var entries: [Components.Schemas.LeaderboardEntry] = []
         for modelType in modelTypes {
             let request = Trainer.Request(
                 modelType: modelType, parameters: hyperparameters[modelType], imbalance: imbalance, seed: seed, cvFolds: cvFolds,
@@ -97,10 +98,11 @@ struct PipelineCommand: ParsableCommand {
             let path = URL(fileURLWithPath: out).appendingPathComponent("\(modelType).bundle.json").path
             try trained.bundle.fileData().write(to: URL(fileURLWithPath: path))
             entries.append(
-                LeaderboardEntry(
-                    modelType: modelType, metrics: trained.metrics, crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundle: path))
+                .init(
+                    modelType: modelType, modelName: modelType, metrics: .init(additionalProperties: trained.metrics),
+                    crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: path))
         }
-        entries.sort { ranking.ranks($0.metrics, above: $1.metrics) }
+        entries.sort { ranking.ranks($0.metrics.additionalProperties, above: $1.metrics.additionalProperties) }
         let leaderboard = Leaderboard(
             data: data, dataVersion: version, target: target, task: resolvedTask, metric: ranking.rawValue, preprocessing: split.report, models: entries
         )
@@ -138,22 +140,6 @@ struct PipelineCommand: ParsableCommand {
     }
 }
 
-struct LeaderboardEntry: Codable {
-    var modelType: String
-    var metrics: [String: Double]
-    var crossValidation: [String: Double]?
-    var fitSeconds: Double
-    var bundle: String
-
-    enum CodingKeys: String, CodingKey {
-        case modelType = "model_type"
-        case metrics
-        case crossValidation = "cross_validation"
-        case fitSeconds = "fit_seconds"
-        case bundle
-    }
-}
-
 struct Leaderboard: Codable {
     var data: String
     var dataVersion: String
@@ -161,7 +147,8 @@ struct Leaderboard: Codable {
     var task: TaskKind
     var metric: String
     var preprocessing: PreprocessReport
-    var models: [LeaderboardEntry]
+    /// The same rows as a training job's leaderboard (the API's `LeaderboardEntry`).
+    var models: [Components.Schemas.LeaderboardEntry]
 
     enum CodingKeys: String, CodingKey {
         case data
@@ -181,7 +168,7 @@ enum LeaderboardTable {
         var rows = [["#", "model"] + columns + ["fit s"]]
         for (rank, entry) in leaderboard.models.enumerated() {
             rows.append(
-                ["\(rank + 1)", entry.modelType] + columns.map { entry.metrics[$0].map { String(format: "%.4f", $0) } ?? "–" } + [
+                ["\(rank + 1)", entry.modelType] + columns.map { entry.metrics.additionalProperties[$0].map { String(format: "%.4f", $0) } ?? "–" } + [
                     String(format: "%.2f", entry.fitSeconds)
                 ])
         }

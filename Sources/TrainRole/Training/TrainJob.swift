@@ -2,6 +2,7 @@ import Foundation
 import Kernel
 import Logging
 import MLCore
+import MLOpsAPI
 import Synchronization
 
 /// `train`: fits each requested model type on one data version, evaluates it on the held-out
@@ -24,32 +25,8 @@ struct TrainJob: Sendable {
         JobKind(name: Self.type, maxConcurrent: 1) { execution in try await run(execution) }
     }
 
-    /// One leaderboard row.
-    struct Entry: Codable, Sendable {
-        var modelType: String
-        var modelName: String
-        var version: String?
-        var runID: String?
-        var metrics: [String: Double]
-        var crossValidation: [String: Double]?
-        var fitSeconds: Double
-        var bundlePath: String
-        var plots: [String]
-        var trackingError: String?
-
-        enum CodingKeys: String, CodingKey {
-            case modelType = "model_type"
-            case modelName = "model_name"
-            case version
-            case runID = "run_id"
-            case metrics
-            case crossValidation = "cross_validation"
-            case fitSeconds = "fit_seconds"
-            case bundlePath = "bundle_path"
-            case plots
-            case trackingError = "tracking_error"
-        }
-    }
+    /// One leaderboard row, as the API defines it.
+    typealias Entry = Components.Schemas.LeaderboardEntry
 
     func run(_ execution: JobExecution) async throws -> JSONValue {
         let request = try execution.params.decode(TrainRequest.self)
@@ -88,18 +65,18 @@ struct TrainJob: Sendable {
             try await execution.checkCancellation()
             entries.append(try await record(trained, modelType: modelType, request: request, data: data, execution: execution))
         }
-        entries.sort { metric.ranks($0.metrics, above: $1.metrics) }
-        let result: [String: JSONValue] = [
-            "metric": .string(metric.rawValue),
-            "task": .string(task.rawValue),
-            "experiment_name": .string(request.experimentName),
-            "tracker": .string(tracker.kind),
-            "data_version": .string(data.dataVersion),
-            "leaderboard": try JSONValue(encoding: entries),
-            "best": entries.first.map { .string($0.modelName) } ?? .null,
-            "tracking_errors": .number(Double(entries.filter { $0.trackingError != nil }.count)),
-        ]
-        return .object(result)
+        entries.sort { metric.ranks($0.metrics.additionalProperties, above: $1.metrics.additionalProperties) }
+        let result = Components.Schemas.TrainingResult(
+            metric: metric.rawValue,
+            task: task == .classification ? .classification : .regression,
+            experimentName: request.experimentName,
+            tracker: tracker.kind,
+            dataVersion: data.dataVersion,
+            best: entries.first?.modelName,
+            trackingErrors: entries.filter { $0.trackingError != nil }.count,
+            leaderboard: entries
+        )
+        return try JSONValue(encoding: result)
     }
 
     /// Runs a fit on the thread pool while the job's progress follows its trees or rounds (a
@@ -182,8 +159,8 @@ struct TrainJob: Sendable {
         FaultPoint.modelStored.reached()
 
         var entry = Entry(
-            modelType: modelType, modelName: modelName, version: nil, runID: nil, metrics: metrics,
-            crossValidation: trained.crossValidation, fitSeconds: trained.fitSeconds, bundlePath: bundlePath,
+            modelType: modelType, modelName: modelName, metrics: .init(additionalProperties: metrics),
+            crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: bundlePath,
             plots: plots.map { "runs/\(execution.job.jobID)/\(modelType)/plots/\($0.name)" }, trackingError: nil
         )
         var runID: String?
@@ -191,7 +168,7 @@ struct TrainJob: Sendable {
             let experimentID = try await tracker.experimentID(named: request.experimentName)
             let id = try await tracker.startRun(experimentID: experimentID, name: modelType, tags: runTags(modelType, data: data, job: execution.job))
             runID = id
-            entry.runID = id
+            entry.runId = id
             var runMetrics = metrics
             for (name, value) in trained.crossValidation ?? [:] where value.isFinite { runMetrics["cv_\(name)"] = value }
             runMetrics["fit_seconds"] = trained.fitSeconds
