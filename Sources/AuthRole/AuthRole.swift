@@ -23,7 +23,8 @@ public enum AuthRole {
             environment.tokens.revocations.record(revocation.username, at: revocation.at)
         }
 
-        let routes = AuthRoutes(
+        let document = try OpenAPIDocument(json: AuthAPIDocument.json)
+        let api = AuthAPI(
             users: users,
             hasher: hasher,
             issuer: TokenIssuer(
@@ -36,14 +37,15 @@ public enum AuthRole {
             ),
             throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: own.loginMaxFailures, window: own.loginLockout),
             revocations: stores.revocations,
-            tokens: environment.tokens
+            tokens: environment.tokens,
+            document: document
         )
         return RoleModule(
             role: .auth,
             databases: stores.databases,
-            openAPIDocument: try OpenAPIDocument(json: AuthAPIDocument.json),
+            openAPIDocument: document,
             readinessChecks: stores.readinessChecks,
-            installRoutes: routes.install(on:)
+            installRoutes: api.install(on:)
         )
     }
 

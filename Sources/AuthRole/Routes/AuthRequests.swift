@@ -1,68 +1,56 @@
 import Kernel
 
-/// `POST /login`: JSON or the OAuth2 password-grant form FastAPI clients send.
-struct LoginRequest: Decodable {
-    var username: String
-    var password: String
-    var grantType: String?
-
-    enum CodingKeys: String, CodingKey {
-        case username, password
-        case grantType = "grant_type"
-    }
-}
-
-struct RefreshRequest: Decodable {
-    var refreshToken: String
-
-    enum CodingKeys: String, CodingKey {
-        case refreshToken = "refresh_token"
-    }
-}
-
-struct CreateUserRequest: Decodable {
-    var username: String
-    var password: String
-    var email: String
-    var role: String?
-
-    func validated() throws -> (username: String, password: String, email: String, role: UserRole) {
+/// The rules an account's fields follow beyond their JSON types, all checked at once so one answer
+/// names every field at fault.
+enum NewAccount {
+    static func validated(_ request: Components.Schemas.CreateUserRequest) throws -> UserRole {
         var problems: [FieldProblem] = []
-        if !UsernameRule.isValid(username) { problems.append(.init(field: "username", problem: UsernameRule.description)) }
-        if !PasswordRule.isValid(password) { problems.append(.init(field: "password", problem: PasswordRule.description)) }
-        if !EmailRule.isValid(email) { problems.append(.init(field: "email", problem: EmailRule.description)) }
-        let parsedRole = role.map { UserRole(rawValue: $0) } ?? .user
-        if parsedRole == nil { problems.append(.init(field: "role", problem: "expected one of admin, user")) }
-        guard problems.isEmpty, let parsedRole else { throw APIError.validation(problems) }
-        return (username, password, email, parsedRole)
+        if !UsernameRule.isValid(request.username) { problems.append(.init(field: "username", problem: UsernameRule.description)) }
+        if !PasswordRule.isValid(request.password) { problems.append(.init(field: "password", problem: PasswordRule.description)) }
+        if !EmailRule.isValid(request.email) { problems.append(.init(field: "email", problem: EmailRule.description)) }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        return request.role.flatMap { UserRole(rawValue: $0.rawValue) } ?? .user
     }
 }
 
-struct UpdateUserRequest: Decodable {
+/// `PATCH /users/{username}`: what to change, checked.
+struct AccountChange {
     var email: String?
-    var role: String?
+    var role: UserRole?
     var disabled: Bool?
     var password: String?
 
-    func problems() -> [FieldProblem] {
+    init(_ request: Components.Schemas.UpdateUserRequest) throws {
         var problems: [FieldProblem] = []
+        email = request.email
+        disabled = request.disabled
+        password = request.password
+        // `role` may be null (no change), so the spec's type for it is not a plain enumeration.
+        switch request.role?.value {
+        case nil: role = nil
+        case let name as String where UserRole(rawValue: name) != nil: role = UserRole(rawValue: name)
+        default: problems.append(.init(field: "role", problem: "expected one of admin, user"))
+        }
         if let email, !EmailRule.isValid(email) { problems.append(.init(field: "email", problem: EmailRule.description)) }
-        if let role, UserRole(rawValue: role) == nil { problems.append(.init(field: "role", problem: "expected one of admin, user")) }
         if let password, !PasswordRule.isValid(password) { problems.append(.init(field: "password", problem: PasswordRule.description)) }
-        if email == nil, role == nil, disabled == nil, password == nil {
+        if email == nil, request.role?.value == nil, disabled == nil, password == nil {
             problems.append(.init(field: "body", problem: "nothing to change: give email, role, disabled or password"))
         }
-        return problems
+        guard problems.isEmpty else { throw APIError.validation(problems) }
     }
 }
 
-struct ChangePasswordRequest: Decodable {
-    var currentPassword: String
-    var newPassword: String
+extension Components.Schemas.User {
+    init(_ user: User) {
+        self.init(
+            createdAt: user.createdAt, disabled: user.disabled, email: user.email, role: user.role == .admin ? .admin : .user, updatedAt: user.updatedAt,
+            username: user.username)
+    }
+}
 
-    enum CodingKeys: String, CodingKey {
-        case currentPassword = "current_password"
-        case newPassword = "new_password"
+extension Components.Schemas.TokenPair {
+    init(_ pair: TokenPair) {
+        self.init(accessToken: pair.accessToken, expiresIn: pair.expiresIn, refreshToken: pair.refreshToken, tokenType: .bearer)
     }
 }
 

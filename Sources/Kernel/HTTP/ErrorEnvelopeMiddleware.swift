@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OpenAPIRuntime
 
 /// Turns every error thrown below it into the JSON error envelope, so clients never see
 /// Hummingbird's plain-text errors or an unexplained 500.
@@ -36,9 +37,27 @@ public struct ErrorEnvelopeMiddleware: RouterMiddleware {
             )
         case let error as DecodingError:
             return RequestDecoding.apiError(for: error)
+        case let error as ServerError:
+            return envelope(for: error, request: request, context: context)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return APIError(.internalServerError, code: "internal_error", message: "Internal server error")
+        }
+    }
+
+    /// A generated handler's failure: what the handler threw, or what the generated code refused
+    /// before calling it (a missing parameter, a content type the operation does not take).
+    private func envelope(for error: ServerError, request: Request, context: Context) -> APIError {
+        switch error.underlyingError {
+        case is APIError, is DecodingError, is JobRunner.Refusal, is ServerError:
+            return envelope(for: error.underlyingError, request: request, context: context)
+        default:
+            guard (400..<500).contains(error.httpStatus.code) else {
+                context.logger.error(
+                    "unhandled error", metadata: ["operation": "\(error.operationID)", "error": "\(String(reflecting: error.underlyingError))"])
+                return APIError(.internalServerError, code: "internal_error", message: "Internal server error")
+            }
+            return APIError(error.httpStatus, code: Self.code(for: error.httpStatus), message: error.causeDescription)
         }
     }
 

@@ -46,6 +46,13 @@ public enum RequestDecoding {
         APIError(.contentTooLarge, code: "payload_too_large", message: "Request body exceeds the limit of \(limit) bytes")
     }
 
+    /// Whether a JSON or form body holds a NUL character (no field accepts one).
+    static func containsNUL(_ buffer: ByteBuffer, contentType: String?) -> Bool {
+        let isForm = contentType.flatMap { MediaType(from: $0) }?.isType(.applicationUrlEncoded) ?? false
+        let bytes = buffer.readableBytesView
+        return isForm ? NULCharacter.isInURLEncoded(bytes) : NULCharacter.isEscaped(in: bytes)
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, format: BodyFormat, from buffer: ByteBuffer) throws -> T {
         let bytes = buffer.readableBytesView
         if format == .json ? NULCharacter.isEscaped(in: bytes) : NULCharacter.isInURLEncoded(bytes) {

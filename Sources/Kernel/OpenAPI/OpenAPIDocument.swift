@@ -25,4 +25,10 @@ public struct OpenAPIDocument: Sendable {
         }
         return operations
     }
+
+    /// `{"$ref": "#/components/parameters/Limit"}` → what it names; anything else as it is.
+    static func resolve(_ node: JSONValue, in document: JSONValue) -> JSONValue {
+        guard let reference = node["$ref"]?.stringValue, reference.hasPrefix("#/") else { return node }
+        return reference.dropFirst(2).split(separator: "/").reduce(document) { node, key in node[String(key)] ?? .null }
+    }
 }

@@ -2646,6 +2646,22 @@ public enum Operations {
         }
         @frozen public enum Output: Sendable, Hashable {
             public struct Created: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/auth/users/POST/responses/201/headers`.
+                public struct Headers: Sendable, Hashable {
+                    /// The account's URL
+                    ///
+                    /// - Remark: Generated from `#/paths/api/v1/auth/users/POST/responses/201/headers/Location`.
+                    public var location: Swift.String?
+                    /// Creates a new `Headers`.
+                    ///
+                    /// - Parameters:
+                    ///   - location: The account's URL
+                    public init(location: Swift.String? = nil) {
+                        self.location = location
+                    }
+                }
+                /// Received HTTP response headers
+                public var headers: Operations.CreateUser.Output.Created.Headers
                 /// - Remark: Generated from `#/paths/api/v1/auth/users/POST/responses/201/content`.
                 @frozen public enum Body: Sendable, Hashable {
                     /// - Remark: Generated from `#/paths/api/v1/auth/users/POST/responses/201/content/application\/json`.
@@ -2668,8 +2684,13 @@ public enum Operations {
                 /// Creates a new `Created`.
                 ///
                 /// - Parameters:
+                ///   - headers: Received HTTP response headers
                 ///   - body: Received HTTP response body
-                public init(body: Operations.CreateUser.Output.Created.Body) {
+                public init(
+                    headers: Operations.CreateUser.Output.Created.Headers = .init(),
+                    body: Operations.CreateUser.Output.Created.Body
+                ) {
+                    self.headers = headers
                     self.body = body
                 }
             }

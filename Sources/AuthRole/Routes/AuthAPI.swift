@@ -1,0 +1,187 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Kernel
+import OpenAPIRuntime
+
+/// The `/api/v1/auth` operations: the generated `APIProtocol`, so requests and answers are the
+/// spec's types; guards, body limits and the error envelope come from the kernel around it.
+struct AuthAPI: APIProtocol {
+    let users: any UserStore
+    let hasher: PasswordHasher
+    let issuer: TokenIssuer
+    let throttle: LoginThrottle
+    let revocations: any RevocationLedger
+    let tokens: TokenCodec
+    let document: OpenAPIDocument
+
+    func install(on routes: RouterGroup<AppRequestContext>) {
+        let router = OperationRouter(
+            document: document,
+            prefix: ServiceRole.auth.apiPrefix,
+            open: routes,
+            guarded: [
+                "/me": routes.group().add(middleware: AuthGuard.authenticated(tokens)),
+                "/me/password": routes.group().add(middleware: AuthGuard.authenticated(tokens)),
+                "/revocations": routes.group().add(middleware: AuthGuard.service(tokens)),
+                // The token says admin; the account must still be one, and enabled, right now.
+                "/users": adminRoutes(routes),
+                "/users/{username}": adminRoutes(routes),
+            ]
+        )
+        do {
+            try registerHandlers(on: router, configuration: OperationRouter.configuration)
+        } catch {
+            // The spec's auth paths are all under the prefix; a test registers them on every run.
+            preconditionFailure("auth operations could not be registered: \(error)")
+        }
+    }
+
+    private func adminRoutes(_ routes: RouterGroup<AppRequestContext>) -> RouterGroup<AppRequestContext> {
+        routes.group().add(middleware: AuthGuard.admin(tokens)).add(middleware: CurrentAdminCheck(users: users))
+    }
+
+    func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output {
+        let body: Components.Schemas.LoginRequest
+        switch input.body {
+        case .json(let json): body = json
+        case .urlEncodedForm(let form): body = form
+        }
+        let scope = try OperationScope.active
+        let client = scope.clientAddress
+        if case .refused(let wait) = try await throttle.reserve(username: body.username, client: client) {
+            throw APIError(
+                .tooManyRequests,
+                code: "too_many_attempts",
+                message: "Too many failed logins for this username from this address; try again in \(wait) s",
+                headers: [.retryAfter: String(wait)]
+            )
+        }
+        let accountReadAt = Date()
+        let stored = try await users.find(username: body.username)
+        // Always run bcrypt, against a decoy hash when the user is unknown, so the response
+        // time does not tell which usernames exist.
+        let passwordMatches: Bool
+        do {
+            passwordMatches = try await hasher.verify(body.password, against: stored?.passwordHash)
+        } catch let error as APIError where error.status == .serviceUnavailable {
+            // Not checked, so not a failure: a client following Retry-After must not lock itself out.
+            try await throttle.withdraw(username: body.username, client: client)
+            throw error
+        }
+        guard passwordMatches, let user = stored?.user, !user.disabled else {
+            scope.context.logger.notice("login failed", metadata: ["username": "\(body.username.prefix(64))", "client": "\(client)"])
+            throw APIError.unauthorized("Incorrect username or password", code: "invalid_credentials")
+        }
+        try await throttle.succeeded(username: body.username, client: client)
+        scope.context.trace.user = user.username
+        return .ok(.init(body: .json(.init(try await issuer.issue(for: user, accountReadAt: accountReadAt)))))
+    }
+
+    func refresh(_ input: Operations.Refresh.Input) async throws -> Operations.Refresh.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        return .ok(.init(body: .json(.init(try await issuer.refresh(body.refreshToken)))))
+    }
+
+    func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        try await issuer.revoke(body.refreshToken)
+        return .noContent(.init())
+    }
+
+    func me(_ input: Operations.Me.Input) async throws -> Operations.Me.Output {
+        let identity = try OperationScope.active.requireUser()
+        guard let stored = try await users.find(username: identity.username), !stored.user.disabled else {
+            throw APIError.unauthorized("The account is disabled or no longer exists", code: "invalid_token")
+        }
+        return .ok(.init(body: .json(.init(stored.user))))
+    }
+
+    func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let scope = try OperationScope.active
+        let identity = try scope.requireUser()
+        guard PasswordRule.isValid(body.newPassword) else {
+            throw APIError.validation(field: "new_password", problem: PasswordRule.description)
+        }
+        // The current password is guessed like a login: a stolen access token must not become
+        // an unlimited password oracle.
+        if case .refused(let wait) = try await throttle.reserve(username: identity.username, client: scope.clientAddress) {
+            throw APIError(
+                .tooManyRequests, code: "too_many_attempts",
+                message: "Too many wrong current passwords; try again in \(wait) s", headers: [.retryAfter: String(wait)]
+            )
+        }
+        guard let stored = try await users.find(username: identity.username),
+            try await hasher.verify(body.currentPassword, against: stored.passwordHash)
+        else {
+            throw APIError.validation(field: "current_password", problem: "does not match")
+        }
+        try await throttle.succeeded(username: identity.username, client: scope.clientAddress)
+        _ = try await users.update(username: identity.username, changes: UserChanges(passwordHash: try await hasher.hash(body.newPassword)))
+        try await endSessions(of: identity.username)
+        return .noContent(.init())
+    }
+
+    func listUsers(_ input: Operations.ListUsers.Input) async throws -> Operations.ListUsers.Output {
+        // The kernel has checked the range against the spec.
+        let page = try await users.list(limit: input.query.limit ?? 50, offset: input.query.offset ?? 0)
+        return .ok(.init(body: .json(.init(limit: page.limit, offset: page.offset, total: page.total, users: page.users.map(Components.Schemas.User.init)))))
+    }
+
+    func createUser(_ input: Operations.CreateUser.Input) async throws -> Operations.CreateUser.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let role = try NewAccount.validated(body)
+        let hash = try await hasher.hash(body.password)
+        do {
+            let user = try await users.create(username: body.username, email: body.email, role: role, passwordHash: hash)
+            try OperationScope.active.context.logger.info(
+                "user created", metadata: ["username": "\(user.username)", "account_role": "\(user.role.rawValue)"])
+            return .created(.init(headers: .init(location: "\(ServiceRole.auth.apiPrefix)/users/\(user.username)"), body: .json(.init(user))))
+        } catch UserStoreError.duplicateUsername {
+            throw APIError.conflict("A user named '\(body.username)' already exists")
+        }
+    }
+
+    func showUser(_ input: Operations.ShowUser.Input) async throws -> Operations.ShowUser.Output {
+        let username = input.path.username
+        guard let stored = try await users.find(username: username) else { throw APIError.notFound("No user named '\(username)'") }
+        return .ok(.init(body: .json(.init(stored.user))))
+    }
+
+    func updateUser(_ input: Operations.UpdateUser.Input) async throws -> Operations.UpdateUser.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let username = input.path.username
+        let change = try AccountChange(body)
+        let identity = try OperationScope.active.requireUser()
+        if identity.username.lowercased() == username.lowercased(), change.disabled == true || change.role == .user {
+            throw APIError(.conflict, code: "self_lockout", message: "Admins cannot disable or demote their own account")
+        }
+        var changes = UserChanges(email: change.email, role: change.role, disabled: change.disabled)
+        if let password = change.password { changes.passwordHash = try await hasher.hash(password) }
+        guard let user = try await users.update(username: username, changes: changes) else {
+            throw APIError.notFound("No user named '\(username)'")
+        }
+        if change.disabled == true || change.password != nil || change.role != nil {
+            // Existing sessions must not outlive a lock-out, a reset or a change of role.
+            try await endSessions(of: user.username)
+        }
+        return .ok(.init(body: .json(.init(user))))
+    }
+
+    /// Revokes every refresh token of the account and every access token issued until now: here
+    /// at once, in other processes at their next look at the ledger.
+    func endSessions(of username: String) async throws {
+        let now = Date()
+        try await revocations.record(Revocation(username: username, at: now))
+        tokens.revocations.record(username, at: now)
+        try await issuer.refreshTokens.revokeAll(username: username)
+    }
+
+    /// `GET /revocations?since=<seconds since 1970>`: what other processes follow.
+    func revocations(_ input: Operations.Revocations.Input) async throws -> Operations.Revocations.Output {
+        let since = Date(timeIntervalSince1970: input.query.since ?? 0)
+        let feed = try await revocations.revocations(since: since)
+        return .ok(.init(body: .json(.init(revocations: feed.map { .init(revokedAt: $0.at.timeIntervalSince1970, username: $0.username) }))))
+    }
+}
