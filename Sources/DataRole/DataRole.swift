@@ -54,23 +54,25 @@ public enum DataRole {
             sharing: stores.sharing,
             lease: settings.jobLease
         )
-        let routes = DataRoutes(
+        let document = try OpenAPIDocument(json: DataAPIDocument.json)
+        let api = DataAPI(
             registry: DatasetRegistry(
                 catalog: catalog, workspace: workspace, uploadLimit: own.maxUploadBytes, fieldLimit: own.maxUploadFields,
                 parses: AdmissionGate(running: 2, waiting: 8), logger: logger
             ),
             catalog: catalog,
             runner: runner,
-            tokens: environment.tokens
+            tokens: environment.tokens,
+            document: document
         )
         return RoleModule(
             role: .data,
             databases: stores.databases,
             jobRunner: runner,
             services: services,
-            openAPIDocument: try OpenAPIDocument(json: DataAPIDocument.json),
+            openAPIDocument: document,
             readinessChecks: stores.readinessChecks,
-            installRoutes: routes.install(on:)
+            installRoutes: api.install(on:)
         )
     }
 }

@@ -39,18 +39,19 @@ public enum TrainRole {
             sharing: stores.sharing,
             lease: settings.jobLease
         )
-        let routes = TrainRoutes(
+        let document = try OpenAPIDocument(json: TrainAPIDocument.json)
+        let api = TrainAPI(
             runner: runner, registry: registry,
             promotion: Promotion(tracker: tracker, registry: registry, champions: champions, championChanges: environment.championChanges),
-            tracker: tracker, champions: champions, dataDirectory: dataDirectory, tokens: environment.tokens
+            tracker: tracker, champions: champions, dataDirectory: dataDirectory, tokens: environment.tokens, document: document
         )
         return RoleModule(
             role: .train,
             databases: stores.databases,
             jobRunner: runner,
-            openAPIDocument: try OpenAPIDocument(json: TrainAPIDocument.json),
+            openAPIDocument: document,
             readinessChecks: stores.readinessChecks,
-            installRoutes: routes.install(on:)
+            installRoutes: api.install(on:)
         )
     }
 }

@@ -73,6 +73,40 @@ extension TestClientProtocol {
         }
     }
 
+    /// The generated operations answer bad bodies and queries as the kernel's own routes do: the
+    /// envelope, the right status, the field named.
+    @Test func generatedOperationsRefuseBadInputLikeTheKernel() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            func post(_ body: String, contentType: String?) async throws -> TestResponse {
+                var headers: HTTPFields = [:]
+                if let contentType { headers[.contentType] = contentType }
+                return try await client.execute(uri: "/api/v1/auth/login", method: .post, headers: headers, body: ByteBuffer(string: body))
+            }
+            let login = #"{"username": "admin", "password": "x"}"#
+            let cases: [(body: String, contentType: String?, status: HTTPResponse.Status, code: String)] = [
+                (login, "text/plain", .unsupportedMediaType, "unsupported_media_type"),
+                (login, nil, .unsupportedMediaType, "unsupported_media_type"),
+                (#"{"username": "#, "application/json", .badRequest, "malformed_json"),
+                (#"{"username": "admin\u0000", "password": "x"}"#, "application/json", .unprocessableContent, "validation_failed"),
+                (#"{"username": 7, "password": "x"}"#, "application/json", .unprocessableContent, "validation_failed"),
+                (String(repeating: " ", count: (1 << 20) + 1) + login, "application/json", .contentTooLarge, "payload_too_large"),
+            ]
+            for (body, contentType, status, code) in cases {
+                let response = try await post(body, contentType: contentType)
+                #expect(response.status == status, "\(body.prefix(40)) as \(contentType ?? "no type")")
+                #expect(try response.json()["error"]?["code"]?.stringValue == code, "\(body.prefix(40))")
+            }
+            let admin = try await client.adminTokens().access
+            let page = try await client.send(.get, "/api/v1/auth/users?limit=0&offset=x", token: admin)
+            #expect(page.status == .unprocessableContent)
+            #expect(
+                try page.json()["error"]?["details"] == [
+                    ["field": "limit", "problem": "expected a whole number from 1 to 200"], ["field": "offset", "problem": "expected a whole number ≥ 0"],
+                ])
+        }
+    }
+
     @Test func unknownUserAndWrongPasswordLookTheSame() async throws {
         let harness = try await AuthHarness()
         try await harness.run { client in

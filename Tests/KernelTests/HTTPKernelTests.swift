@@ -25,11 +25,11 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
         let admin = routes.group().add(middleware: AuthGuard.admin(tokens))
         admin.post("count") { request, context -> JobAccepted in
             let job = try await runner.submit(
-                type: "count", params: try await request.decodeJSON(JSONValue.self, context: context), createdBy: try context.requireUser().username)
+                type: "count", params: try await request.jsonDocument(context: context), createdBy: try context.requireUser().username)
             return JobAccepted(job: job, statusPrefix: ServiceRole.train.apiPrefix)
         }
         routes.post("echo") { request, context -> String in
-            let body = try await request.decodeJSON(EchoBody.self, context: context)
+            let body = try await request.jsonDocument(context: context).decode(EchoBody.self)
             return "\(body.name) \(body.count)"
         }
     }

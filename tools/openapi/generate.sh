@@ -17,7 +17,7 @@ mkdir -p "$out/MLOpsAPI/Generated"
 grep -o "warning: .*" "$out/generator.log" >&2 || true
 for role in AuthRole DataRole TrainRole PredictRole; do mkdir -p "$out/$role/Generated"; done
 # Roles that implement the generated server protocol for their operations.
-for role in AuthRole; do
+for role in AuthRole DataRole TrainRole; do
     config=tools/openapi/$(echo "${role%Role}" | tr '[:upper:]' '[:lower:]')-server.yaml
     "$generator" generate "$spec" --config "$config" --output-directory "$out/$role/Generated" 2>"$out/generator.log" >/dev/null ||
         { cat "$out/generator.log" >&2; exit 1; }

@@ -3,18 +3,11 @@ import Hummingbird
 import Kernel
 
 /// The body of a successful login or refresh (OAuth2 token response).
-public struct TokenPair: Codable, Sendable, ResponseEncodable {
+public struct TokenPair: Sendable {
     public var accessToken: String
     public var refreshToken: String
     public var tokenType: String
     public var expiresIn: Int
-
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token"
-        case refreshToken = "refresh_token"
-        case tokenType = "token_type"
-        case expiresIn = "expires_in"
-    }
 }
 
 /// Issues access/refresh pairs, rotates refresh tokens and revokes families.

@@ -3,7 +3,7 @@ import Hummingbird
 import Kernel
 
 /// An account as the API shows it (never with its password hash).
-public struct User: Codable, Sendable, Equatable, ResponseEncodable {
+public struct User: Codable, Sendable, Equatable {
     public var username: String
     public var email: String
     public var role: UserRole
@@ -39,7 +39,7 @@ public struct UserChanges: Sendable {
     }
 }
 
-public struct UserPage: Codable, Sendable, ResponseEncodable {
+public struct UserPage: Sendable {
     public var users: [User]
     public var total: Int
     public var limit: Int

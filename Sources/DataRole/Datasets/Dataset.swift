@@ -114,7 +114,7 @@ struct DatasetSummary: Encodable {
     }
 }
 
-struct DatasetPage: Encodable, ResponseEncodable {
+struct DatasetPage: Encodable {
     var datasets: [DatasetSummary]
     var total: Int
     var limit: Int

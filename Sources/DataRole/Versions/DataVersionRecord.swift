@@ -95,7 +95,7 @@ struct DataVersionRecord: Sendable, Equatable, FetchableRecord, PersistableRecor
     }
 }
 
-extension DataVersionRecord: Encodable, ResponseEncodable {
+extension DataVersionRecord: Encodable {
     enum CodingKeys: String, CodingKey {
         case version, kind, parent, md5, size
         case fileCount = "nfiles"
@@ -107,7 +107,7 @@ extension DataVersionRecord: Encodable, ResponseEncodable {
     }
 }
 
-struct DataVersionPage: Encodable, ResponseEncodable {
+struct DataVersionPage: Encodable {
     var versions: [DataVersionRecord]
     var total: Int
     var limit: Int

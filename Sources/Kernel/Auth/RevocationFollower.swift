@@ -100,7 +100,7 @@ struct RevocationFeedError: Error, CustomStringConvertible {
 }
 
 /// `GET /api/v1/auth/revocations` as the auth role answers it and other roles read it.
-public struct RevocationFeed: Codable, Sendable, ResponseEncodable {
+public struct RevocationFeed: Codable, Sendable {
     public var revocations: [Revocation]
 
     public init(revocations: [Revocation]) {

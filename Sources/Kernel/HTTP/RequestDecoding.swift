@@ -53,31 +53,6 @@ public enum RequestDecoding {
         return isForm ? NULCharacter.isInURLEncoded(bytes) : NULCharacter.isEscaped(in: bytes)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, format: BodyFormat, from buffer: ByteBuffer) throws -> T {
-        let bytes = buffer.readableBytesView
-        if format == .json ? NULCharacter.isEscaped(in: bytes) : NULCharacter.isInURLEncoded(bytes) {
-            throw APIError.validation(field: "body", problem: "contains a NUL character, which no field accepts")
-        }
-        do {
-            switch format {
-            case .json:
-                guard buffer.readableBytes > 0 else {
-                    throw APIError.badRequest("Request body is empty; a JSON object is expected", code: "malformed_json")
-                }
-                return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-            case .form:
-                return try URLEncodedFormDecoder().decode(T.self, from: String(buffer: buffer))
-            }
-        } catch let error as DecodingError {
-            throw apiError(for: error)
-        } catch let error as APIError {
-            throw error
-        } catch {
-            // The form decoder's own errors (duplicate keys, malformed percent-encoding…).
-            throw APIError.badRequest("Request body could not be decoded: \(error)", code: format == .json ? "malformed_json" : "malformed_form")
-        }
-    }
-
     /// Maps Foundation's decoding errors onto the envelope: syntax → 400, shape → 422 with the field path.
     static func apiError(for error: DecodingError) -> APIError {
         switch error {
@@ -116,13 +91,6 @@ public enum RequestDecoding {
 }
 
 extension Request {
-    /// Decodes a JSON body (checking type, size and shape).
-    public func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
-        let format = try RequestDecoding.format(of: self, accepting: [.json])
-        let buffer = try await RequestDecoding.collectBody(self, context: context)
-        return try RequestDecoding.decode(T.self, format: format, from: buffer)
-    }
-
     /// The JSON body as a document, for hot paths that read it without `Decodable`: the same
     /// 415/413 checks, and a 400 `malformed_json` naming the byte where the syntax breaks.
     public func jsonDocument(context: AppRequestContext) async throws -> JSONValue {
@@ -136,12 +104,5 @@ extension Request {
         } catch {
             throw APIError.badRequest("Request body is not valid JSON: \(error)", code: "malformed_json")
         }
-    }
-
-    /// Decodes a JSON or `application/x-www-form-urlencoded` body, as OAuth2 clients send either.
-    public func decodeJSONOrForm<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
-        let format = try RequestDecoding.format(of: self, accepting: [.json, .form])
-        let buffer = try await RequestDecoding.collectBody(self, context: context)
-        return try RequestDecoding.decode(T.self, format: format, from: buffer)
     }
 }

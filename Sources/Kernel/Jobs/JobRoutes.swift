@@ -58,6 +58,8 @@ extension APIError {
 public struct JobAccepted: ResponseGenerator {
     public let job: Job
     public let statusURL: String
+    /// When to look first: most jobs have moved on by then.
+    public static let retryAfterSeconds = 1
 
     public init(job: Job, statusPrefix: String) {
         self.job = job
@@ -86,7 +88,7 @@ public struct JobAccepted: ResponseGenerator {
         )
         response.status = .accepted
         response.headers[.location] = statusURL
-        response.headers[.retryAfter] = "1"
+        response.headers[.retryAfter] = String(Self.retryAfterSeconds)
         return response
     }
 }

@@ -5,28 +5,13 @@ import Kernel
 import MLCore
 
 /// `POST /fetch-best-model`: which runs compete and what the winner must reach.
-struct PromotionRequest: Decodable, Sendable {
+struct PromotionRequest: Sendable {
     var metric: String?
     var modelType: String?
     var experimentName: String?
     /// Gates: a metric where higher is better must be at least its value; one where lower is
     /// better (rmse, mae, log_loss…) must be at most its value.
-    var minMetrics: [String: Double]
-
-    enum CodingKeys: String, CodingKey {
-        case metric
-        case modelType = "model_type"
-        case experimentName = "experiment_name"
-        case minMetrics = "min_metrics"
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        metric = try container.decodeIfPresent(String.self, forKey: .metric)
-        modelType = try container.decodeIfPresent(String.self, forKey: .modelType)
-        experimentName = try container.decodeIfPresent(String.self, forKey: .experimentName)
-        minMetrics = try container.decodeIfPresent([String: Double].self, forKey: .minMetrics) ?? [:]
-    }
+    var minMetrics: [String: Double] = [:]
 }
 
 /// Picks the best finished run by a metric, applies the gates, and publishes it as the champion
@@ -37,7 +22,7 @@ struct Promotion: Sendable {
     let champions: any ChampionStore
     let championChanges: ChampionChanges
 
-    struct Outcome: Encodable, ResponseEncodable {
+    struct Outcome: Encodable {
         var champion: ChampionPointer
         var previous: ChampionPointer?
         var candidates: Int

@@ -2,7 +2,6 @@ import Foundation
 import Kernel
 import Logging
 import MLCore
-import MLOpsAPI
 import Synchronization
 
 /// `train`: fits each requested model type on one data version, evaluates it on the held-out

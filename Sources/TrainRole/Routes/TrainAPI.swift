@@ -1,0 +1,94 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Kernel
+import MLCore
+import OpenAPIRuntime
+
+/// The `/api/v1/train` operations (admin only): the generated `APIProtocol`. Job status, listing
+/// and cancel come with the kernel's `JobRoutes`.
+struct TrainAPI: APIProtocol {
+    let runner: JobRunner
+    let registry: any ModelRegistry
+    let promotion: Promotion
+    let tracker: any ExperimentTracker
+    let champions: any ChampionStore
+    let dataDirectory: URL
+    let tokens: TokenCodec
+    let document: OpenAPIDocument
+
+    func install(on routes: RouterGroup<AppRequestContext>) {
+        let admin = routes.group().add(middleware: AuthGuard.admin(tokens))
+        do {
+            try registerHandlers(
+                on: OperationRouter(document: document, prefix: ServiceRole.train.apiPrefix, open: admin), configuration: OperationRouter.configuration)
+        } catch {
+            // The spec's train paths are all under the prefix; a test registers them on every run.
+            preconditionFailure("train operations could not be registered: \(error)")
+        }
+    }
+
+    func train(_ input: Operations.Train.Input) async throws -> Operations.Train.Output {
+        guard case .json(let json) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let user = try OperationScope.active.requireUser()
+        // The job keeps the request as its parameters, in the form it reads them back.
+        let body = try JSONValue(encoding: json).decode(TrainRequest.self)
+        let problems = body.problems()
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        // The data version must exist, and the metric must be one its task reports.
+        let (_, manifest) = try TrainingData.locate(body, dataDirectory: dataDirectory)
+        if let task = TaskKind(rawValue: manifest.task) { _ = try body.metric(for: task) }
+        let job = try await runner.submit(type: TrainJob.type, params: try JSONValue(encoding: body), createdBy: user.username)
+        let accepted = JobAccepted(job: job, statusPrefix: ServiceRole.train.apiPrefix)
+        return .accepted(
+            .init(
+                headers: .init(location: accepted.statusURL, retryAfter: JobAccepted.retryAfterSeconds),
+                body: .json(.init(jobId: job.jobID, jobType: job.jobType, status: job.status.rawValue, statusUrl: accepted.statusURL))
+            ))
+    }
+
+    func fetchBestModel(_ input: Operations.FetchBestModel.Input) async throws -> Operations.FetchBestModel.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let scope = try OperationScope.active
+        let request = PromotionRequest(
+            metric: body.metric, modelType: body.modelType, experimentName: body.experimentName, minMetrics: body.minMetrics?.additionalProperties ?? [:])
+        let outcome = try await promotion.promote(request, by: try scope.requireUser().username)
+        scope.context.logger.notice(
+            "champion promoted",
+            metadata: [
+                "model_name": "\(outcome.champion.modelName)", "version": "\(outcome.champion.version)", "run_id": "\(outcome.champion.runID)",
+            ])
+        return .ok(.init(body: .json(try JSONValue(encoding: outcome).decode(Components.Schemas.PromotionOutcome.self))))
+    }
+
+    func listModels(_ input: Operations.ListModels.Input) async throws -> Operations.ListModels.Output {
+        let champion = try await champions.current()
+        typealias Model = Components.Schemas.ModelList.ModelsPayloadPayload
+        var order: [String] = []
+        var byName: [String: Model] = [:]
+        for version in try await registry.versions() {
+            if byName[version.name] == nil {
+                order.append(version.name)
+                byName[version.name] = Model(modelType: version.modelType, name: version.name, versions: [])
+            }
+            let entry = Model.VersionsPayloadPayload(
+                value1: try JSONValue(encoding: version).decode(Components.Schemas.ModelVersion.self),
+                value2: .init(champion: champion?.runID == version.runID))
+            byName[version.name]?.versions?.append(entry)
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        champion: try champion.map { try JSONValue(encoding: $0).decode(Components.Schemas.Champion.self) },
+                        models: order.compactMap { byName[$0] }, tracker: tracker.kind))))
+    }
+
+    func latestMetrics(_ input: Operations.LatestMetrics.Input) async throws -> Operations.LatestMetrics.Output {
+        let modelType = input.path.modelType
+        guard let version = try await registry.latest(modelType: modelType) else {
+            throw APIError.notFound("No model of type '\(modelType)' has been trained yet; POST /api/v1/train first")
+        }
+        return .ok(.init(body: .json(try JSONValue(encoding: version).decode(Components.Schemas.ModelVersion.self))))
+    }
+}
