@@ -16,7 +16,8 @@ extension Components.Schemas.Job.StatusPayload {
 extension Components.Schemas.Job {
     /// The result of a completed job as the spec's schema for its kind (`TrainingResult`…).
     public func result<Result: Decodable>(as type: Result.Type) throws -> Result {
-        try result.map { try $0.recoded(as: type) } ?? { throw ClientError.network("job \(jobId) has no result") }()
+        guard let result else { throw ClientError.network("job \(jobId) has no result") }
+        return try result.recoded(as: type)
     }
 }
 

@@ -117,6 +117,9 @@ struct DVCCompatibilityTests {
         #expect(coverage.registered.count >= 10)
         #expect(coverage.undocumented.isEmpty, "routes missing from the OpenAPI document: \(coverage.undocumented)")
         #expect(coverage.phantom.isEmpty, "documented routes that do not exist: \(coverage.phantom)")
+        // The kernel's job routes answer every status the spec lists, and only those.
+        let statuses = coverage.document["components"]?["schemas"]?["Job"]?["properties"]?["status"]?["enum"]
+        #expect(statuses == .array(JobStatus.allCases.map { .string($0.rawValue) }))
         try await harness.run { client in
             let document = try await client.send(.get, "/api/v1/data/openapi.json").json()
             #expect(document["paths"]?["/api/v1/data/datasets"]?["post"]?["requestBody"]?["content"]?["multipart/form-data"] != nil)

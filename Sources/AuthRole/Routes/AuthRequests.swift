@@ -42,9 +42,13 @@ struct AccountChange {
 
 extension Components.Schemas.User {
     init(_ user: User) {
+        let role: RolePayload =
+            switch user.role {
+            case .admin: .admin
+            case .user: .user
+            }
         self.init(
-            createdAt: user.createdAt, disabled: user.disabled, email: user.email, role: user.role == .admin ? .admin : .user, updatedAt: user.updatedAt,
-            username: user.username)
+            createdAt: user.createdAt, disabled: user.disabled, email: user.email, role: role, updatedAt: user.updatedAt, username: user.username)
     }
 }
 

@@ -1,33 +1,16 @@
 import Foundation
 import Hummingbird
 
-/// Body decoding with the checks every endpoint needs: media type (415), size (413),
-/// syntax (400) and shape (422 naming the field).
+/// The body checks every endpoint needs: media type (415), size (413), syntax (400) and shape
+/// (422 naming the field); generated operations get them through `OperationRouter`.
 public enum RequestDecoding {
-    public enum BodyFormat: Sendable {
-        case json
-        case form
-    }
-
-    /// The format of the request body, or a 415 naming the accepted types.
-    public static func format(of request: Request, accepting accepted: [BodyFormat]) throws -> BodyFormat {
-        let contentType = request.headers[.contentType].map { MediaType(from: $0) } ?? nil
-        for format in accepted {
-            switch (format, contentType) {
-            case (.json, .some(let type)) where type.isType(.applicationJson):
-                return .json
-            case (.form, .some(let type)) where type.isType(.applicationUrlEncoded):
-                return .form
-            default:
-                continue
-            }
-        }
-        let names = accepted.map { $0 == .json ? "application/json" : "application/x-www-form-urlencoded" }
+    /// A 415 unless the body is JSON.
+    static func requireJSON(_ request: Request) throws {
+        if let type = request.headers[.contentType].flatMap({ MediaType(from: $0) }), type.isType(.applicationJson) { return }
         throw APIError(
             .unsupportedMediaType,
             code: "unsupported_media_type",
-            message: "Content-Type must be \(names.joined(separator: " or "))"
-                + (request.headers[.contentType].map { ", got '\($0)'" } ?? "")
+            message: "Content-Type must be application/json" + (request.headers[.contentType].map { ", got '\($0)'" } ?? "")
         )
     }
 
@@ -94,7 +77,7 @@ extension Request {
     /// The JSON body as a document, for hot paths that read it without `Decodable`: the same
     /// 415/413 checks, and a 400 `malformed_json` naming the byte where the syntax breaks.
     public func jsonDocument(context: AppRequestContext) async throws -> JSONValue {
-        _ = try RequestDecoding.format(of: self, accepting: [.json])
+        try RequestDecoding.requireJSON(self)
         let buffer = try await RequestDecoding.collectBody(self, context: context)
         guard buffer.readableBytes > 0 else {
             throw APIError.badRequest("Request body is empty; a JSON object is expected", code: "malformed_json")
