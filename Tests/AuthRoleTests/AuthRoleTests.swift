@@ -104,6 +104,7 @@ extension TestClientProtocol {
                 try page.json()["error"]?["details"] == [
                     ["field": "limit", "problem": "expected a whole number from 1 to 200"], ["field": "offset", "problem": "expected a whole number ≥ 0"],
                 ])
+            #expect(try page.json()["detail"]?[0]?["loc"] == ["query", "limit"])
         }
     }
 

@@ -53,6 +53,7 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
             let response = try await client.send(.get, "/nowhere")
             #expect(response.status == .notFound)
             #expect(response.errorCode == "not_found")
+            #expect(try response.json()["detail"] == response.json()["error"]?["message"])
             #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
             #expect(response.headers[.xRequestID]?.count == 32)
         }
@@ -86,10 +87,13 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
             let missing = try await client.send(.post, "/api/v1/train/echo", json: ["name": "a"])
             #expect(missing.status == .unprocessableContent)
             #expect(try missing.json()["error"]?["details"] == [["field": "count", "problem": "field required"]])
+            // What clients of FastAPI services read, beside the envelope.
+            #expect(try missing.json()["detail"] == [["loc": ["body", "count"], "msg": "field required", "type": "missing"]])
 
             let mistyped = try await client.send(.post, "/api/v1/train/echo", json: ["name": "a", "count": "three"])
             #expect(mistyped.status == .unprocessableContent)
             #expect(try mistyped.json()["error"]?["details"]?[0] == ["field": "count", "problem": "expected number"])
+            #expect(try mistyped.json()["detail"]?[0] == ["loc": ["body", "count"], "msg": "expected number", "type": "value_error"])
 
             let tooLarge = try await client.send(.post, "/api/v1/train/echo", json: ["name": .string(String(repeating: "x", count: 2048)), "count": 1])
             #expect(tooLarge.status == .contentTooLarge)
@@ -150,6 +154,11 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
 
             let listed = try await client.send(.get, "/api/v1/train/jobs?status=running&type=count", token: token)
             #expect(try listed.json()["total"] == 1)
+            // As clients of the replaced services ask: `job_type`, by an alias, the list under `items`.
+            let aliased = try await client.send(.get, "/api/v1/train/jobs?status=running&job_type=counting", token: token)
+            #expect(try aliased.json()["total"] == 1)
+            #expect(try aliased.json()["items"] == listed.json()["jobs"])
+            #expect(try aliased.json()["items"]?[0]?["job_type"] == "count")
             let badFilter = try await client.send(.get, "/api/v1/train/jobs?status=sleeping&limit=0", token: token)
             #expect(badFilter.status == .unprocessableContent)
             #expect(try badFilter.json()["error"]?["details"]?.arrayCount == 2)
@@ -173,7 +182,9 @@ func testModule(environment: TestEnvironment, gate: Gate) async throws -> RoleMo
         try await withApp { client, _, _ in
             let health = try await client.send(.get, "/health")
             #expect(health.status == .ok)
-            #expect(try health.json()["status"] == "ok")
+            #expect(try health.json()["status"] == "healthy")
+            #expect(try health.json()["service"] == "all")
+            #expect(try health.json()["timestamp"]?.stringValue?.hasSuffix("Z") == true)
             #expect(try health.json()["version"] == .string(MLOpsVersion.current))
             let roleHealth = try await client.send(.get, "/api/v1/train/health")
             #expect(try roleHealth.json()["role"] == "train")

@@ -23,7 +23,7 @@ actor Gate {
 /// A job kind defined for the tests: `steps` progress reports, each waiting on the gate,
 /// then a result; `fail: true` makes it throw.
 func countingKind(gate: Gate, maxConcurrent: Int = 1) -> JobKind {
-    JobKind(name: "count", maxConcurrent: maxConcurrent) { execution in
+    JobKind(name: "count", aliases: ["counting"], maxConcurrent: maxConcurrent) { execution in
         let steps = execution.params["steps"]?.intValue ?? 3
         for step in 0..<steps {
             try await execution.progress(step * 100 / steps, "step \(step + 1) of \(steps)")

@@ -189,6 +189,35 @@ extension EdgeSuites {
             #expect(simple.headers["access-control-expose-headers"]?.contains("X-Request-ID") == true)
         }
 
+        /// What clients of the services mlopsd replaces rely on, through the edge (docs/api.md,
+        /// "Clients of the original services").
+        @Test func conventionsOfTheReplacedServices() async throws {
+            let health = try await client.request("GET", "api/v1/data/health").json()
+            #expect(health["status"] as? String == "healthy")
+            #expect(health["service"] as? String == "data")
+            #expect((health["timestamp"] as? String).map { !$0.isEmpty } == true)
+
+            // `detail` beside the envelope: nginx's own errors, the roles' messages and field errors.
+            let edgeError = try await client.request("GET", "metrics").json()
+            #expect(edgeError["detail"] as? String == (edgeError["error"] as? [String: Any])?["message"] as? String)
+            let admin = try await session.token("admin", adminPassword)
+            let badPage = try await client.request("GET", "api/v1/data/jobs?limit=0", token: admin)
+            #expect(badPage.status == 422)
+            let fieldError = try #require((try badPage.json()["detail"] as? [[String: Any]])?.first)
+            #expect(fieldError["loc"] as? [String] == ["query", "limit"])
+            #expect(fieldError["type"] as? String == "value_error")
+
+            // Job lists under `items`, filtered by `job_type` in either naming.
+            for (role, theirs, ours) in [("data", "preprocessing", "preprocess"), ("train", "training", "train")] {
+                let page = try await client.request("GET", "api/v1/\(role)/jobs?job_type=\(theirs)&limit=20", token: admin)
+                #expect(page.status == 200)
+                let items = try #require(try page.json()["items"] as? [[String: Any]])
+                #expect(items.allSatisfy { $0["job_type"] as? String == ours })
+                let ourNames = try await client.request("GET", "api/v1/\(role)/jobs?job_type=\(ours)&limit=20", token: admin)
+                #expect(try page.json()["total"] as? Int == ourNames.json()["total"] as? Int)
+            }
+        }
+
         /// Last: the burst fills the auth zone for a few seconds.
         @Test func burstOfLoginsIsRateLimitedWithTheJSONEnvelope() async throws {
             // Its own session: the shared one holds a few connections per host, which would spread

@@ -397,25 +397,13 @@ enum DataAPIDocument {
         ],
         "parameters": [
           {
-            "in": "query",
-            "name": "status",
-            "schema": {
-              "enum": [
-                "pending",
-                "running",
-                "completed",
-                "failed",
-                "cancelled"
-              ],
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/JobStatusFilter"
           },
           {
-            "in": "query",
-            "name": "type",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/JobTypeFilter"
+          },
+          {
+            "$ref": "#/components/parameters/JobTypeFilterAlias"
           },
           {
             "$ref": "#/components/parameters/Limit"
@@ -1228,19 +1216,72 @@ enum DataAPIDocument {
               "details"
             ],
             "type": "object"
+          },
+          "detail": {
+            "description": "For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)",
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "items": {
+                  "$ref": "#/components/schemas/ValidationErrorDetail"
+                },
+                "type": "array"
+              }
+            ]
           }
         },
         "required": [
-          "error"
+          "error",
+          "detail"
+        ],
+        "type": "object"
+      },
+      "ValidationErrorDetail": {
+        "properties": {
+          "loc": {
+            "items": {
+              "oneOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "integer"
+                }
+              ]
+            },
+            "type": "array"
+          },
+          "msg": {
+            "type": "string"
+          },
+          "type": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "loc",
+          "msg",
+          "type"
         ],
         "type": "object"
       },
       "Health": {
         "properties": {
-          "role": {
+          "status": {
+            "const": "healthy",
             "type": "string"
           },
-          "status": {
+          "service": {
+            "description": "The role, as the services mlopsd replaces named it",
+            "type": "string"
+          },
+          "timestamp": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "role": {
             "type": "string"
           },
           "uptime_seconds": {
@@ -1250,6 +1291,14 @@ enum DataAPIDocument {
             "type": "string"
           }
         },
+        "required": [
+          "status",
+          "service",
+          "timestamp",
+          "role",
+          "version",
+          "uptime_seconds"
+        ],
         "type": "object"
       },
       "Job": {
@@ -1347,8 +1396,15 @@ enum DataAPIDocument {
         "type": "object"
       },
       "JobPage": {
+        "description": "The page's jobs, newest first, under `jobs` and again under `items`",
         "properties": {
           "jobs": {
+            "items": {
+              "$ref": "#/components/schemas/Job"
+            },
+            "type": "array"
+          },
+          "items": {
             "items": {
               "$ref": "#/components/schemas/Job"
             },
@@ -1364,6 +1420,13 @@ enum DataAPIDocument {
             "type": "integer"
           }
         },
+        "required": [
+          "jobs",
+          "items",
+          "total",
+          "limit",
+          "offset"
+        ],
         "type": "object"
       },
       "PreprocessRequest": {
@@ -1429,6 +1492,36 @@ enum DataAPIDocument {
       }
     },
     "parameters": {
+      "JobStatusFilter": {
+        "in": "query",
+        "name": "status",
+        "schema": {
+          "enum": [
+            "pending",
+            "running",
+            "completed",
+            "failed",
+            "cancelled"
+          ],
+          "type": "string"
+        }
+      },
+      "JobTypeFilter": {
+        "description": "Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training",
+        "in": "query",
+        "name": "job_type",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "JobTypeFilterAlias": {
+        "description": "The same as job_type",
+        "in": "query",
+        "name": "type",
+        "schema": {
+          "type": "string"
+        }
+      },
       "Limit": {
         "in": "query",
         "name": "limit",

@@ -485,15 +485,128 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/error`.
             internal var error: Components.Schemas.ErrorEnvelope._ErrorPayload
+            /// For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)
+            ///
+            /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail`.
+            internal enum DetailPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail/case1`.
+                case case1(Swift.String)
+                /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail/case2`.
+                case case2([Components.Schemas.ValidationErrorDetail])
+                internal init(from decoder: any Swift.Decoder) throws {
+                    var errors: [any Swift.Error] = []
+                    do {
+                        self = .case1(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case2(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                        type: Self.self,
+                        codingPath: decoder.codingPath,
+                        errors: errors
+                    )
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    switch self {
+                    case let .case1(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case2(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    }
+                }
+            }
+            /// For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)
+            ///
+            /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail`.
+            internal var detail: Components.Schemas.ErrorEnvelope.DetailPayload
             /// Creates a new `ErrorEnvelope`.
             ///
             /// - Parameters:
             ///   - error:
-            internal init(error: Components.Schemas.ErrorEnvelope._ErrorPayload) {
+            ///   - detail: For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)
+            internal init(
+                error: Components.Schemas.ErrorEnvelope._ErrorPayload,
+                detail: Components.Schemas.ErrorEnvelope.DetailPayload
+            ) {
                 self.error = error
+                self.detail = detail
             }
             internal enum CodingKeys: String, CodingKey {
                 case error
+                case detail
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail`.
+        internal struct ValidationErrorDetail: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/LocPayload`.
+            internal enum LocPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/LocPayload/case1`.
+                case case1(Swift.String)
+                /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/LocPayload/case2`.
+                case case2(Swift.Int)
+                internal init(from decoder: any Swift.Decoder) throws {
+                    var errors: [any Swift.Error] = []
+                    do {
+                        self = .case1(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case2(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                        type: Self.self,
+                        codingPath: decoder.codingPath,
+                        errors: errors
+                    )
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    switch self {
+                    case let .case1(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case2(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    }
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/loc`.
+            internal typealias LocPayload = [Components.Schemas.ValidationErrorDetail.LocPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/loc`.
+            internal var loc: Components.Schemas.ValidationErrorDetail.LocPayload
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/msg`.
+            internal var msg: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/type`.
+            internal var _type: Swift.String
+            /// Creates a new `ValidationErrorDetail`.
+            ///
+            /// - Parameters:
+            ///   - loc:
+            ///   - msg:
+            ///   - _type:
+            internal init(
+                loc: Components.Schemas.ValidationErrorDetail.LocPayload,
+                msg: Swift.String,
+                _type: Swift.String
+            ) {
+                self.loc = loc
+                self.msg = msg
+                self._type = _type
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case loc
+                case msg
+                case _type = "type"
             }
         }
         /// - Remark: Generated from `#/components/schemas/JobAccepted`.

@@ -11,7 +11,7 @@ struct BuildFeaturesJob: Sendable {
     let workspace: DataWorkspace
 
     var kind: JobKind {
-        JobKind(name: Self.type, maxConcurrent: 1) { execution in try await run(execution) }
+        JobKind(name: Self.type, aliases: ["feature_engineering"], maxConcurrent: 1) { execution in try await run(execution) }
     }
 
     /// What the fitted pipeline turns the split into, for people choosing options.

@@ -11,7 +11,7 @@ struct PreprocessJob: Sendable {
     let workspace: DataWorkspace
 
     var kind: JobKind {
-        JobKind(name: Self.type, maxConcurrent: 1) { execution in try await run(execution) }
+        JobKind(name: Self.type, aliases: ["preprocessing"], maxConcurrent: 1) { execution in try await run(execution) }
     }
 
     func run(_ execution: JobExecution) async throws -> JSONValue {

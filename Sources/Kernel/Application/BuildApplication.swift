@@ -53,7 +53,9 @@ public func buildRouter(
     let readinessChecks = modules.flatMap(\.readinessChecks)
 
     let health: @Sendable (ServiceRole) -> HealthReport = { role in
-        HealthReport(status: "ok", role: role.rawValue, version: MLOpsVersion.current, uptimeSeconds: (ContinuousClock.now - startedAt).seconds)
+        HealthReport(
+            status: "healthy", role: role.rawValue, service: role.rawValue, timestamp: ISO8601Timestamp.string(Date(), milliseconds: true),
+            version: MLOpsVersion.current, uptimeSeconds: (ContinuousClock.now - startedAt).seconds)
     }
     routes.get("health") { _, _ in health(processRole) }
     routes.get("ready") { _, _ in try await Readiness.check(databases, readinessChecks) }
@@ -81,14 +83,18 @@ public func buildRouter(
     return (router, catalog)
 }
 
+/// `GET /health`: `status` and `service` as the services mlopsd replaces answered (their clients
+/// and probes read them), `role` and the rest as mlopsd always has.
 struct HealthReport: ResponseEncodable {
     var status: String
     var role: String
+    var service: String
+    var timestamp: String
     var version: String
     var uptimeSeconds: Double
 
     enum CodingKeys: String, CodingKey {
-        case status, role, version
+        case status, role, service, timestamp, version
         case uptimeSeconds = "uptime_seconds"
     }
 }

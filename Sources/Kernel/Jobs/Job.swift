@@ -95,11 +95,41 @@ public struct JobQuery: Sendable, Equatable {
     }
 }
 
+/// A page of jobs. The list is written twice, as `jobs` and as `items` (where the services mlopsd
+/// replaces put it), so clients of either find it.
 public struct JobPage: Codable, Sendable {
     public var jobs: [Job]
     public var total: Int
     public var limit: Int
     public var offset: Int
+
+    enum CodingKeys: String, CodingKey {
+        case jobs, items, total, limit, offset
+    }
+
+    public init(jobs: [Job], total: Int, limit: Int, offset: Int) {
+        self.jobs = jobs
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        jobs = try container.decodeIfPresent([Job].self, forKey: .jobs) ?? container.decode([Job].self, forKey: .items)
+        total = try container.decode(Int.self, forKey: .total)
+        limit = try container.decode(Int.self, forKey: .limit)
+        offset = try container.decode(Int.self, forKey: .offset)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encode(jobs, forKey: .items)
+        try container.encode(total, forKey: .total)
+        try container.encode(limit, forKey: .limit)
+        try container.encode(offset, forKey: .offset)
+    }
 }
 
 extension Job: ResponseEncodable {}

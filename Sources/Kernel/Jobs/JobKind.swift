@@ -3,13 +3,17 @@ public struct JobKind: Sendable {
     public typealias Handler = @Sendable (JobExecution) async throws -> JSONValue
 
     public let name: String
+    /// Other names clients may filter by (`preprocessing` for `preprocess`, as the services
+    /// mlopsd replaces called their jobs). Records always carry `name`.
+    public let aliases: [String]
     /// How many jobs of this kind may run at once (CPU-heavy work wants 1).
     public let maxConcurrent: Int
     let handler: Handler
 
-    public init(name: String, maxConcurrent: Int = 1, handler: @escaping Handler) {
+    public init(name: String, aliases: [String] = [], maxConcurrent: Int = 1, handler: @escaping Handler) {
         precondition(maxConcurrent >= 1, "a job kind must allow at least one running job")
         self.name = name
+        self.aliases = aliases
         self.maxConcurrent = maxConcurrent
         self.handler = handler
     }

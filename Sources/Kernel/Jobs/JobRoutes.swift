@@ -12,14 +12,14 @@ public enum JobRoutes {
             return job
         }
         routes.get("jobs") { request, _ -> JobPage in
-            try await runner.store.list(try query(from: request))
+            try await runner.store.list(try query(from: request, runner: runner))
         }
         routes.post("jobs/{job_id}/cancel") { _, context -> Job in
             try await runner.cancel(id: try context.parameters.require("job_id"))
         }
     }
 
-    static func query(from request: Request) throws -> JobQuery {
+    static func query(from request: Request, runner: JobRunner) throws -> JobQuery {
         let parameters = request.uri.queryParameters
         var problems: [FieldProblem] = []
         var query = JobQuery()
@@ -30,7 +30,10 @@ public enum JobRoutes {
                 problems.append(.init(field: "status", problem: "expected one of \(JobStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
             }
         }
-        query.type = parameters.get("type")
+        // `job_type` as the services mlopsd replaces named the filter; either name, or an alias.
+        if let type = parameters.get("job_type") ?? parameters.get("type") {
+            query.type = runner.kindName(for: type)
+        }
         do {
             let page = try PageRequest(request)
             query.limit = page.limit

@@ -21,6 +21,8 @@ public actor JobRunner: Service {
 
     public let store: any JobStore
     private let kinds: [String: JobKind]
+    /// Every name a kind answers to, its aliases included, to the kind's own name.
+    private let kindNames: [String: String]
     private let historyLimit: Int
     private let logger: Logger
     private let sharing: Sharing
@@ -43,6 +45,8 @@ public actor JobRunner: Service {
     ) async throws {
         self.store = store
         self.kinds = Dictionary(kinds.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.kindNames = Dictionary(
+            kinds.flatMap { kind in ([kind.name] + kind.aliases).map { ($0, kind.name) } }, uniquingKeysWith: { first, _ in first })
         self.historyLimit = historyLimit
         self.logger = logger
         self.sharing = sharing
@@ -78,6 +82,11 @@ public actor JobRunner: Service {
     }
 
     /// Queues a job and returns it as stored (status `pending`).
+    /// The kind a name or alias stands for (`preprocessing` → `preprocess`); unknown names as given.
+    public nonisolated func kindName(for name: String) -> String {
+        kindNames[name] ?? name
+    }
+
     public func submit(type: String, params: JSONValue, createdBy: String) async throws -> Job {
         guard kinds[type] != nil else { throw Refusal.unknownType(type) }
         let job = Job(type: type, params: params, createdBy: createdBy)

@@ -3302,6 +3302,13 @@ public struct Client: APIProtocol {
                     in: &request,
                     style: .form,
                     explode: true,
+                    name: "job_type",
+                    value: input.query.jobType
+                )
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
                     name: "type",
                     value: input.query._type
                 )
@@ -5246,6 +5253,13 @@ public struct Client: APIProtocol {
                     explode: true,
                     name: "status",
                     value: input.query.status
+                )
+                try converter.setQueryItemAsURI(
+                    in: &request,
+                    style: .form,
+                    explode: true,
+                    name: "job_type",
+                    value: input.query.jobType
                 )
                 try converter.setQueryItemAsURI(
                     in: &request,

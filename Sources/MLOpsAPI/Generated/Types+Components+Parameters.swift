@@ -18,6 +18,22 @@ public import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
     public enum Parameters {
+        /// - Remark: Generated from `#/components/parameters/JobStatusFilter`.
+        @frozen public enum JobStatusFilter: String, Codable, Hashable, Sendable, CaseIterable {
+            case pending = "pending"
+            case running = "running"
+            case completed = "completed"
+            case failed = "failed"
+            case cancelled = "cancelled"
+        }
+        /// Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training
+        ///
+        /// - Remark: Generated from `#/components/parameters/JobTypeFilter`.
+        public typealias JobTypeFilter = Swift.String
+        /// The same as job_type
+        ///
+        /// - Remark: Generated from `#/components/parameters/JobTypeFilterAlias`.
+        public typealias JobTypeFilterAlias = Swift.String
         /// Page size
         ///
         /// - Remark: Generated from `#/components/parameters/Limit`.

@@ -916,48 +916,179 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/error`.
             public var error: Components.Schemas.ErrorEnvelope._ErrorPayload
+            /// For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)
+            ///
+            /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail`.
+            @frozen public enum DetailPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail/case1`.
+                case case1(Swift.String)
+                /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail/case2`.
+                case case2([Components.Schemas.ValidationErrorDetail])
+                public init(from decoder: any Swift.Decoder) throws {
+                    var errors: [any Swift.Error] = []
+                    do {
+                        self = .case1(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case2(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                        type: Self.self,
+                        codingPath: decoder.codingPath,
+                        errors: errors
+                    )
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    switch self {
+                    case let .case1(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case2(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    }
+                }
+            }
+            /// For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)
+            ///
+            /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/detail`.
+            public var detail: Components.Schemas.ErrorEnvelope.DetailPayload
             /// Creates a new `ErrorEnvelope`.
             ///
             /// - Parameters:
             ///   - error:
-            public init(error: Components.Schemas.ErrorEnvelope._ErrorPayload) {
+            ///   - detail: For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)
+            public init(
+                error: Components.Schemas.ErrorEnvelope._ErrorPayload,
+                detail: Components.Schemas.ErrorEnvelope.DetailPayload
+            ) {
                 self.error = error
+                self.detail = detail
             }
             public enum CodingKeys: String, CodingKey {
                 case error
+                case detail
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail`.
+        public struct ValidationErrorDetail: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/LocPayload`.
+            @frozen public enum LocPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/LocPayload/case1`.
+                case case1(Swift.String)
+                /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/LocPayload/case2`.
+                case case2(Swift.Int)
+                public init(from decoder: any Swift.Decoder) throws {
+                    var errors: [any Swift.Error] = []
+                    do {
+                        self = .case1(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case2(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                        type: Self.self,
+                        codingPath: decoder.codingPath,
+                        errors: errors
+                    )
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    switch self {
+                    case let .case1(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case2(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    }
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/loc`.
+            public typealias LocPayload = [Components.Schemas.ValidationErrorDetail.LocPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/loc`.
+            public var loc: Components.Schemas.ValidationErrorDetail.LocPayload
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/msg`.
+            public var msg: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ValidationErrorDetail/type`.
+            public var _type: Swift.String
+            /// Creates a new `ValidationErrorDetail`.
+            ///
+            /// - Parameters:
+            ///   - loc:
+            ///   - msg:
+            ///   - _type:
+            public init(
+                loc: Components.Schemas.ValidationErrorDetail.LocPayload,
+                msg: Swift.String,
+                _type: Swift.String
+            ) {
+                self.loc = loc
+                self.msg = msg
+                self._type = _type
+            }
+            public enum CodingKeys: String, CodingKey {
+                case loc
+                case msg
+                case _type = "type"
             }
         }
         /// - Remark: Generated from `#/components/schemas/Health`.
         public struct Health: Codable, Hashable, Sendable {
-            /// - Remark: Generated from `#/components/schemas/Health/role`.
-            public var role: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Health/status`.
-            public var status: Swift.String?
+            @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case healthy = "healthy"
+            }
+            /// - Remark: Generated from `#/components/schemas/Health/status`.
+            public var status: Components.Schemas.Health.StatusPayload
+            /// The role, as the services mlopsd replaces named it
+            ///
+            /// - Remark: Generated from `#/components/schemas/Health/service`.
+            public var service: Swift.String
+            /// - Remark: Generated from `#/components/schemas/Health/timestamp`.
+            public var timestamp: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/Health/role`.
+            public var role: Swift.String
             /// - Remark: Generated from `#/components/schemas/Health/uptime_seconds`.
-            public var uptimeSeconds: Swift.Double?
+            public var uptimeSeconds: Swift.Double
             /// - Remark: Generated from `#/components/schemas/Health/version`.
-            public var version: Swift.String?
+            public var version: Swift.String
             /// Creates a new `Health`.
             ///
             /// - Parameters:
-            ///   - role:
             ///   - status:
+            ///   - service: The role, as the services mlopsd replaces named it
+            ///   - timestamp:
+            ///   - role:
             ///   - uptimeSeconds:
             ///   - version:
             public init(
-                role: Swift.String? = nil,
-                status: Swift.String? = nil,
-                uptimeSeconds: Swift.Double? = nil,
-                version: Swift.String? = nil
+                status: Components.Schemas.Health.StatusPayload,
+                service: Swift.String,
+                timestamp: Foundation.Date,
+                role: Swift.String,
+                uptimeSeconds: Swift.Double,
+                version: Swift.String
             ) {
-                self.role = role
                 self.status = status
+                self.service = service
+                self.timestamp = timestamp
+                self.role = role
                 self.uptimeSeconds = uptimeSeconds
                 self.version = version
             }
             public enum CodingKeys: String, CodingKey {
-                case role
                 case status
+                case service
+                case timestamp
+                case role
                 case uptimeSeconds = "uptime_seconds"
                 case version
             }
@@ -1090,36 +1221,44 @@ extension Components {
                 case statusUrl = "status_url"
             }
         }
+        /// The page's jobs, newest first, under `jobs` and again under `items`
+        ///
         /// - Remark: Generated from `#/components/schemas/JobPage`.
         public struct JobPage: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/JobPage/jobs`.
-            public var jobs: [Components.Schemas.Job]?
+            public var jobs: [Components.Schemas.Job]
+            /// - Remark: Generated from `#/components/schemas/JobPage/items`.
+            public var items: [Components.Schemas.Job]
             /// - Remark: Generated from `#/components/schemas/JobPage/limit`.
-            public var limit: Swift.Int?
+            public var limit: Swift.Int
             /// - Remark: Generated from `#/components/schemas/JobPage/offset`.
-            public var offset: Swift.Int?
+            public var offset: Swift.Int
             /// - Remark: Generated from `#/components/schemas/JobPage/total`.
-            public var total: Swift.Int?
+            public var total: Swift.Int
             /// Creates a new `JobPage`.
             ///
             /// - Parameters:
             ///   - jobs:
+            ///   - items:
             ///   - limit:
             ///   - offset:
             ///   - total:
             public init(
-                jobs: [Components.Schemas.Job]? = nil,
-                limit: Swift.Int? = nil,
-                offset: Swift.Int? = nil,
-                total: Swift.Int? = nil
+                jobs: [Components.Schemas.Job],
+                items: [Components.Schemas.Job],
+                limit: Swift.Int,
+                offset: Swift.Int,
+                total: Swift.Int
             ) {
                 self.jobs = jobs
+                self.items = items
                 self.limit = limit
                 self.offset = offset
                 self.total = total
             }
             public enum CodingKeys: String, CodingKey {
                 case jobs
+                case items
                 case limit
                 case offset
                 case total

@@ -5411,8 +5411,8 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/data/jobs/GET/query`.
             public struct Query: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/api/v1/data/jobs/GET/query/status`.
-                @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                /// - Remark: Generated from `#/components/parameters/JobStatusFilter`.
+                @frozen public enum JobStatusFilter: String, Codable, Hashable, Sendable, CaseIterable {
                     case pending = "pending"
                     case running = "running"
                     case completed = "completed"
@@ -5420,9 +5420,15 @@ public enum Operations {
                     case cancelled = "cancelled"
                 }
                 /// - Remark: Generated from `#/paths/api/v1/data/jobs/GET/query/status`.
-                public var status: Operations.DataListJobs.Input.Query.StatusPayload?
+                public var status: Components.Parameters.JobStatusFilter?
+                /// Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/data/jobs/GET/query/job_type`.
+                public var jobType: Components.Parameters.JobTypeFilter?
+                /// The same as job_type
+                ///
                 /// - Remark: Generated from `#/paths/api/v1/data/jobs/GET/query/type`.
-                public var _type: Swift.String?
+                public var _type: Components.Parameters.JobTypeFilterAlias?
                 /// Page size
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/data/jobs/GET/query/limit`.
@@ -5435,16 +5441,19 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - status:
-                ///   - _type:
+                ///   - jobType: Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training
+                ///   - _type: The same as job_type
                 ///   - limit: Page size
                 ///   - offset: Items to skip
                 public init(
-                    status: Operations.DataListJobs.Input.Query.StatusPayload? = nil,
-                    _type: Swift.String? = nil,
+                    status: Components.Parameters.JobStatusFilter? = nil,
+                    jobType: Components.Parameters.JobTypeFilter? = nil,
+                    _type: Components.Parameters.JobTypeFilterAlias? = nil,
                     limit: Components.Parameters.Limit? = nil,
                     offset: Components.Parameters.Offset? = nil
                 ) {
                     self.status = status
+                    self.jobType = jobType
                     self._type = _type
                     self.limit = limit
                     self.offset = offset
@@ -8481,8 +8490,8 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/train/jobs/GET/query`.
             public struct Query: Sendable, Hashable {
-                /// - Remark: Generated from `#/paths/api/v1/train/jobs/GET/query/status`.
-                @frozen public enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                /// - Remark: Generated from `#/components/parameters/JobStatusFilter`.
+                @frozen public enum JobStatusFilter: String, Codable, Hashable, Sendable, CaseIterable {
                     case pending = "pending"
                     case running = "running"
                     case completed = "completed"
@@ -8490,9 +8499,15 @@ public enum Operations {
                     case cancelled = "cancelled"
                 }
                 /// - Remark: Generated from `#/paths/api/v1/train/jobs/GET/query/status`.
-                public var status: Operations.TrainListJobs.Input.Query.StatusPayload?
+                public var status: Components.Parameters.JobStatusFilter?
+                /// Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/train/jobs/GET/query/job_type`.
+                public var jobType: Components.Parameters.JobTypeFilter?
+                /// The same as job_type
+                ///
                 /// - Remark: Generated from `#/paths/api/v1/train/jobs/GET/query/type`.
-                public var _type: Swift.String?
+                public var _type: Components.Parameters.JobTypeFilterAlias?
                 /// Page size
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/train/jobs/GET/query/limit`.
@@ -8505,16 +8520,19 @@ public enum Operations {
                 ///
                 /// - Parameters:
                 ///   - status:
-                ///   - _type:
+                ///   - jobType: Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training
+                ///   - _type: The same as job_type
                 ///   - limit: Page size
                 ///   - offset: Items to skip
                 public init(
-                    status: Operations.TrainListJobs.Input.Query.StatusPayload? = nil,
-                    _type: Swift.String? = nil,
+                    status: Components.Parameters.JobStatusFilter? = nil,
+                    jobType: Components.Parameters.JobTypeFilter? = nil,
+                    _type: Components.Parameters.JobTypeFilterAlias? = nil,
                     limit: Components.Parameters.Limit? = nil,
                     offset: Components.Parameters.Offset? = nil
                 ) {
                     self.status = status
+                    self.jobType = jobType
                     self._type = _type
                     self.limit = limit
                     self.offset = offset

@@ -476,19 +476,72 @@ enum PredictAPIDocument {
               "details"
             ],
             "type": "object"
+          },
+          "detail": {
+            "description": "For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)",
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "items": {
+                  "$ref": "#/components/schemas/ValidationErrorDetail"
+                },
+                "type": "array"
+              }
+            ]
           }
         },
         "required": [
-          "error"
+          "error",
+          "detail"
+        ],
+        "type": "object"
+      },
+      "ValidationErrorDetail": {
+        "properties": {
+          "loc": {
+            "items": {
+              "oneOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "integer"
+                }
+              ]
+            },
+            "type": "array"
+          },
+          "msg": {
+            "type": "string"
+          },
+          "type": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "loc",
+          "msg",
+          "type"
         ],
         "type": "object"
       },
       "Health": {
         "properties": {
-          "role": {
+          "status": {
+            "const": "healthy",
             "type": "string"
           },
-          "status": {
+          "service": {
+            "description": "The role, as the services mlopsd replaces named it",
+            "type": "string"
+          },
+          "timestamp": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "role": {
             "type": "string"
           },
           "uptime_seconds": {
@@ -498,6 +551,14 @@ enum PredictAPIDocument {
             "type": "string"
           }
         },
+        "required": [
+          "status",
+          "service",
+          "timestamp",
+          "role",
+          "version",
+          "uptime_seconds"
+        ],
         "type": "object"
       },
       "LoadedModels": {

@@ -219,25 +219,13 @@ enum TrainAPIDocument {
         ],
         "parameters": [
           {
-            "in": "query",
-            "name": "status",
-            "schema": {
-              "enum": [
-                "pending",
-                "running",
-                "completed",
-                "failed",
-                "cancelled"
-              ],
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/JobStatusFilter"
           },
           {
-            "in": "query",
-            "name": "type",
-            "schema": {
-              "type": "string"
-            }
+            "$ref": "#/components/parameters/JobTypeFilter"
+          },
+          {
+            "$ref": "#/components/parameters/JobTypeFilterAlias"
           },
           {
             "$ref": "#/components/parameters/Limit"
@@ -636,19 +624,72 @@ enum TrainAPIDocument {
               "details"
             ],
             "type": "object"
+          },
+          "detail": {
+            "description": "For clients of FastAPI services: the message, or for a 422 one entry per field at fault, its `loc` starting with where the field is (body, query or path)",
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "items": {
+                  "$ref": "#/components/schemas/ValidationErrorDetail"
+                },
+                "type": "array"
+              }
+            ]
           }
         },
         "required": [
-          "error"
+          "error",
+          "detail"
+        ],
+        "type": "object"
+      },
+      "ValidationErrorDetail": {
+        "properties": {
+          "loc": {
+            "items": {
+              "oneOf": [
+                {
+                  "type": "string"
+                },
+                {
+                  "type": "integer"
+                }
+              ]
+            },
+            "type": "array"
+          },
+          "msg": {
+            "type": "string"
+          },
+          "type": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "loc",
+          "msg",
+          "type"
         ],
         "type": "object"
       },
       "Health": {
         "properties": {
-          "role": {
+          "status": {
+            "const": "healthy",
             "type": "string"
           },
-          "status": {
+          "service": {
+            "description": "The role, as the services mlopsd replaces named it",
+            "type": "string"
+          },
+          "timestamp": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "role": {
             "type": "string"
           },
           "uptime_seconds": {
@@ -658,6 +699,14 @@ enum TrainAPIDocument {
             "type": "string"
           }
         },
+        "required": [
+          "status",
+          "service",
+          "timestamp",
+          "role",
+          "version",
+          "uptime_seconds"
+        ],
         "type": "object"
       },
       "Job": {
@@ -755,8 +804,15 @@ enum TrainAPIDocument {
         "type": "object"
       },
       "JobPage": {
+        "description": "The page's jobs, newest first, under `jobs` and again under `items`",
         "properties": {
           "jobs": {
+            "items": {
+              "$ref": "#/components/schemas/Job"
+            },
+            "type": "array"
+          },
+          "items": {
             "items": {
               "$ref": "#/components/schemas/Job"
             },
@@ -772,6 +828,13 @@ enum TrainAPIDocument {
             "type": "integer"
           }
         },
+        "required": [
+          "jobs",
+          "items",
+          "total",
+          "limit",
+          "offset"
+        ],
         "type": "object"
       },
       "ModelList": {
@@ -1073,6 +1136,36 @@ enum TrainAPIDocument {
       }
     },
     "parameters": {
+      "JobStatusFilter": {
+        "in": "query",
+        "name": "status",
+        "schema": {
+          "enum": [
+            "pending",
+            "running",
+            "completed",
+            "failed",
+            "cancelled"
+          ],
+          "type": "string"
+        }
+      },
+      "JobTypeFilter": {
+        "description": "Only jobs of this type: preprocess, build_features or train, or as the services mlopsd replaces named them, preprocessing, feature_engineering or training",
+        "in": "query",
+        "name": "job_type",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "JobTypeFilterAlias": {
+        "description": "The same as job_type",
+        "in": "query",
+        "name": "type",
+        "schema": {
+          "type": "string"
+        }
+      },
       "Limit": {
         "in": "query",
         "name": "limit",

@@ -21,7 +21,7 @@ struct TrainJob: Sendable {
     let logger: Logger
 
     var kind: JobKind {
-        JobKind(name: Self.type, maxConcurrent: 1) { execution in try await run(execution) }
+        JobKind(name: Self.type, aliases: ["training"], maxConcurrent: 1) { execution in try await run(execution) }
     }
 
     /// One leaderboard row, as the API defines it.
