@@ -108,6 +108,23 @@ extension TestClientProtocol {
         }
     }
 
+    /// A malformed name or an over-long password is refused as input, before any password check
+    /// (so it never counts towards the lock-out).
+    @Test func malformedLoginFieldsAre422() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            for (username, password, field) in [
+                ("ab", "password", "username"), (String(repeating: "a", count: 51), "password", "username"), (" admin", "password", "username"),
+                ("admin ", "password", "username"), ("admin", String(repeating: "p", count: 73), "password"),
+            ] {
+                let response = try await client.login(username, password)
+                #expect(response.status == .unprocessableContent, "\(username.prefix(10))")
+                #expect(try response.json()["error"]?["details"]?[0]?["field"]?.stringValue == field)
+            }
+            #expect(try await client.login("admin", TestEnvironment.adminPassword).status == .ok)
+        }
+    }
+
     @Test func unknownUserAndWrongPasswordLookTheSame() async throws {
         let harness = try await AuthHarness()
         try await harness.run { client in
@@ -216,6 +233,24 @@ extension TestClientProtocol {
 }
 
 @Suite struct UserAdminTests {
+    @Test func accountsCarryTheirIdAndFullName() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let admin = try await client.adminTokens().access
+            let created = try await client.send(
+                .post, "/api/v1/auth/users",
+                json: ["username": "ada", "password": "ada-password", "email": "ada@example.org", "full_name": "Ada Lovelace"], token: admin)
+            #expect(created.status == .created)
+            #expect(try created.json()["full_name"] == "Ada Lovelace")
+            let id = try #require(try created.json()["id"]?.intValue)
+            let renamed = try await client.send(.patch, "/api/v1/auth/users/ada", json: ["full_name": "Augusta Ada King"], token: admin)
+            #expect(try renamed.json()["full_name"] == "Augusta Ada King")
+            #expect(try renamed.json()["id"]?.intValue == id)
+            let listed = try await client.send(.get, "/api/v1/auth/users", token: admin)
+            #expect(try listed.json()["users"]?[0]?["full_name"] == nil, "the seeded admin has none")
+        }
+    }
+
     @Test func adminsManageUsersAndUsersCannot() async throws {
         let harness = try await AuthHarness()
         try await harness.run { client in
@@ -233,7 +268,8 @@ extension TestClientProtocol {
                 .post, "/api/v1/auth/users",
                 json: ["username": "ALICE", "password": "another-password", "email": "a2@example.org"], token: admin
             )
-            #expect(duplicate.status == .conflict)
+            #expect(duplicate.status == .badRequest, "clients of the replaced services read 400 as exists")
+            #expect(try duplicate.json()["error"]?["code"] == "user_exists")
 
             // A value of the wrong type or outside an enumeration is refused as the body is read…
             let unknownRole = try await client.send(

@@ -84,6 +84,23 @@ extension StoreBackend {
     }
 
     @Test(arguments: StoreBackend.available)
+    func accountsHaveAnIdAndAnOptionalFullName(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { users, _ in
+            let grace = try await users.create(username: "grace", fullName: "Grace Hopper", email: "grace@example.org", role: .user, passwordHash: "h")
+            let hal = try await users.create(username: "hal", email: "hal@example.org", role: .user, passwordHash: "h")
+            #expect(grace.fullName == "Grace Hopper")
+            #expect(hal.fullName == nil)
+            #expect(hal.id > grace.id)
+            let renamed = try #require(try await users.update(username: "hal", changes: UserChanges(fullName: "HAL 9000")))
+            #expect(renamed.fullName == "HAL 9000")
+            #expect(renamed.id == hal.id)
+            let kept = try #require(try await users.update(username: "grace", changes: UserChanges(disabled: true)))
+            #expect(kept.fullName == "Grace Hopper")
+            #expect(try await users.find(username: "GRACE")?.user == kept)
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
     func refreshTokensRotateOnceAndReuseRevokesTheFamily(_ backend: StoreBackend) async throws {
         try await backend.withAuthStores { _, tokens in
             let expiry = Date().addingTimeInterval(3600)

@@ -207,6 +207,18 @@ extension EdgeSuites {
             #expect(fieldError["loc"] as? [String] == ["query", "limit"])
             #expect(fieldError["type"] as? String == "value_error")
 
+            // Accounts: an id and a full name; an existing username is a 400; a malformed login a 422.
+            let username = "compat-\(UUID().uuidString.prefix(8).lowercased())"
+            let account: [String: Any] = [
+                "username": username, "password": "compat-password", "email": "\(username)@example.org", "full_name": "Compat Client",
+            ]
+            let created = try await client.json("POST", "api/v1/auth/users", account, token: admin)
+            #expect(created.status == 201)
+            #expect(try created.json()["id"] as? Int != nil)
+            #expect(try created.json()["full_name"] as? String == "Compat Client")
+            #expect(try await client.json("POST", "api/v1/auth/users", account, token: admin).status == 400)
+            #expect(try await client.json("POST", "api/v1/auth/login", ["username": "ab", "password": "whatever"]).status == 422)
+
             // Job lists under `items`, filtered by `job_type` in either naming.
             for (role, theirs, ours) in [("data", "preprocessing", "preprocess"), ("train", "training", "train")] {
                 let page = try await client.request("GET", "api/v1/\(role)/jobs?job_type=\(theirs)&limit=20", token: admin)

@@ -570,7 +570,14 @@ enum AuthAPIDocument {
             }
           },
           "400": {
-            "$ref": "#/components/responses/BadRequest"
+            "description": "The body is not valid JSON, or the username is taken (code user_exists; clients of FastAPI services read 400 as exists)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
           },
           "401": {
             "description": "Missing or invalid access token",
@@ -584,16 +591,6 @@ enum AuthAPIDocument {
           },
           "403": {
             "description": "Not an admin",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/ErrorEnvelope"
-                }
-              }
-            }
-          },
-          "409": {
-            "description": "Username taken",
             "content": {
               "application/json": {
                 "schema": {
@@ -806,6 +803,10 @@ enum AuthAPIDocument {
           "username": {
             "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$",
             "type": "string"
+          },
+          "full_name": {
+            "maxLength": 200,
+            "type": "string"
           }
         },
         "required": [
@@ -941,9 +942,14 @@ enum AuthAPIDocument {
           },
           "password": {
             "format": "password",
+            "maxLength": 72,
             "type": "string"
           },
           "username": {
+            "description": "3 to 50 characters",
+            "no surrounding white space": null,
+            "maxLength": 50,
+            "minLength": 3,
             "type": "string"
           }
         },
@@ -1058,12 +1064,29 @@ enum AuthAPIDocument {
               "user",
               null
             ]
+          },
+          "full_name": {
+            "maxLength": 200,
+            "type": [
+              "string",
+              "null"
+            ]
           }
         },
         "type": "object"
       },
       "User": {
         "properties": {
+          "id": {
+            "description": "The store's number for the account (renumbered by db migrate-to-postgres)",
+            "type": "integer"
+          },
+          "full_name": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
           "created_at": {
             "format": "date-time",
             "type": "string"
@@ -1090,6 +1113,7 @@ enum AuthAPIDocument {
           }
         },
         "required": [
+          "id",
           "username",
           "email",
           "role",

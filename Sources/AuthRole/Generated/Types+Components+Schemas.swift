@@ -44,6 +44,8 @@ extension Components {
             internal var role: Components.Schemas.CreateUserRequest.RolePayload?
             /// - Remark: Generated from `#/components/schemas/CreateUserRequest/username`.
             internal var username: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CreateUserRequest/full_name`.
+            internal var fullName: Swift.String?
             /// Creates a new `CreateUserRequest`.
             ///
             /// - Parameters:
@@ -51,22 +53,26 @@ extension Components {
             ///   - password:
             ///   - role:
             ///   - username:
+            ///   - fullName:
             internal init(
                 email: Swift.String,
                 password: Swift.String,
                 role: Components.Schemas.CreateUserRequest.RolePayload? = nil,
-                username: Swift.String
+                username: Swift.String,
+                fullName: Swift.String? = nil
             ) {
                 self.email = email
                 self.password = password
                 self.role = role
                 self.username = username
+                self.fullName = fullName
             }
             internal enum CodingKeys: String, CodingKey {
                 case email
                 case password
                 case role
                 case username
+                case fullName = "full_name"
             }
         }
         /// - Remark: Generated from `#/components/schemas/ErrorEnvelope`.
@@ -261,6 +267,8 @@ extension Components {
             internal var grantType: Components.Schemas.LoginRequest.GrantTypePayload?
             /// - Remark: Generated from `#/components/schemas/LoginRequest/password`.
             internal var password: Swift.String
+            /// 3 to 50 characters
+            ///
             /// - Remark: Generated from `#/components/schemas/LoginRequest/username`.
             internal var username: Swift.String
             /// Creates a new `LoginRequest`.
@@ -268,7 +276,7 @@ extension Components {
             /// - Parameters:
             ///   - grantType:
             ///   - password:
-            ///   - username:
+            ///   - username: 3 to 50 characters
             internal init(
                 grantType: Components.Schemas.LoginRequest.GrantTypePayload? = nil,
                 password: Swift.String,
@@ -394,6 +402,8 @@ extension Components {
             internal var password: Swift.String?
             /// - Remark: Generated from `#/components/schemas/UpdateUserRequest/role`.
             internal var role: OpenAPIRuntime.OpenAPIValueContainer?
+            /// - Remark: Generated from `#/components/schemas/UpdateUserRequest/full_name`.
+            internal var fullName: Swift.String?
             /// Creates a new `UpdateUserRequest`.
             ///
             /// - Parameters:
@@ -401,26 +411,36 @@ extension Components {
             ///   - email:
             ///   - password:
             ///   - role:
+            ///   - fullName:
             internal init(
                 disabled: Swift.Bool? = nil,
                 email: Swift.String? = nil,
                 password: Swift.String? = nil,
-                role: OpenAPIRuntime.OpenAPIValueContainer? = nil
+                role: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                fullName: Swift.String? = nil
             ) {
                 self.disabled = disabled
                 self.email = email
                 self.password = password
                 self.role = role
+                self.fullName = fullName
             }
             internal enum CodingKeys: String, CodingKey {
                 case disabled
                 case email
                 case password
                 case role
+                case fullName = "full_name"
             }
         }
         /// - Remark: Generated from `#/components/schemas/User`.
         internal struct User: Codable, Hashable, Sendable {
+            /// The store's number for the account (renumbered by db migrate-to-postgres)
+            ///
+            /// - Remark: Generated from `#/components/schemas/User/id`.
+            internal var id: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/User/full_name`.
+            internal var fullName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/User/created_at`.
             internal var createdAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/User/disabled`.
@@ -441,6 +461,8 @@ extension Components {
             /// Creates a new `User`.
             ///
             /// - Parameters:
+            ///   - id: The store's number for the account (renumbered by db migrate-to-postgres)
+            ///   - fullName:
             ///   - createdAt:
             ///   - disabled:
             ///   - email:
@@ -448,6 +470,8 @@ extension Components {
             ///   - updatedAt:
             ///   - username:
             internal init(
+                id: Swift.Int,
+                fullName: Swift.String? = nil,
                 createdAt: Foundation.Date? = nil,
                 disabled: Swift.Bool,
                 email: Swift.String,
@@ -455,6 +479,8 @@ extension Components {
                 updatedAt: Foundation.Date? = nil,
                 username: Swift.String
             ) {
+                self.id = id
+                self.fullName = fullName
                 self.createdAt = createdAt
                 self.disabled = disabled
                 self.email = email
@@ -463,6 +489,8 @@ extension Components {
                 self.username = username
             }
             internal enum CodingKeys: String, CodingKey {
+                case id
+                case fullName = "full_name"
                 case createdAt = "created_at"
                 case disabled
                 case email

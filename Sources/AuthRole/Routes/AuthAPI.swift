@@ -47,6 +47,7 @@ struct AuthAPI: APIProtocol {
         case .json(let json): body = json
         case .urlEncodedForm(let form): body = form
         }
+        try LoginFields.check(username: body.username, password: body.password)
         let scope = try OperationScope.active
         let client = scope.clientAddress
         if case .refused(let wait) = try await throttle.reserve(username: body.username, client: client) {
@@ -134,12 +135,15 @@ struct AuthAPI: APIProtocol {
         let role = try NewAccount.validated(body)
         let hash = try await hasher.hash(body.password)
         do {
-            let user = try await users.create(username: body.username, email: body.email, role: role, passwordHash: hash)
+            let user = try await users.create(username: body.username, fullName: body.fullName, email: body.email, role: role, passwordHash: hash)
             try OperationScope.active.context.logger.info(
                 "user created", metadata: ["username": "\(user.username)", "account_role": "\(user.role.rawValue)"])
             return .created(.init(headers: .init(location: "\(ServiceRole.auth.apiPrefix)/users/\(user.username)"), body: .json(.init(user))))
         } catch UserStoreError.duplicateUsername {
-            throw APIError.conflict("A user named '\(body.username)' already exists")
+            // 400, not 409: clients of the services mlopsd replaces read 400 as "exists, go on".
+            throw APIError(
+                .badRequest, code: "user_exists", message: "A user named '\(body.username)' already exists",
+                details: [FieldProblem(field: "username", problem: "already exists")])
         }
     }
 
@@ -157,7 +161,7 @@ struct AuthAPI: APIProtocol {
         if identity.username.lowercased() == username.lowercased(), change.disabled == true || change.role == .user {
             throw APIError(.conflict, code: "self_lockout", message: "Admins cannot disable or demote their own account")
         }
-        var changes = UserChanges(email: change.email, role: change.role, disabled: change.disabled)
+        var changes = UserChanges(email: change.email, fullName: change.fullName, role: change.role, disabled: change.disabled)
         if let password = change.password { changes.passwordHash = try await hasher.hash(password) }
         guard let user = try await users.update(username: username, changes: changes) else {
             throw APIError.notFound("No user named '\(username)'")

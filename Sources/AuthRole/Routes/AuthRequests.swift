@@ -13,9 +13,23 @@ enum NewAccount {
     }
 }
 
+/// What a login must look like before a password is checked: a malformed name or an over-long
+/// password is a 422 naming the field, not a failed login (which would count towards lock-out).
+enum LoginFields {
+    static func check(username: String, password: String) throws {
+        var problems: [FieldProblem] = []
+        if !(3...50).contains(username.count) || username.first?.isWhitespace == true || username.last?.isWhitespace == true {
+            problems.append(.init(field: "username", problem: "3 to 50 characters without surrounding white space"))
+        }
+        if password.utf8.count > 72 { problems.append(.init(field: "password", problem: "at most 72 bytes long")) }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+    }
+}
+
 /// `PATCH /users/{username}`: what to change, checked.
 struct AccountChange {
     var email: String?
+    var fullName: String?
     var role: UserRole?
     var disabled: Bool?
     var password: String?
@@ -23,6 +37,7 @@ struct AccountChange {
     init(_ request: Components.Schemas.UpdateUserRequest) throws {
         var problems: [FieldProblem] = []
         email = request.email
+        fullName = request.fullName
         disabled = request.disabled
         password = request.password
         // `role` may be null (no change), so the spec's type for it is not a plain enumeration.
@@ -33,8 +48,8 @@ struct AccountChange {
         }
         if let email, !EmailRule.isValid(email) { problems.append(.init(field: "email", problem: EmailRule.description)) }
         if let password, !PasswordRule.isValid(password) { problems.append(.init(field: "password", problem: PasswordRule.description)) }
-        if email == nil, request.role?.value == nil, disabled == nil, password == nil {
-            problems.append(.init(field: "body", problem: "nothing to change: give email, role, disabled or password"))
+        if email == nil, fullName == nil, request.role?.value == nil, disabled == nil, password == nil {
+            problems.append(.init(field: "body", problem: "nothing to change: give email, full_name, role, disabled or password"))
         }
         guard problems.isEmpty else { throw APIError.validation(problems) }
     }
@@ -48,7 +63,8 @@ extension Components.Schemas.User {
             case .user: .user
             }
         self.init(
-            createdAt: user.createdAt, disabled: user.disabled, email: user.email, role: role, updatedAt: user.updatedAt, username: user.username)
+            id: Int(user.id), fullName: user.fullName, createdAt: user.createdAt, disabled: user.disabled, email: user.email, role: role,
+            updatedAt: user.updatedAt, username: user.username)
     }
 }
 

@@ -31,42 +31,45 @@ public struct PostgresUserStore: UserStore {
                 )
                 """,
                 "CREATE UNIQUE INDEX users_username ON users (lower(username))",
-            ])
+            ]),
+        .init("users-v2-full-name", ["ALTER TABLE users ADD COLUMN full_name TEXT"]),
     ]
 
-    typealias UserRow = (String, String, String, Bool, Date, Date, String)
-    static let columns = "username, email, role, disabled, created_at, updated_at, password_hash"
+    typealias UserRow = (Int64, String, String?, String, String, Bool, Date, Date, String)
+    static let columns = "id, username, full_name, email, role, disabled, created_at, updated_at, password_hash"
 
     func users(_ query: PostgresQuery) async throws -> [StoredUser] {
         var users: [StoredUser] = []
         for try await row in try await database.client.query(query, logger: logger).decode(UserRow.self) {
-            let user = User(username: row.0, email: row.1, role: UserRole(rawValue: row.2) ?? .user, disabled: row.3, createdAt: row.4, updatedAt: row.5)
-            users.append(StoredUser(user: user, passwordHash: row.6))
+            let user = User(
+                id: row.0, username: row.1, fullName: row.2, email: row.3, role: UserRole(rawValue: row.4) ?? .user, disabled: row.5, createdAt: row.6,
+                updatedAt: row.7)
+            users.append(StoredUser(user: user, passwordHash: row.8))
         }
         return users
     }
 
-    func insert(username: String, email: String, role: UserRole, passwordHash: String) async throws -> StoredUser? {
+    func insert(username: String, fullName: String?, email: String, role: UserRole, passwordHash: String) async throws -> StoredUser? {
         let now = Date()
         return try await users(
             """
-            INSERT INTO users (username, email, role, password_hash, disabled, created_at, updated_at)
-            VALUES (\(username), \(email), \(role.rawValue), \(passwordHash), false, \(now), \(now))
+            INSERT INTO users (username, full_name, email, role, password_hash, disabled, created_at, updated_at)
+            VALUES (\(username), \(fullName), \(email), \(role.rawValue), \(passwordHash), false, \(now), \(now))
             ON CONFLICT ((lower(username))) DO NOTHING
             RETURNING \(unescaped: Self.columns)
             """
         ).first
     }
 
-    public func create(username: String, email: String, role: UserRole, passwordHash: String) async throws -> User {
-        guard let created = try await insert(username: username, email: email, role: role, passwordHash: passwordHash) else {
+    public func create(username: String, fullName: String?, email: String, role: UserRole, passwordHash: String) async throws -> User {
+        guard let created = try await insert(username: username, fullName: fullName, email: email, role: role, passwordHash: passwordHash) else {
             throw UserStoreError.duplicateUsername
         }
         return created.user
     }
 
     public func createIfAbsent(username: String, email: String, role: UserRole, passwordHash: String) async throws -> Bool {
-        try await insert(username: username, email: email, role: role, passwordHash: passwordHash) != nil
+        try await insert(username: username, fullName: nil, email: email, role: role, passwordHash: passwordHash) != nil
     }
 
     public func find(username: String) async throws -> StoredUser? {
@@ -82,7 +85,8 @@ public struct PostgresUserStore: UserStore {
     public func update(username: String, changes: UserChanges) async throws -> User? {
         try await users(
             """
-            UPDATE users SET email = COALESCE(\(changes.email), email), role = COALESCE(\(changes.role?.rawValue), role),
+            UPDATE users SET email = COALESCE(\(changes.email), email), full_name = COALESCE(\(changes.fullName), full_name),
+                role = COALESCE(\(changes.role?.rawValue), role),
                 disabled = COALESCE(\(changes.disabled), disabled), password_hash = COALESCE(\(changes.passwordHash), password_hash),
                 updated_at = \(Date())
             WHERE lower(username) = lower(\(username))

@@ -3,19 +3,17 @@ import Hummingbird
 import Kernel
 
 /// An account as the API shows it (never with its password hash).
-public struct User: Codable, Sendable, Equatable {
+public struct User: Sendable, Equatable {
+    /// The store's number for the account (renumbered by `db migrate-to-postgres`; the username
+    /// is what identifies an account everywhere else).
+    public var id: Int64
     public var username: String
+    public var fullName: String?
     public var email: String
     public var role: UserRole
     public var disabled: Bool
     public var createdAt: Date
     public var updatedAt: Date
-
-    enum CodingKeys: String, CodingKey {
-        case username, email, role, disabled
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
 }
 
 /// A stored account with its bcrypt hash, for the login path only.
@@ -27,12 +25,14 @@ public struct StoredUser: Sendable {
 /// What an admin may change about an account.
 public struct UserChanges: Sendable {
     public var email: String?
+    public var fullName: String?
     public var role: UserRole?
     public var disabled: Bool?
     public var passwordHash: String?
 
-    public init(email: String? = nil, role: UserRole? = nil, disabled: Bool? = nil, passwordHash: String? = nil) {
+    public init(email: String? = nil, fullName: String? = nil, role: UserRole? = nil, disabled: Bool? = nil, passwordHash: String? = nil) {
         self.email = email
+        self.fullName = fullName
         self.role = role
         self.disabled = disabled
         self.passwordHash = passwordHash

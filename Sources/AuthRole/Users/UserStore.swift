@@ -5,12 +5,18 @@ import Kernel
 /// Accounts. Usernames are unique without regard to case.
 public protocol UserStore: Sendable {
     /// Throws `UserStoreError.duplicateUsername` when the name is taken.
-    func create(username: String, email: String, role: UserRole, passwordHash: String) async throws -> User
+    func create(username: String, fullName: String?, email: String, role: UserRole, passwordHash: String) async throws -> User
     /// Creates the account only if no account has that name; true when it was created.
     func createIfAbsent(username: String, email: String, role: UserRole, passwordHash: String) async throws -> Bool
     func find(username: String) async throws -> StoredUser?
     func list(limit: Int, offset: Int) async throws -> UserPage
     func update(username: String, changes: UserChanges) async throws -> User?
+}
+
+extension UserStore {
+    public func create(username: String, email: String, role: UserRole, passwordHash: String) async throws -> User {
+        try await create(username: username, fullName: nil, email: email, role: role, passwordHash: passwordHash)
+    }
 }
 
 public struct SQLiteUserStore: UserStore {
@@ -33,18 +39,21 @@ public struct SQLiteUserStore: UserStore {
                 table.column("updated_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("users-v2-full-name") { db in
+            try db.alter(table: "users") { table in table.add(column: "full_name", .text) }
+        }
     }
 
-    public func create(username: String, email: String, role: UserRole, passwordHash: String) async throws -> User {
+    public func create(username: String, fullName: String?, email: String, role: UserRole, passwordHash: String) async throws -> User {
         let now = Date()
         do {
             try await database.pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO users (username, email, role, password_hash, disabled, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, 0, ?, ?)
+                        INSERT INTO users (username, full_name, email, role, password_hash, disabled, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, 0, ?, ?)
                         """,
-                    arguments: [username, email, role.rawValue, passwordHash, now, now]
+                    arguments: [username, fullName, email, role.rawValue, passwordHash, now, now]
                 )
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
@@ -89,11 +98,11 @@ public struct SQLiteUserStore: UserStore {
         try await database.pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE users SET email = COALESCE(?, email), role = COALESCE(?, role), disabled = COALESCE(?, disabled),
-                        password_hash = COALESCE(?, password_hash), updated_at = ?
+                    UPDATE users SET email = COALESCE(?, email), full_name = COALESCE(?, full_name), role = COALESCE(?, role),
+                        disabled = COALESCE(?, disabled), password_hash = COALESCE(?, password_hash), updated_at = ?
                     WHERE username = ?
                     """,
-                arguments: [changes.email, changes.role?.rawValue, changes.disabled, changes.passwordHash, Date(), username]
+                arguments: [changes.email, changes.fullName, changes.role?.rawValue, changes.disabled, changes.passwordHash, Date(), username]
             )
             return try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user(from:))
         }
@@ -101,7 +110,9 @@ public struct SQLiteUserStore: UserStore {
 
     private static func user(from row: Row) -> User {
         User(
+            id: row["id"],
             username: row["username"],
+            fullName: row["full_name"],
             email: row["email"],
             role: UserRole(rawValue: row["role"]) ?? .user,
             disabled: row["disabled"],

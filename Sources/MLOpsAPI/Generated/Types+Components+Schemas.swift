@@ -385,6 +385,8 @@ extension Components {
             public var role: Components.Schemas.CreateUserRequest.RolePayload?
             /// - Remark: Generated from `#/components/schemas/CreateUserRequest/username`.
             public var username: Swift.String
+            /// - Remark: Generated from `#/components/schemas/CreateUserRequest/full_name`.
+            public var fullName: Swift.String?
             /// Creates a new `CreateUserRequest`.
             ///
             /// - Parameters:
@@ -392,22 +394,26 @@ extension Components {
             ///   - password:
             ///   - role:
             ///   - username:
+            ///   - fullName:
             public init(
                 email: Swift.String,
                 password: Swift.String,
                 role: Components.Schemas.CreateUserRequest.RolePayload? = nil,
-                username: Swift.String
+                username: Swift.String,
+                fullName: Swift.String? = nil
             ) {
                 self.email = email
                 self.password = password
                 self.role = role
                 self.username = username
+                self.fullName = fullName
             }
             public enum CodingKeys: String, CodingKey {
                 case email
                 case password
                 case role
                 case username
+                case fullName = "full_name"
             }
         }
         /// - Remark: Generated from `#/components/schemas/DataVersion`.
@@ -1413,6 +1419,8 @@ extension Components {
             public var grantType: Components.Schemas.LoginRequest.GrantTypePayload?
             /// - Remark: Generated from `#/components/schemas/LoginRequest/password`.
             public var password: Swift.String
+            /// 3 to 50 characters
+            ///
             /// - Remark: Generated from `#/components/schemas/LoginRequest/username`.
             public var username: Swift.String
             /// Creates a new `LoginRequest`.
@@ -1420,7 +1428,7 @@ extension Components {
             /// - Parameters:
             ///   - grantType:
             ///   - password:
-            ///   - username:
+            ///   - username: 3 to 50 characters
             public init(
                 grantType: Components.Schemas.LoginRequest.GrantTypePayload? = nil,
                 password: Swift.String,
@@ -2404,6 +2412,8 @@ extension Components {
             public var password: Swift.String?
             /// - Remark: Generated from `#/components/schemas/UpdateUserRequest/role`.
             public var role: OpenAPIRuntime.OpenAPIValueContainer?
+            /// - Remark: Generated from `#/components/schemas/UpdateUserRequest/full_name`.
+            public var fullName: Swift.String?
             /// Creates a new `UpdateUserRequest`.
             ///
             /// - Parameters:
@@ -2411,26 +2421,36 @@ extension Components {
             ///   - email:
             ///   - password:
             ///   - role:
+            ///   - fullName:
             public init(
                 disabled: Swift.Bool? = nil,
                 email: Swift.String? = nil,
                 password: Swift.String? = nil,
-                role: OpenAPIRuntime.OpenAPIValueContainer? = nil
+                role: OpenAPIRuntime.OpenAPIValueContainer? = nil,
+                fullName: Swift.String? = nil
             ) {
                 self.disabled = disabled
                 self.email = email
                 self.password = password
                 self.role = role
+                self.fullName = fullName
             }
             public enum CodingKeys: String, CodingKey {
                 case disabled
                 case email
                 case password
                 case role
+                case fullName = "full_name"
             }
         }
         /// - Remark: Generated from `#/components/schemas/User`.
         public struct User: Codable, Hashable, Sendable {
+            /// The store's number for the account (renumbered by db migrate-to-postgres)
+            ///
+            /// - Remark: Generated from `#/components/schemas/User/id`.
+            public var id: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/User/full_name`.
+            public var fullName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/User/created_at`.
             public var createdAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/User/disabled`.
@@ -2451,6 +2471,8 @@ extension Components {
             /// Creates a new `User`.
             ///
             /// - Parameters:
+            ///   - id: The store's number for the account (renumbered by db migrate-to-postgres)
+            ///   - fullName:
             ///   - createdAt:
             ///   - disabled:
             ///   - email:
@@ -2458,6 +2480,8 @@ extension Components {
             ///   - updatedAt:
             ///   - username:
             public init(
+                id: Swift.Int,
+                fullName: Swift.String? = nil,
                 createdAt: Foundation.Date? = nil,
                 disabled: Swift.Bool,
                 email: Swift.String,
@@ -2465,6 +2489,8 @@ extension Components {
                 updatedAt: Foundation.Date? = nil,
                 username: Swift.String
             ) {
+                self.id = id
+                self.fullName = fullName
                 self.createdAt = createdAt
                 self.disabled = disabled
                 self.email = email
@@ -2473,6 +2499,8 @@ extension Components {
                 self.username = username
             }
             public enum CodingKeys: String, CodingKey {
+                case id
+                case fullName = "full_name"
                 case createdAt = "created_at"
                 case disabled
                 case email
