@@ -33,7 +33,8 @@ public enum AuthRole {
                 users: users,
                 revocations: stores.revocations,
                 accessLifetime: settings.accessTokenLifetime,
-                refreshLifetime: settings.refreshTokenLifetime
+                refreshLifetime: settings.refreshTokenLifetime,
+                refreshLimit: RefreshLimit(attempts: stores.loginAttempts, maxPerWindow: own.refreshMaxPerWindow, window: own.refreshWindow)
             ),
             throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: own.loginMaxFailures, window: own.loginLockout),
             revocations: stores.revocations,

@@ -103,7 +103,8 @@ struct SessionMiddleware: ClientMiddleware {
             tokens = try await APIClient.unwrapping {
                 try await anonymous.refresh(body: .json(.init(refreshToken: session.refreshToken))).ok.body.json
             }
-        } catch ClientError.api(let status, _, _, _) {
+        } catch ClientError.api(let status, _, _, _) where status != 429 {
+            // A 429 (too many refreshes) leaves the session as it is: the caller may retry later.
             try? store.save(nil, for: server)
             throw ClientError.notLoggedIn("the session for \(server) has ended (\(status)): run `mlopsd client login --url \(server)`")
         }

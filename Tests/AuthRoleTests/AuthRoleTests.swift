@@ -108,6 +108,25 @@ extension TestClientProtocol {
         }
     }
 
+    @Test func refreshesPerAccountAreLimited() async throws {
+        let harness = try await AuthHarness(overrides: ["MLOPSD_REFRESH_MAX_PER_WINDOW": "2", "MLOPSD_REFRESH_WINDOW_SECONDS": "60"])
+        try await harness.run { client in
+            var refresh = try await client.adminTokens().refresh
+            for _ in 0..<2 {
+                let renewed = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(refresh)])
+                #expect(renewed.status == .ok)
+                refresh = try #require(try renewed.json()["refresh_token"]?.stringValue)
+            }
+            let refused = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(refresh)])
+            #expect(refused.status == .tooManyRequests)
+            #expect(try refused.json()["error"]?["code"] == "too_many_refreshes")
+            #expect(refused.headers[.retryAfter].flatMap { Int($0) }.map { (1...60).contains($0) } == true)
+            // Refused before rotating: the token still works once the window has room again.
+            let forged = try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": "not-a-token"])
+            #expect(forged.status == .unauthorized, "an invalid token is not counted against anyone")
+        }
+    }
+
     /// A malformed name or an over-long password is refused as input, before any password check
     /// (so it never counts towards the lock-out).
     @Test func malformedLoginFieldsAre422() async throws {

@@ -18,6 +18,8 @@ public struct TokenIssuer: Sendable {
     let revocations: any RevocationLedger
     let accessLifetime: Duration
     let refreshLifetime: Duration
+    /// At most so many refreshes per account in a window (nil: no limit).
+    var refreshLimit: RefreshLimit? = nil
 
     /// A pair for `user`, whose account was read at `since`: if the account was revoked after
     /// that (an admin disabling it while bcrypt ran), nothing is issued.
@@ -32,6 +34,12 @@ public struct TokenIssuer: Sendable {
     /// its whole family: either the client or a thief holds a copy, and we cannot tell which.
     public func refresh(_ token: String) async throws -> TokenPair {
         let claims = try await verifyRefresh(token)
+        // Counted once the token is known to be genuine, so no one can spend another's allowance.
+        if let refreshLimit, case .refused(let wait) = try await refreshLimit.reserve(username: claims.sub.value) {
+            throw APIError(
+                .tooManyRequests, code: "too_many_refreshes",
+                message: "Too many token refreshes for this account; try again in \(wait) s", headers: [.retryAfter: String(wait)])
+        }
         guard let stored = try await users.find(username: claims.sub.value), !stored.user.disabled else {
             _ = try await refreshTokens.revokeFamily(of: claims.jti.value)
             throw APIError.unauthorized("The account is disabled or no longer exists", code: "invalid_token")
