@@ -115,6 +115,7 @@ extension TestClientProtocol {
                 }
                 #expect(body["model_name"] == "penguins-gradient_boosting")
                 #expect(body["model_version"] == "1")
+                #expect(body["model_type"] == "gradient_boosting")
                 #expect(body["timestamp"]?.stringValue != nil)
             }
 
@@ -143,6 +144,29 @@ extension TestClientProtocol {
 
             let metrics = String(buffer: try await client.send(.get, "/metrics").body)
             #expect(metrics.contains(#"mlopsd_predictions_total{model="penguins-gradient_boosting"} \#(20 + 2 * records.count)"#))
+        }
+    }
+
+    /// A model that learnt integer labels answers numbers, as the values clients trained on; text
+    /// labels stay strings (above).
+    @Test func integerLabelsAreAnsweredAsNumbers() async throws {
+        let harness = try await PredictHarness()
+        defer { harness.environment.removeFiles() }
+        let table = try CSVReader.read(path: PredictHarness.datasets.appendingPathComponent("crashes.csv").path)
+        let split = try Preprocessor.run(table, spec: PreprocessSpec(target: "frontal", task: .classification, drop: ["caseid", "dead"]))
+        let trained = try Trainer.train(.init(modelType: "logistic_regression", dataVersion: "test"), split: split, target: "frontal")
+        try harness.promote(try trained.bundle.fileData(), name: "crashes-frontal", version: "1")
+        let records = PredictHarness.records(split.test.dropping(columns: ["frontal"]))
+        try await harness.run { client in
+            try await client.waitUntilReady(token: harness.user)
+            let single = try await client.send(.post, "/api/v1/predict", json: ["features": .object(records[0])], token: harness.user).json()
+            #expect(single["prediction"] == 0 || single["prediction"] == 1, "\(String(describing: single["prediction"]))")
+            #expect(single["probabilities"]?["1"]?.doubleValue != nil, "probabilities stay keyed by the label's text")
+            let batch = try await client.send(
+                .post, "/api/v1/predict/batch", json: ["features_list": .array(records.prefix(5).map { .object($0) })], token: harness.user
+            ).json()
+            #expect(batch["model_type"] == "logistic_regression")
+            for index in 0..<5 { #expect(batch["predictions"]?[index]?["prediction"]?.doubleValue != nil) }
         }
     }
 

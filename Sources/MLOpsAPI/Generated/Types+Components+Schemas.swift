@@ -123,6 +123,8 @@ extension Components {
             public var modelName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/BatchResponse/model_version`.
             public var modelVersion: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchResponse/model_type`.
+            public var modelType: Swift.String?
             /// - Remark: Generated from `#/components/schemas/BatchResponse/predictions`.
             public var predictions: [Components.Schemas.PredictionOrNull]?
             /// - Remark: Generated from `#/components/schemas/BatchResponse/timestamp`.
@@ -134,6 +136,7 @@ extension Components {
             ///   - errors:
             ///   - modelName:
             ///   - modelVersion:
+            ///   - modelType:
             ///   - predictions:
             ///   - timestamp:
             public init(
@@ -141,6 +144,7 @@ extension Components {
                 errors: Components.Schemas.BatchResponse.ErrorsPayload? = nil,
                 modelName: Swift.String? = nil,
                 modelVersion: Swift.String? = nil,
+                modelType: Swift.String? = nil,
                 predictions: [Components.Schemas.PredictionOrNull]? = nil,
                 timestamp: Foundation.Date? = nil
             ) {
@@ -148,6 +152,7 @@ extension Components {
                 self.errors = errors
                 self.modelName = modelName
                 self.modelVersion = modelVersion
+                self.modelType = modelType
                 self.predictions = predictions
                 self.timestamp = timestamp
             }
@@ -156,6 +161,7 @@ extension Components {
                 case errors
                 case modelName = "model_name"
                 case modelVersion = "model_version"
+                case modelType = "model_type"
                 case predictions
                 case timestamp
             }
@@ -1684,7 +1690,7 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Prediction/ignored_fields`.
             public var ignoredFields: [Swift.String]?
-            /// Class label, or the predicted value
+            /// The class, or the predicted value. A class is a number when the model learnt integer labels (a 0/1 target answers 0 or 1), a string otherwise; probabilities are keyed by the label's text either way
             ///
             /// - Remark: Generated from `#/components/schemas/Prediction/prediction`.
             @frozen public enum PredictionPayload: Codable, Hashable, Sendable {
@@ -1721,7 +1727,7 @@ extension Components {
                     }
                 }
             }
-            /// Class label, or the predicted value
+            /// The class, or the predicted value. A class is a number when the model learnt integer labels (a 0/1 target answers 0 or 1), a string otherwise; probabilities are keyed by the label's text either way
             ///
             /// - Remark: Generated from `#/components/schemas/Prediction/prediction`.
             public var prediction: Components.Schemas.Prediction.PredictionPayload?
@@ -1753,7 +1759,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - ignoredFields: Fields the model does not use
-            ///   - prediction: Class label, or the predicted value
+            ///   - prediction: The class, or the predicted value. A class is a number when the model learnt integer labels (a 0/1 target answers 0 or 1), a string otherwise; probabilities are keyed by the label's text either way
             ///   - probabilities:
             ///   - probability: Of the predicted class
             public init(
@@ -1792,6 +1798,8 @@ extension Components {
                 public var modelName: Swift.String?
                 /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2/model_version`.
                 public var modelVersion: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2/model_type`.
+                public var modelType: Swift.String?
                 /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2/timestamp`.
                 public var timestamp: Foundation.Date?
                 /// Creates a new `Value2Payload`.
@@ -1799,19 +1807,23 @@ extension Components {
                 /// - Parameters:
                 ///   - modelName:
                 ///   - modelVersion:
+                ///   - modelType:
                 ///   - timestamp:
                 public init(
                     modelName: Swift.String? = nil,
                     modelVersion: Swift.String? = nil,
+                    modelType: Swift.String? = nil,
                     timestamp: Foundation.Date? = nil
                 ) {
                     self.modelName = modelName
                     self.modelVersion = modelVersion
+                    self.modelType = modelType
                     self.timestamp = timestamp
                 }
                 public enum CodingKeys: String, CodingKey {
                     case modelName = "model_name"
                     case modelVersion = "model_version"
+                    case modelType = "model_type"
                     case timestamp
                 }
             }

@@ -432,6 +432,9 @@ enum PredictAPIDocument {
           "model_version": {
             "type": "string"
           },
+          "model_type": {
+            "type": "string"
+          },
           "predictions": {
             "items": {
               "$ref": "#/components/schemas/PredictionOrNull"
@@ -664,7 +667,7 @@ enum PredictAPIDocument {
             "type": "array"
           },
           "prediction": {
-            "description": "Class label, or the predicted value",
+            "description": "The class, or the predicted value. A class is a number when the model learnt integer labels (a 0/1 target answers 0 or 1), a string otherwise; probabilities are keyed by the label's text either way",
             "oneOf": [
               {
                 "type": "string"
@@ -714,6 +717,9 @@ enum PredictAPIDocument {
                 "type": "string"
               },
               "model_version": {
+                "type": "string"
+              },
+              "model_type": {
                 "type": "string"
               },
               "timestamp": {

@@ -18,6 +18,10 @@ final class LoadedModel: Sendable, AtomicReference {
     /// Known categories per categorical input, and every input name, for validating records.
     let categories: [String: Set<String>]
     let inputNames: Set<String>
+    /// The labels as numbers when the model learnt numbers (a 0/1 target): answered as JSON
+    /// numbers, so clients compare them with the values they trained on. Nil when any label is
+    /// not an integer written the canonical way (`"01"`, `"1.0"` and text stay strings).
+    let numericLabels: [String: Int]?
 
     init(
         bundle: ModelBundle, name: String, version: String, runID: String?, bundlePath: String, bundleMD5: String,
@@ -37,6 +41,9 @@ final class LoadedModel: Sendable, AtomicReference {
         }
         self.categories = categories
         self.inputNames = Set(bundle.inputSchema.map(\.name))
+        let numbers = bundle.classLabels.compactMap { label in Int(label).flatMap { String($0) == label ? (label, $0) : nil } }
+        self.numericLabels =
+            !bundle.classLabels.isEmpty && numbers.count == bundle.classLabels.count ? Dictionary(numbers, uniquingKeysWith: { first, _ in first }) : nil
     }
 }
 

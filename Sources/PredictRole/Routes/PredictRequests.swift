@@ -106,9 +106,13 @@ enum RecordDecoding {
 /// `probability` of that class and `probabilities` per class; `ignored_fields` when the record
 /// carried fields the model does not use.
 enum PredictionJSON {
-    static func write(_ prediction: Prediction, to writer: inout JSONWriter) {
+    static func write(_ prediction: Prediction, model: LoadedModel, to writer: inout JSONWriter) {
         writer.key("prediction")
-        if let label = prediction.label { writer.string(label) } else { writer.number(prediction.value) }
+        if let label = prediction.label {
+            if let number = model.numericLabels?[label] { writer.number(number) } else { writer.string(label) }
+        } else {
+            writer.number(prediction.value)
+        }
         if let probability = prediction.probability {
             writer.key("probability")
             writer.number(probability)
@@ -135,6 +139,8 @@ enum PredictionJSON {
         writer.string(model.name)
         writer.key("model_version")
         writer.string(model.version)
+        writer.key("model_type")
+        writer.string(model.bundle.modelType)
         writer.key("timestamp")
         writer.string(ISO8601Timestamp.string(Date()))
     }
@@ -142,7 +148,7 @@ enum PredictionJSON {
     static func single(_ prediction: Prediction, model: LoadedModel) -> JSONResponse {
         var writer = JSONWriter(capacity: 256)
         writer.beginObject()
-        write(prediction, to: &writer)
+        write(prediction, model: model, to: &writer)
         writeModel(model, to: &writer)
         writer.endObject()
         return JSONResponse(writer)
@@ -159,7 +165,7 @@ enum PredictionJSON {
             switch outcome {
             case .success(let prediction):
                 writer.beginObject()
-                write(prediction, to: &writer)
+                write(prediction, model: model, to: &writer)
                 writer.endObject()
             case .failure:
                 writer.null()
