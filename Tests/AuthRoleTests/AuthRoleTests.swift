@@ -265,6 +265,11 @@ extension TestClientProtocol {
             let renamed = try await client.send(.patch, "/api/v1/auth/users/ada", json: ["full_name": "Augusta Ada King"], token: admin)
             #expect(try renamed.json()["full_name"] == "Augusta Ada King")
             #expect(try renamed.json()["id"]?.intValue == id)
+            // Found by schemathesis: the spec's length limit is the server's too.
+            let tooLong = try await client.send(
+                .patch, "/api/v1/auth/users/ada", json: ["full_name": .string(String(repeating: "*", count: 201))], token: admin)
+            #expect(tooLong.status == .unprocessableContent)
+            #expect(try tooLong.json()["error"]?["details"]?[0]?["field"] == "full_name")
             let listed = try await client.send(.get, "/api/v1/auth/users", token: admin)
             #expect(try listed.json()["users"]?[0]?["full_name"] == nil, "the seeded admin has none")
         }

@@ -8,6 +8,7 @@ enum NewAccount {
         if !UsernameRule.isValid(request.username) { problems.append(.init(field: "username", problem: UsernameRule.description)) }
         if !PasswordRule.isValid(request.password) { problems.append(.init(field: "password", problem: PasswordRule.description)) }
         if !EmailRule.isValid(request.email) { problems.append(.init(field: "email", problem: EmailRule.description)) }
+        if let fullName = request.fullName, !FullNameRule.isValid(fullName) { problems.append(.init(field: "full_name", problem: FullNameRule.description)) }
         guard problems.isEmpty else { throw APIError.validation(problems) }
         return request.role.flatMap { UserRole(rawValue: $0.rawValue) } ?? .user
     }
@@ -18,7 +19,8 @@ enum NewAccount {
 enum LoginFields {
     static func check(username: String, password: String) throws {
         var problems: [FieldProblem] = []
-        if !(3...50).contains(username.count) || username.first?.isWhitespace == true || username.last?.isWhitespace == true {
+        // Counted in code points, as the spec's minLength/maxLength are.
+        if !(3...50).contains(username.unicodeScalars.count) || username.first?.isWhitespace == true || username.last?.isWhitespace == true {
             problems.append(.init(field: "username", problem: "3 to 50 characters without surrounding white space"))
         }
         if password.utf8.count > 72 { problems.append(.init(field: "password", problem: "at most 72 bytes long")) }
@@ -47,6 +49,7 @@ struct AccountChange {
         default: problems.append(.init(field: "role", problem: "expected one of admin, user"))
         }
         if let email, !EmailRule.isValid(email) { problems.append(.init(field: "email", problem: EmailRule.description)) }
+        if let fullName, !FullNameRule.isValid(fullName) { problems.append(.init(field: "full_name", problem: FullNameRule.description)) }
         if let password, !PasswordRule.isValid(password) { problems.append(.init(field: "password", problem: PasswordRule.description)) }
         if email == nil, fullName == nil, request.role?.value == nil, disabled == nil, password == nil {
             problems.append(.init(field: "body", problem: "nothing to change: give email, full_name, role, disabled or password"))
@@ -72,6 +75,13 @@ extension Components.Schemas.TokenPair {
     init(_ pair: TokenPair) {
         self.init(accessToken: pair.accessToken, expiresIn: pair.expiresIn, refreshToken: pair.refreshToken, tokenType: .bearer)
     }
+}
+
+/// As the spec says (`maxLength` counts code points, as here); the generated decoder does not check it.
+enum FullNameRule {
+    static let description = "at most 200 characters"
+
+    static func isValid(_ name: String) -> Bool { name.unicodeScalars.count <= 200 }
 }
 
 enum EmailRule {
