@@ -4,17 +4,18 @@ import Testing
 
 /// Disabling an account reaches roles in other processes: on SQLite through the auth role's
 /// revocation feed (MLOPSD_AUTH_URL), on PostgreSQL through the shared ledger. The roles poll every
-/// two seconds; the tests allow five.
+/// two seconds; the tests allow fifteen, as on 2 busy cores (the whole suite runs beside them) a
+/// replica's poll can be late by several seconds. The delay measured is printed.
 @Suite(.serialized) struct RevocationLiveTests {
     static func login(_ server: LiveServer, _ username: String, _ password: String) async throws -> String {
         let reply = try await server.json("POST", "api/v1/auth/login", ["username": username, "password": password])
         return try #require(try reply.json()["access_token"] as? String, "\(String(decoding: reply.body, as: UTF8.self))")
     }
 
-    /// Polls until `server` refuses `token`; the time it took, or nil after five seconds.
+    /// Polls until `server` refuses `token`; the time it took, or nil after fifteen seconds.
     static func refusal(of token: String, at server: LiveServer) async throws -> Duration? {
         let started = ContinuousClock.now
-        while ContinuousClock.now - started < .seconds(5) {
+        while ContinuousClock.now - started < .seconds(15) {
             if try await server.request("GET", "api/v1/predict/models", token: token).status == 401 {
                 return ContinuousClock.now - started
             }
@@ -42,7 +43,7 @@ import Testing
         let delay = try await Self.refusal(of: dora, at: predict)
         #expect(
             delay != nil,
-            "the predict role still accepts a disabled account's token after 5 s; its log: \(predict.log.text.split(separator: "\n").filter { $0.contains("revocation") || $0.contains("warning") }.suffix(5))"
+            "the predict role still accepts a disabled account's token after 15 s; its log: \(predict.log.text.split(separator: "\n").filter { $0.contains("revocation") || $0.contains("warning") }.suffix(5))"
         )
         print("revocation: the predict role refused the disabled account \(delay.map { "\($0)" } ?? "never") later")
         #expect(try await predict.request("GET", "api/v1/predict/models", token: admin).status == 200, "other accounts unaffected")
@@ -72,7 +73,10 @@ import Testing
             let undo = try await second.json("PATCH", "api/v1/auth/users/erin", ["role": "admin"], token: erin)
             #expect(undo.status == 401 || undo.status == 403, "status \(undo.status)")
             let delay = try await Self.refusal(of: erin, at: predict)
-            #expect(delay != nil, "a predict replica still accepts a demoted admin's token after 5 s")
+            #expect(
+                delay != nil,
+                "a predict replica still accepts a demoted admin's token after 15 s; its log: \(predict.log.text.split(separator: "\n").filter { $0.contains("revocation") || $0.contains("warning") }.suffix(5))"
+            )
             print("revocation: a predict replica on PostgreSQL refused the demoted admin's token \(delay.map { "\($0)" } ?? "never") later")
         }
     }
