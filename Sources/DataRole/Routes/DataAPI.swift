@@ -94,7 +94,7 @@ struct DataAPI: APIProtocol {
 
     /// A queued job's 202 body and where its status is.
     static func accepted(_ job: Job) -> (location: String, body: Components.Schemas.JobAccepted) {
-        let statusURL = JobAccepted(job: job, statusPrefix: ServiceRole.data.apiPrefix).statusURL
+        let statusURL = JobAccepted.statusURL(of: job, prefix: ServiceRole.data.apiPrefix)
         return (statusURL, .init(jobId: job.jobID, jobType: job.jobType, status: job.status.rawValue, statusUrl: statusURL))
     }
 

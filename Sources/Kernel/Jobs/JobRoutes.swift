@@ -66,7 +66,12 @@ public struct JobAccepted: ResponseGenerator {
 
     public init(job: Job, statusPrefix: String) {
         self.job = job
-        self.statusURL = "\(statusPrefix)/status/\(job.jobID)"
+        self.statusURL = Self.statusURL(of: job, prefix: statusPrefix)
+    }
+
+    /// Where a job's status is, for the roles' generated 202 answers as for this one.
+    public static func statusURL(of job: Job, prefix: String) -> String {
+        "\(prefix)/status/\(job.jobID)"
     }
 
     struct Body: Encodable {

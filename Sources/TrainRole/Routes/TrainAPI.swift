@@ -39,11 +39,11 @@ struct TrainAPI: APIProtocol {
         let (_, manifest) = try TrainingData.locate(body, dataDirectory: dataDirectory)
         if let task = TaskKind(rawValue: manifest.task) { _ = try body.metric(for: task) }
         let job = try await runner.submit(type: TrainJob.type, params: try JSONValue(encoding: body), createdBy: user.username)
-        let accepted = JobAccepted(job: job, statusPrefix: ServiceRole.train.apiPrefix)
+        let statusURL = JobAccepted.statusURL(of: job, prefix: ServiceRole.train.apiPrefix)
         return .accepted(
             .init(
-                headers: .init(location: accepted.statusURL, retryAfter: JobAccepted.retryAfterSeconds),
-                body: .json(.init(jobId: job.jobID, jobType: job.jobType, status: job.status.rawValue, statusUrl: accepted.statusURL))
+                headers: .init(location: statusURL, retryAfter: JobAccepted.retryAfterSeconds),
+                body: .json(.init(jobId: job.jobID, jobType: job.jobType, status: job.status.rawValue, statusUrl: statusURL))
             ))
     }
 
