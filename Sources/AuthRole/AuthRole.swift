@@ -20,7 +20,7 @@ public enum AuthRole {
         // Revocations made before a restart still hold for the tokens issued before them.
         let horizon = Date().addingTimeInterval(-TimeInterval(settings.accessTokenLifetime.components.seconds))
         for revocation in try await stores.revocations.revocations(since: horizon) {
-            environment.tokens.revocations.record(revocation.username, at: revocation.at)
+            environment.tokens.revocations.record(revocation)
         }
 
         let document = try OpenAPIDocument(json: AuthAPIDocument.json)

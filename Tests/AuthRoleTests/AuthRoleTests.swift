@@ -251,6 +251,31 @@ extension TestClientProtocol {
     }
 }
 
+extension TokenLifecycleTests {
+    /// The replaced services' clients sign out with only the access token: that token stops
+    /// working at once, and so do the refresh tokens of its login.
+    @Test func logoutWithOnlyTheAccessToken() async throws {
+        let harness = try await AuthHarness()
+        try await harness.run { client in
+            let tokens = try await client.adminTokens()
+            let other = try await client.adminTokens()
+            #expect(try await client.send(.post, "/api/v1/auth/logout", token: tokens.access).status == .noContent)
+            let refused = try await client.send(.get, "/api/v1/auth/me", token: tokens.access)
+            #expect(refused.status == .unauthorized)
+            #expect(try refused.json()["error"]?["message"] == "Token was signed out; sign in again")
+            #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(tokens.refresh)]).status == .unauthorized)
+            // Signing out twice is not an error; another login's tokens live on.
+            #expect(try await client.send(.post, "/api/v1/auth/logout", token: tokens.access).status == .noContent)
+            #expect(try await client.send(.get, "/api/v1/auth/me", token: other.access).status == .ok)
+            #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(other.refresh)]).status == .ok)
+            // Neither token: nothing to sign out.
+            let anonymous = try await client.send(.post, "/api/v1/auth/logout")
+            #expect(anonymous.status == .unauthorized)
+            #expect(try await client.send(.post, "/api/v1/auth/logout", token: "not-a-token").status == .unauthorized)
+        }
+    }
+}
+
 @Suite struct UserAdminTests {
     @Test func accountsCarryTheirIdAndFullName() async throws {
         let harness = try await AuthHarness()

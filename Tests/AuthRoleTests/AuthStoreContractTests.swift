@@ -41,7 +41,45 @@ extension StoreBackend {
     }
 }
 
+extension StoreBackend {
+    func withRevocationLedger(_ body: (any RevocationLedger) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            try await Self.withSQLite(migrations: SQLiteRevocationLedger.registerMigrations) { database in
+                try await body(SQLiteRevocationLedger(database: database))
+            }
+        case .postgres:
+            try await Self.withPostgres(migrations: PostgresRevocationLedger.migrations) { database, logger in
+                try await body(PostgresRevocationLedger(database: database, logger: logger))
+            }
+        }
+    }
+}
+
 @Suite struct AuthStoreContractTests {
+    /// The ledger keeps the latest cutoff per account and every signed-out token, and answers
+    /// with what was recorded after an instant; sign-outs older than any live token are dropped.
+    @Test(arguments: StoreBackend.available)
+    func theLedgerKeepsCutoffsAndSignedOutTokens(_ backend: StoreBackend) async throws {
+        try await backend.withRevocationLedger { ledger in
+            let start = Date(timeIntervalSince1970: Double(Int(Date().timeIntervalSince1970)))
+            try await ledger.record(Revocation(username: "Alice", at: start.addingTimeInterval(2)))
+            try await ledger.record(Revocation(username: "alice", at: start.addingTimeInterval(1)))
+            try await ledger.record(Revocation(username: "bob", at: start.addingTimeInterval(3), tokenID: "jti-1"))
+            try await ledger.record(Revocation(username: "bob", at: start.addingTimeInterval(4), tokenID: "jti-1"))
+            let all = try await ledger.revocations(since: start).sorted { $0.at < $1.at }
+            #expect(
+                all == [
+                    Revocation(username: "alice", at: start.addingTimeInterval(2)),
+                    Revocation(username: "bob", at: start.addingTimeInterval(3), tokenID: "jti-1"),
+                ])
+            #expect(try await ledger.revocations(since: start.addingTimeInterval(2.5)).map(\.tokenID) == ["jti-1"])
+            // A sign-out three days later drops the one no token can still need.
+            try await ledger.record(Revocation(username: "carol", at: start.addingTimeInterval(3 * 86_400), tokenID: "jti-2"))
+            #expect(try await ledger.revocations(since: start.addingTimeInterval(2.5)).map(\.tokenID) == ["jti-2"])
+        }
+    }
+
     @Test(arguments: StoreBackend.available)
     func usernamesAreUniqueWithoutRegardToCase(_ backend: StoreBackend) async throws {
         try await backend.withAuthStores { users, _ in

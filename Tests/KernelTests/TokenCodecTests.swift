@@ -58,7 +58,7 @@ import Testing
         let codec = env.kernel.tokens
         let before = try await env.token(for: "Alice", role: .admin, issuedAt: Date().addingTimeInterval(-10))
         _ = try await codec.verify(before, expecting: .access)
-        codec.revocations.record("alice", at: Date().addingTimeInterval(-5))
+        codec.revocations.record(Revocation(username: "alice", at: Date().addingTimeInterval(-5)))
         await #expect(throws: TokenRejection.revoked) { try await codec.verify(before, expecting: .access) }
         let after = try await env.token(for: "alice", role: .admin)
         #expect(try await codec.verify(after, expecting: .access).sub.value == "alice")
@@ -69,6 +69,22 @@ import Testing
         // Service tokens open the revocation feed only, never the API.
         let service = try await env.token(for: "mlopsd-service", role: .user, type: .service)
         await #expect(throws: TokenRejection.wrongType(expected: .access)) { try await codec.verify(service, expecting: .access) }
+    }
+
+    /// A signed-out token is refused, cached or not; the account's other tokens are not.
+    @Test func signedOutAccessTokensAreRefused() async throws {
+        let env = try await TestEnvironment()
+        defer { env.removeFiles() }
+        let codec = env.kernel.tokens
+        let signedOut = try await env.token(for: "alice", role: .user)
+        let other = try await env.token(for: "alice", role: .user)
+        let claims = try await codec.verify(signedOut, expecting: .access)
+        codec.revocations.record(Revocation(username: "alice", at: Date(), tokenID: claims.jti.value))
+        await #expect(throws: TokenRejection.signedOut) { try await codec.verify(signedOut, expecting: .access) }
+        #expect(try await codec.verify(other, expecting: .access).sub.value == "alice")
+        // Forgotten once no token signed out then can still be alive.
+        codec.revocations.forget(before: Date().addingTimeInterval(1))
+        #expect(!codec.revocations.isRevoked(tokenID: claims.jti.value))
     }
 
     @Test func enforcesTokenType() async throws {

@@ -47,6 +47,15 @@ import Testing
         )
         print("revocation: the predict role refused the disabled account \(delay.map { "\($0)" } ?? "never") later")
         #expect(try await predict.request("GET", "api/v1/predict/models", token: admin).status == 200, "other accounts unaffected")
+
+        // Signing out with only the access token reaches the other process the same way.
+        let signedOut = try await Self.login(auth, "admin", "live-admin-password")
+        #expect(try await predict.request("GET", "api/v1/predict/models", token: signedOut).status == 200)
+        #expect(try await auth.request("POST", "api/v1/auth/logout", token: signedOut).status == 204)
+        let signOutDelay = try await Self.refusal(of: signedOut, at: predict)
+        #expect(signOutDelay != nil, "the predict role still accepts a signed-out token after 15 s")
+        print("revocation: the predict role refused the signed-out token \(signOutDelay.map { "\($0)" } ?? "never") later")
+        #expect(try await predict.request("GET", "api/v1/predict/models", token: admin).status == 200, "the account's other sessions live on")
     }
 
     @Test(.enabled(if: StoreBackend.databaseURL != nil, "set MLOPSD_TEST_DATABASE_URL to run replicas on PostgreSQL"))
@@ -78,6 +87,10 @@ import Testing
                 "a predict replica still accepts a demoted admin's token after 15 s; its log: \(predict.log.text.split(separator: "\n").filter { $0.contains("revocation") || $0.contains("warning") }.suffix(5))"
             )
             print("revocation: a predict replica on PostgreSQL refused the demoted admin's token \(delay.map { "\($0)" } ?? "never") later")
+
+            // A sign-out at one auth replica reaches the predict replica through the shared ledger.
+            #expect(try await second.request("POST", "api/v1/auth/logout", token: admin).status == 204)
+            #expect(try await Self.refusal(of: admin, at: predict) != nil, "a predict replica still accepts a signed-out token after 15 s")
         }
     }
 }

@@ -130,10 +130,17 @@ enum AuthAPIDocument {
     },
     "/api/v1/auth/logout": {
       "post": {
-        "summary": "Revoke the login (token family) a refresh token belongs to",
+        "summary": "Sign out",
+        "description": "Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.",
         "operationId": "logout",
         "tags": [
           "auth"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {}
         ],
         "requestBody": {
           "content": {
@@ -143,17 +150,17 @@ enum AuthAPIDocument {
               }
             }
           },
-          "required": true
+          "required": false
         },
         "responses": {
           "204": {
-            "description": "Logged out"
+            "description": "Signed out"
           },
           "400": {
             "$ref": "#/components/responses/BadRequest"
           },
           "401": {
-            "description": "Invalid refresh token",
+            "description": "Neither token was sent, or one is invalid or expired",
             "content": {
               "application/json": {
                 "schema": {
@@ -987,8 +994,12 @@ enum AuthAPIDocument {
             "items": {
               "properties": {
                 "revoked_at": {
-                  "description": "Seconds since 1970: tokens issued until then are revoked",
+                  "description": "Seconds since 1970: tokens issued until then are revoked (with token_id: when that token was signed out)",
                   "type": "number"
+                },
+                "token_id": {
+                  "description": "Only the access token with this jti is revoked, not the account's others",
+                  "type": "string"
                 },
                 "username": {
                   "type": "string"

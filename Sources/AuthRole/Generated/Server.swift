@@ -343,7 +343,9 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             }
         )
     }
-    /// Revoke the login (token family) a refresh token belongs to
+    /// Sign out
+    ///
+    /// Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
@@ -363,7 +365,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
             deserializer: { request, requestBody, metadata in
                 let headers: Operations.Logout.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))
                 let contentType = converter.extractContentTypeIfPresent(in: request.headerFields)
-                let body: Operations.Logout.Input.Body
+                let body: Operations.Logout.Input.Body?
                 let chosenContentType = try converter.bestContentType(
                     received: contentType,
                     options: [
@@ -372,7 +374,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                 )
                 switch chosenContentType {
                 case "application/json":
-                    body = try await converter.getRequiredRequestBodyAsJSON(
+                    body = try await converter.getOptionalRequestBodyAsJSON(
                         Components.Schemas.RefreshRequest.self,
                         from: requestBody,
                         transforming: { value in

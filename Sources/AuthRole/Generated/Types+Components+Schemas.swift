@@ -311,26 +311,34 @@ extension Components {
         internal struct RevocationFeed: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/RevocationFeed/RevocationsPayload`.
             internal struct RevocationsPayloadPayload: Codable, Hashable, Sendable {
-                /// Seconds since 1970: tokens issued until then are revoked
+                /// Seconds since 1970: tokens issued until then are revoked (with token_id: when that token was signed out)
                 ///
                 /// - Remark: Generated from `#/components/schemas/RevocationFeed/RevocationsPayload/revoked_at`.
                 internal var revokedAt: Swift.Double
+                /// Only the access token with this jti is revoked, not the account's others
+                ///
+                /// - Remark: Generated from `#/components/schemas/RevocationFeed/RevocationsPayload/token_id`.
+                internal var tokenId: Swift.String?
                 /// - Remark: Generated from `#/components/schemas/RevocationFeed/RevocationsPayload/username`.
                 internal var username: Swift.String
                 /// Creates a new `RevocationsPayloadPayload`.
                 ///
                 /// - Parameters:
-                ///   - revokedAt: Seconds since 1970: tokens issued until then are revoked
+                ///   - revokedAt: Seconds since 1970: tokens issued until then are revoked (with token_id: when that token was signed out)
+                ///   - tokenId: Only the access token with this jti is revoked, not the account's others
                 ///   - username:
                 internal init(
                     revokedAt: Swift.Double,
+                    tokenId: Swift.String? = nil,
                     username: Swift.String
                 ) {
                     self.revokedAt = revokedAt
+                    self.tokenId = tokenId
                     self.username = username
                 }
                 internal enum CodingKeys: String, CodingKey {
                     case revokedAt = "revoked_at"
+                    case tokenId = "token_id"
                     case username
                 }
             }

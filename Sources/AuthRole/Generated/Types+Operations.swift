@@ -429,7 +429,9 @@ internal enum Operations {
             }
         }
     }
-    /// Revoke the login (token family) a refresh token belongs to
+    /// Sign out
+    ///
+    /// Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
@@ -453,7 +455,7 @@ internal enum Operations {
                 /// - Remark: Generated from `#/paths/api/v1/auth/logout/POST/requestBody/content/application\/json`.
                 case json(Components.Schemas.RefreshRequest)
             }
-            internal var body: Operations.Logout.Input.Body
+            internal var body: Operations.Logout.Input.Body?
             /// Creates a new `Input`.
             ///
             /// - Parameters:
@@ -461,7 +463,7 @@ internal enum Operations {
             ///   - body:
             internal init(
                 headers: Operations.Logout.Input.Headers = .init(),
-                body: Operations.Logout.Input.Body
+                body: Operations.Logout.Input.Body? = nil
             ) {
                 self.headers = headers
                 self.body = body
@@ -472,13 +474,13 @@ internal enum Operations {
                 /// Creates a new `NoContent`.
                 internal init() {}
             }
-            /// Logged out
+            /// Signed out
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/204`.
             ///
             /// HTTP response code: `204 noContent`.
             case noContent(Operations.Logout.Output.NoContent)
-            /// Logged out
+            /// Signed out
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/204`.
             ///
@@ -554,7 +556,7 @@ internal enum Operations {
                     self.body = body
                 }
             }
-            /// Invalid refresh token
+            /// Neither token was sent, or one is invalid or expired
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/401`.
             ///

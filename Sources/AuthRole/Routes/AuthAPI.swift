@@ -84,9 +84,27 @@ struct AuthAPI: APIProtocol {
         return .ok(.init(body: .json(.init(try await issuer.refresh(body.refreshToken)))))
     }
 
+    /// Signs out the access token in `Authorization`, the refresh token in the body, or both: the
+    /// replaced services' clients send only the former, mlopsd's own client the latter.
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
-        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
-        try await issuer.revoke(body.refreshToken)
+        let bearer = try OperationScope.active.bearerToken
+        if let bearer {
+            do {
+                try await issuer.signOut(try await tokens.verify(bearer, expecting: .access))
+            } catch TokenRejection.signedOut {
+                // Signing out twice is not an error: the session is over either way.
+            } catch let rejection as TokenRejection {
+                throw APIError.unauthorized(rejection.message, code: "invalid_token")
+            }
+        }
+        switch input.body {
+        case .json(let body)?:
+            try await issuer.revoke(body.refreshToken)
+        case nil:
+            guard bearer != nil else {
+                throw APIError.unauthorized("Send the access token as a Bearer token or the refresh token in a JSON body")
+            }
+        }
         return .noContent(.init())
     }
 
@@ -177,8 +195,9 @@ struct AuthAPI: APIProtocol {
     /// at once, in other processes at their next look at the ledger.
     func endSessions(of username: String) async throws {
         let now = Date()
-        try await revocations.record(Revocation(username: username, at: now))
-        tokens.revocations.record(username, at: now)
+        let revocation = Revocation(username: username, at: now)
+        try await revocations.record(revocation)
+        tokens.revocations.record(revocation)
         try await issuer.refreshTokens.revokeAll(username: username)
     }
 
@@ -186,6 +205,7 @@ struct AuthAPI: APIProtocol {
     func revocations(_ input: Operations.Revocations.Input) async throws -> Operations.Revocations.Output {
         let since = Date(timeIntervalSince1970: input.query.since ?? 0)
         let feed = try await revocations.revocations(since: since)
-        return .ok(.init(body: .json(.init(revocations: feed.map { .init(revokedAt: $0.at.timeIntervalSince1970, username: $0.username) }))))
+        return .ok(
+            .init(body: .json(.init(revocations: feed.map { .init(revokedAt: $0.at.timeIntervalSince1970, tokenId: $0.tokenID, username: $0.username) }))))
     }
 }

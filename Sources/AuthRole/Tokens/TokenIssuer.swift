@@ -66,6 +66,17 @@ public struct TokenIssuer: Sendable {
         _ = try await refreshTokens.revokeFamily(of: claims.jti.value)
     }
 
+    /// Signs out the access token `claims` came from: it stops counting here at once and, through
+    /// the ledger, in every other process; the refresh tokens of its login are revoked with it.
+    public func signOut(_ claims: TokenClaims) async throws {
+        let revocation = Revocation(username: claims.sub.value, at: Date(), tokenID: claims.jti.value)
+        try await revocations.record(revocation)
+        codec.revocations.record(revocation)
+        if let session = claims.session {
+            _ = try await refreshTokens.revokeFamily(of: session)
+        }
+    }
+
     private func verifyRefresh(_ token: String) async throws -> TokenClaims {
         do {
             return try await codec.verify(token, expecting: .refresh)
@@ -83,14 +94,14 @@ public struct TokenIssuer: Sendable {
         let now = Date()
         let access = TokenClaims(
             subject: user.username, role: user.role, type: .access, issuedAt: now, lifetime: accessLifetime,
-            id: UUID().uuidString.lowercased()
+            id: UUID().uuidString.lowercased(), session: refreshID
         )
         let refresh = TokenClaims(
             subject: user.username, role: user.role, type: .refresh, issuedAt: now, lifetime: refreshLifetime, id: refreshID
         )
         try await store(refresh.exp.value)
         let key = user.username.lowercased()
-        let revokedSince = try await revocations.revocations(since: since).contains { $0.username.lowercased() == key }
+        let revokedSince = try await revocations.revocations(since: since).contains { $0.tokenID == nil && $0.username.lowercased() == key }
         if revokedSince || (codec.revocations.cutoff(for: key).map { $0 >= since } ?? false) {
             _ = try await refreshTokens.revokeFamily(of: refreshID)
             throw APIError.unauthorized("The account was changed while signing in; sign in again", code: "invalid_token")

@@ -65,7 +65,7 @@ public struct RevocationFollower: Service {
     func refresh() async throws {
         let since = Date().addingTimeInterval(-TimeInterval(horizon.components.seconds))
         for revocation in try await fetch(since: since) {
-            codec.revocations.record(revocation.username, at: revocation.at)
+            codec.revocations.record(revocation)
         }
         codec.revocations.forget(before: since)
     }

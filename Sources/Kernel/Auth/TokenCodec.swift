@@ -9,6 +9,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
     case expired
     case wrongType(expected: TokenType)
     case revoked
+    case signedOut
 
     public var message: String {
         switch self {
@@ -18,6 +19,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
         case .expired: "Token has expired"
         case .wrongType(let expected): "A \(expected.rawValue) token is required"
         case .revoked: "Token was revoked: the account was disabled, changed role or changed password; sign in again"
+        case .signedOut: "Token was signed out; sign in again"
         }
     }
 }
@@ -27,8 +29,8 @@ public enum TokenRejection: Error, Sendable, Equatable {
 public struct TokenCodec: Sendable {
     private let keys: JWTKeyCollection
     private let verified = VerifiedTokenCache()
-    /// Accounts whose earlier access tokens no longer count; checked on every verification,
-    /// cached or not.
+    /// Accounts whose earlier access tokens no longer count, and tokens signed out; checked on
+    /// every verification, cached or not.
     public let revocations = TokenRevocations()
 
     public init(secret: String) async {
@@ -66,9 +68,9 @@ public struct TokenCodec: Sendable {
 
     private func check(_ claims: TokenClaims, expecting type: TokenType) throws(TokenRejection) {
         guard claims.type == type else { throw .wrongType(expected: type) }
-        if type == .access, let cutoff = revocations.cutoff(for: claims.sub.value), claims.iat.value <= cutoff {
-            throw .revoked
-        }
+        guard type == .access else { return }
+        if let cutoff = revocations.cutoff(for: claims.sub.value), claims.iat.value <= cutoff { throw .revoked }
+        if revocations.isRevoked(tokenID: claims.jti.value) { throw .signedOut }
     }
 
     private struct Header: Decodable {

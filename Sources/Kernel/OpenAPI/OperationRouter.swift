@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdAuth
 import OpenAPIHummingbird
 import OpenAPIRuntime
 
@@ -38,7 +39,19 @@ public struct OperationRouter: ServerTransport {
         let scope = OperationScopeMiddleware(
             query: QueryParameterRules(document: document, method: method.rawValue, path: path),
             enumerations: RequestBodyEnumerations(document: document, method: method.rawValue, path: path))
-        (groups[relative] ?? open).group().add(middleware: scope).register(handler, method: method, path: relative.isEmpty ? "/" : relative)
+        // The transport hands every request a body, empty or not; an optional request body is
+        // only absent to the generated code when it is nil.
+        let withoutEmptyBody: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?) = {
+            request, body, metadata in
+            try await handler(request, Self.carriesBody(request) ? body : nil, metadata)
+        }
+        (groups[relative] ?? open).group().add(middleware: scope).register(
+            withoutEmptyBody, method: method, path: relative.isEmpty ? "/" : relative)
+    }
+
+    static func carriesBody(_ request: HTTPRequest) -> Bool {
+        let declaredLength = request.headerFields[.contentLength].flatMap { Int($0) }
+        return declaredLength.map { $0 > 0 } ?? (request.headerFields[.transferEncoding] != nil)
     }
 }
 
@@ -53,6 +66,8 @@ struct OperationOutsidePrefix: Error, CustomStringConvertible {
 public struct OperationScope: Sendable {
     public let context: AppRequestContext
     public let clientAddress: String
+    /// The bearer token of an operation whose security makes it optional (no guard read it).
+    public let bearerToken: String?
 
     @TaskLocal static var current: OperationScope?
 
@@ -78,9 +93,7 @@ struct OperationScopeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         try query.check(request)
         var request = request
-        let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
-        let hasBody = declaredLength.map { $0 > 0 } ?? (request.headers[.transferEncoding] != nil)
-        if hasBody {
+        if OperationRouter.carriesBody(request.head) {
             guard request.headers[.contentType] != nil else {
                 throw APIError(.unsupportedMediaType, code: "unsupported_media_type", message: "A request body needs a Content-Type")
             }
@@ -90,7 +103,8 @@ struct OperationScopeMiddleware: RouterMiddleware {
             }
             request.body = .init(buffer: buffer)
         }
-        let scope = OperationScope(context: context, clientAddress: context.clientAddress(of: request))
+        let scope = OperationScope(
+            context: context, clientAddress: context.clientAddress(of: request), bearerToken: request.headers.bearer?.token)
         do {
             var response = try await OperationScope.$current.withValue(scope) { try await next(request, context) }
             // The generated code writes every header value percent-encoded; a Location is a URI

@@ -355,7 +355,9 @@ public struct Client: APIProtocol {
             }
         )
     }
-    /// Revoke the login (token family) a refresh token belongs to
+    /// Sign out
+    ///
+    /// Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
@@ -379,8 +381,10 @@ public struct Client: APIProtocol {
                 )
                 let body: OpenAPIRuntime.HTTPBody?
                 switch input.body {
+                case .none:
+                    body = nil
                 case let .json(value):
-                    body = try converter.setRequiredRequestBodyAsJSON(
+                    body = try converter.setOptionalRequestBodyAsJSON(
                         value,
                         headerFields: &request.headerFields,
                         contentType: "application/json; charset=utf-8"

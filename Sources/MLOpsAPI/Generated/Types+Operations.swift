@@ -574,7 +574,9 @@ public enum Operations {
             }
         }
     }
-    /// Revoke the login (token family) a refresh token belongs to
+    /// Sign out
+    ///
+    /// Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
@@ -598,7 +600,7 @@ public enum Operations {
                 /// - Remark: Generated from `#/paths/api/v1/auth/logout/POST/requestBody/content/application\/json`.
                 case json(Components.Schemas.RefreshRequest)
             }
-            public var body: Operations.Logout.Input.Body
+            public var body: Operations.Logout.Input.Body?
             /// Creates a new `Input`.
             ///
             /// - Parameters:
@@ -606,7 +608,7 @@ public enum Operations {
             ///   - body:
             public init(
                 headers: Operations.Logout.Input.Headers = .init(),
-                body: Operations.Logout.Input.Body
+                body: Operations.Logout.Input.Body? = nil
             ) {
                 self.headers = headers
                 self.body = body
@@ -617,13 +619,13 @@ public enum Operations {
                 /// Creates a new `NoContent`.
                 public init() {}
             }
-            /// Logged out
+            /// Signed out
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/204`.
             ///
             /// HTTP response code: `204 noContent`.
             case noContent(Operations.Logout.Output.NoContent)
-            /// Logged out
+            /// Signed out
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/204`.
             ///
@@ -699,7 +701,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// Invalid refresh token
+            /// Neither token was sent, or one is invalid or expired
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)/responses/401`.
             ///

@@ -27,7 +27,9 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/login`.
     /// - Remark: Generated from `#/paths//api/v1/auth/login/post(login)`.
     func login(_ input: Operations.Login.Input) async throws -> Operations.Login.Output
-    /// Revoke the login (token family) a refresh token belongs to
+    /// Sign out
+    ///
+    /// Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
@@ -260,13 +262,15 @@ extension APIProtocol {
             body: body
         ))
     }
-    /// Revoke the login (token family) a refresh token belongs to
+    /// Sign out
+    ///
+    /// Ends the session of the access token in `Authorization` (the token stops working at once in this process and within two seconds in every other, and the refresh tokens of its login are revoked), of the refresh token in the body, or of both. A token already signed out signs out again without error.
     ///
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
     public func logout(
         headers: Operations.Logout.Input.Headers = .init(),
-        body: Operations.Logout.Input.Body
+        body: Operations.Logout.Input.Body? = nil
     ) async throws -> Operations.Logout.Output {
         try await logout(Operations.Logout.Input(
             headers: headers,
