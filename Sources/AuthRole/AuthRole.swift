@@ -88,7 +88,9 @@ extension AuthRole {
         },
         postgresMigrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations
             + PostgresRevocationLedger.migrations,
-        tables: [TableCopy("users", renumbered: ["id"]), TableCopy("refresh_tokens"), TableCopy("token_revocations")]
+        tables: [
+            TableCopy("users", renumbered: ["id"]), TableCopy("refresh_tokens"), TableCopy("token_revocations"), TableCopy("signed_out_tokens"),
+        ]
     )
 
     /// Where accounts, refresh tokens and recent login attempts live: the role's own SQLite

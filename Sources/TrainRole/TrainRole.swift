@@ -41,7 +41,7 @@ public enum TrainRole {
         )
         let document = try OpenAPIDocument(json: TrainAPIDocument.json)
         let api = TrainAPI(
-            runner: runner, registry: registry,
+            runner: runner, registry: registry, configurations: stores.configurations,
             promotion: Promotion(tracker: tracker, registry: registry, champions: champions, championChanges: environment.championChanges),
             tracker: tracker, champions: champions, dataDirectory: dataDirectory, tokens: environment.tokens, document: document
         )
@@ -65,12 +65,14 @@ extension TrainRole {
             SQLiteJobStore.registerMigrations(&migrator)
             EmbeddedTracker.registerMigrations(&migrator)
             SQLiteModelRegistry.registerMigrations(&migrator)
+            SQLiteTrainingConfigurationStore.registerMigrations(&migrator)
         },
-        postgresMigrations: PostgresJobStore.migrations + PostgresModelRegistry.migrations + PostgresTracker.migrations,
+        postgresMigrations: PostgresJobStore.migrations + PostgresModelRegistry.migrations + PostgresTracker.migrations
+            + PostgresTrainingConfigurationStore.migrations,
         tables: [
             TableCopy("tracking_experiments", keptSerial: (column: "experiment_id", naturalKey: "name")),
             TableCopy("tracking_runs"), TableCopy("tracking_model_versions"), TableCopy("tracking_aliases"),
-            TableCopy("model_versions", renumbered: ["seq"]),
+            TableCopy("model_versions", renumbered: ["seq"]), TableCopy("training_configurations"),
             TableCopy("jobs", renumbered: ["seq"], fixed: ["role": ServiceRole.train.rawValue]),
         ]
     )
@@ -81,6 +83,7 @@ extension TrainRole {
         var jobs: any JobStore
         var registry: any ModelRegistry
         var embeddedTracker: any ExperimentTracker
+        var configurations: any TrainingConfigurationStore
         var sharing: JobRunner.Sharing
         var databases: [AppDatabase]
         var readinessChecks: [RoleModule.ReadinessCheck]
@@ -93,6 +96,7 @@ extension TrainRole {
                     jobs: PostgresJobStore(database: shared, role: ServiceRole.train.rawValue, logger: logger),
                     registry: PostgresModelRegistry(database: shared, logger: logger),
                     embeddedTracker: PostgresTracker(database: shared, artifactRoot: artifactRoot, logger: logger),
+                    configurations: PostgresTrainingConfigurationStore(database: shared, logger: logger),
                     sharing: .shared, databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
@@ -103,6 +107,7 @@ extension TrainRole {
             return Stores(
                 jobs: SQLiteJobStore(database: database), registry: SQLiteModelRegistry(database: database),
                 embeddedTracker: EmbeddedTracker(database: database, artifactRoot: artifactRoot),
+                configurations: SQLiteTrainingConfigurationStore(database: database),
                 sharing: .exclusive, databases: [database], readinessChecks: []
             )
         }

@@ -211,7 +211,10 @@ func isWellFormedXML(_ data: Data) -> Bool {
         try await harness.run { client in
             let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
             let cases: [(JSONValue, HTTPResponse.Status, String)] = [
-                (["model_types": ["random_forest"]], .unprocessableContent, "features_version"),
+                (["model_types": ["random_forest"], "config_path": "config/config.yaml"], .unprocessableContent, "config_path"),
+                (["processed_version": .string(processed), "models": ["random_forest"], "model_types": ["random_forest"]], .unprocessableContent, "models"),
+                (["processed_version": .string(processed), "grid_search": true], .unprocessableContent, "grid_search"),
+                (["features_version": "fs-0000000000000000", "processed_version": .string(processed)], .unprocessableContent, "processed_version"),
                 (["processed_version": "../../etc", "model_types": ["random_forest"]], .unprocessableContent, "processed_version"),
                 (["processed_version": "pp-0000000000000000", "model_types": ["random_forest"]], .notFound, "processed_version"),
                 (["processed_version": .string(processed), "model_types": ["random_forest", "svm"]], .unprocessableContent, "model_types[1]"),
@@ -240,6 +243,70 @@ func isWellFormedXML(_ data: Data) -> Bool {
             #expect(try noExperiment.json()["error"]?["details"]?[0]?["field"] == "experiment_name")
             let user = try await harness.environment.token(for: "bob", role: .user)
             #expect(try await client.send(.get, "/api/v1/train/models", token: user).status == .forbidden)
+        }
+    }
+
+    /// The training configuration is a versioned resource; a job started from `{}` takes its model
+    /// types, hyperparameters and metric from it and the most recent data version, and a
+    /// promotion without gates applies the configuration's.
+    @Test func minimalBodiesUseTheTrainingConfiguration() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        try await harness.run { client in
+            let builtIn = try await client.send(.get, "/api/v1/train/config", token: harness.admin)
+            #expect(builtIn.status == .ok)
+            #expect(try builtIn.json()["version"] == 0)
+            #expect(try builtIn.json()["model_types"] == ["logistic_regression", "random_forest", "gradient_boosting"])
+            #expect(try await client.send(.post, "/api/v1/train", json: [:], token: harness.admin).status == .notFound, "no data version yet")
+
+            let invalid: [(JSONValue, String)] = [
+                (["model_types": ["svm"]], "model_types[0]"),
+                (["metric": ["classification": "rmse"]], "metric.classification"),
+                (["min_metrics": ["bogus": 1]], "min_metrics.bogus"),
+                (["hyperparameters": ["decision_tree": ["max_depth": "deep"]]], "hyperparameters.decision_tree"),
+            ]
+            for (body, field) in invalid {
+                let refused = try await client.send(.put, "/api/v1/train/config", json: body, token: harness.admin)
+                #expect(refused.status == .unprocessableContent, "\(body)")
+                #expect(try refused.json()["error"]?["details"]?[0]?["field"]?.stringValue == field, "\(String(buffer: refused.body))")
+            }
+            let stored = try await client.send(
+                .put, "/api/v1/train/config",
+                json: [
+                    "model_types": ["logistic_regression", "decision_tree"], "metric": ["classification": "accuracy"],
+                    "hyperparameters": ["decision_tree": ["max_depth": 3], "random_forest": ["n_estimators": 10]],
+                    "min_metrics": ["accuracy": 1.01],
+                ], token: harness.admin)
+            #expect(stored.status == .ok, "\(String(buffer: stored.body))")
+            #expect(try stored.json()["version"] == 1)
+            #expect(try stored.json()["updated_by"] == "admin")
+            #expect(try await client.send(.get, "/api/v1/train/config", token: harness.admin).json()["version"] == 1)
+            #expect(try await client.send(.get, "/api/v1/train/config?version=0", token: harness.admin).json()["model_types"]?[2] == "gradient_boosting")
+            #expect(try await client.send(.get, "/api/v1/train/config?version=7", token: harness.admin).status == .notFound)
+            let user = try await harness.environment.token(for: "bob", role: .user)
+            #expect(try await client.send(.put, "/api/v1/train/config", json: [:], token: user).status == .forbidden)
+
+            let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(.post, "/api/v1/train", json: [:], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            #expect(job["params"]?["processed_version"]?.stringValue == processed)
+            #expect(job["params"]?["configuration_version"] == 1)
+            #expect(job["params"]?["hyperparameters"] == ["decision_tree": ["max_depth": 3]])
+            #expect(job["result"]?["metric"] == "accuracy")
+            #expect(job["result"]?["leaderboard"]?.arrayCount == 2)
+            // The replaced services' name for the list, and the body's choices over the configuration's.
+            let aliased = try await client.finishedJob(
+                try await client.send(.post, "/api/v1/train", json: ["models": ["decision_tree"], "metric": "f1_macro"], token: harness.admin),
+                role: "train", token: harness.admin)
+            #expect(aliased["params"]?["model_types"] == ["decision_tree"])
+            #expect(aliased["result"]?["metric"] == "f1_macro")
+
+            let gated = try await client.send(.post, "/api/v1/train/fetch-best-model", json: [:], token: harness.admin)
+            #expect(gated.status == .conflict, "the configuration's gate (accuracy ≥ 1.01) applies")
+            #expect(try gated.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy")
+            let ungated = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["min_metrics": [:]], token: harness.admin)
+            #expect(ungated.status == .ok, "a request's own (empty) gates replace the configuration's")
         }
     }
 

@@ -887,12 +887,14 @@ enum DataAPIDocument {
             "type": "object"
           },
           "processed_version": {
+            "description": "The most recent processed version when omitted",
+            "type": "string"
+          },
+          "config_path": {
+            "description": "Refused (422): a path inside the replaced services' code base",
             "type": "string"
           }
         },
-        "required": [
-          "processed_version"
-        ],
         "type": "object"
       },
       "DataVersion": {
@@ -1430,7 +1432,16 @@ enum DataAPIDocument {
         "type": "object"
       },
       "PreprocessRequest": {
+        "description": "`{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to MLOPSD_DEFAULT_TARGET or else the target this dataset was last preprocessed with.",
         "properties": {
+          "config_path": {
+            "description": "Refused (422): a path inside the replaced services' code base",
+            "type": "string"
+          },
+          "raw_data_path": {
+            "description": "Refused (422): name an uploaded dataset by dataset_id instead",
+            "type": "string"
+          },
           "dataset_id": {
             "type": "string"
           },
@@ -1473,10 +1484,6 @@ enum DataAPIDocument {
             "type": "number"
           }
         },
-        "required": [
-          "dataset_id",
-          "target"
-        ],
         "type": "object"
       },
       "Readiness": {

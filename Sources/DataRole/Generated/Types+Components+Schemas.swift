@@ -74,23 +74,33 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/BuildFeaturesRequest/options`.
             internal var options: Components.Schemas.BuildFeaturesRequest.OptionsPayload?
+            /// The most recent processed version when omitted
+            ///
             /// - Remark: Generated from `#/components/schemas/BuildFeaturesRequest/processed_version`.
-            internal var processedVersion: Swift.String
+            internal var processedVersion: Swift.String?
+            /// Refused (422): a path inside the replaced services' code base
+            ///
+            /// - Remark: Generated from `#/components/schemas/BuildFeaturesRequest/config_path`.
+            internal var configPath: Swift.String?
             /// Creates a new `BuildFeaturesRequest`.
             ///
             /// - Parameters:
             ///   - options:
-            ///   - processedVersion:
+            ///   - processedVersion: The most recent processed version when omitted
+            ///   - configPath: Refused (422): a path inside the replaced services' code base
             internal init(
                 options: Components.Schemas.BuildFeaturesRequest.OptionsPayload? = nil,
-                processedVersion: Swift.String
+                processedVersion: Swift.String? = nil,
+                configPath: Swift.String? = nil
             ) {
                 self.options = options
                 self.processedVersion = processedVersion
+                self.configPath = configPath
             }
             internal enum CodingKeys: String, CodingKey {
                 case options
                 case processedVersion = "processed_version"
+                case configPath = "config_path"
             }
         }
         /// - Remark: Generated from `#/components/schemas/DataVersion`.
@@ -644,10 +654,20 @@ extension Components {
                 case statusUrl = "status_url"
             }
         }
+        /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to MLOPSD_DEFAULT_TARGET or else the target this dataset was last preprocessed with.
+        ///
         /// - Remark: Generated from `#/components/schemas/PreprocessRequest`.
         internal struct PreprocessRequest: Codable, Hashable, Sendable {
+            /// Refused (422): a path inside the replaced services' code base
+            ///
+            /// - Remark: Generated from `#/components/schemas/PreprocessRequest/config_path`.
+            internal var configPath: Swift.String?
+            /// Refused (422): name an uploaded dataset by dataset_id instead
+            ///
+            /// - Remark: Generated from `#/components/schemas/PreprocessRequest/raw_data_path`.
+            internal var rawDataPath: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/dataset_id`.
-            internal var datasetId: Swift.String
+            internal var datasetId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/dedupe`.
             internal var dedupe: Swift.Bool?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/drop`.
@@ -657,7 +677,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/seed`.
             internal var seed: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/target`.
-            internal var target: Swift.String
+            internal var target: Swift.String?
             /// Detected from the target when omitted
             ///
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/task`.
@@ -674,6 +694,8 @@ extension Components {
             /// Creates a new `PreprocessRequest`.
             ///
             /// - Parameters:
+            ///   - configPath: Refused (422): a path inside the replaced services' code base
+            ///   - rawDataPath: Refused (422): name an uploaded dataset by dataset_id instead
             ///   - datasetId:
             ///   - dedupe:
             ///   - drop:
@@ -683,15 +705,19 @@ extension Components {
             ///   - task: Detected from the target when omitted
             ///   - testSize:
             internal init(
-                datasetId: Swift.String,
+                configPath: Swift.String? = nil,
+                rawDataPath: Swift.String? = nil,
+                datasetId: Swift.String? = nil,
                 dedupe: Swift.Bool? = nil,
                 drop: [Swift.String]? = nil,
                 maxMissingFraction: Swift.Double? = nil,
                 seed: Swift.Int? = nil,
-                target: Swift.String,
+                target: Swift.String? = nil,
                 task: Components.Schemas.PreprocessRequest.TaskPayload? = nil,
                 testSize: Swift.Double? = nil
             ) {
+                self.configPath = configPath
+                self.rawDataPath = rawDataPath
                 self.datasetId = datasetId
                 self.dedupe = dedupe
                 self.drop = drop
@@ -702,6 +728,8 @@ extension Components {
                 self.testSize = testSize
             }
             internal enum CodingKeys: String, CodingKey {
+                case configPath = "config_path"
+                case rawDataPath = "raw_data_path"
                 case datasetId = "dataset_id"
                 case dedupe
                 case drop

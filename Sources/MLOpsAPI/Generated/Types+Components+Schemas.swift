@@ -234,23 +234,33 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/BuildFeaturesRequest/options`.
             public var options: Components.Schemas.BuildFeaturesRequest.OptionsPayload?
+            /// The most recent processed version when omitted
+            ///
             /// - Remark: Generated from `#/components/schemas/BuildFeaturesRequest/processed_version`.
-            public var processedVersion: Swift.String
+            public var processedVersion: Swift.String?
+            /// Refused (422): a path inside the replaced services' code base
+            ///
+            /// - Remark: Generated from `#/components/schemas/BuildFeaturesRequest/config_path`.
+            public var configPath: Swift.String?
             /// Creates a new `BuildFeaturesRequest`.
             ///
             /// - Parameters:
             ///   - options:
-            ///   - processedVersion:
+            ///   - processedVersion: The most recent processed version when omitted
+            ///   - configPath: Refused (422): a path inside the replaced services' code base
             public init(
                 options: Components.Schemas.BuildFeaturesRequest.OptionsPayload? = nil,
-                processedVersion: Swift.String
+                processedVersion: Swift.String? = nil,
+                configPath: Swift.String? = nil
             ) {
                 self.options = options
                 self.processedVersion = processedVersion
+                self.configPath = configPath
             }
             public enum CodingKeys: String, CodingKey {
                 case options
                 case processedVersion = "processed_version"
+                case configPath = "config_path"
             }
         }
         /// - Remark: Generated from `#/components/schemas/Champion`.
@@ -1850,10 +1860,20 @@ extension Components {
                 try self.value2.encode(to: encoder)
             }
         }
+        /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to MLOPSD_DEFAULT_TARGET or else the target this dataset was last preprocessed with.
+        ///
         /// - Remark: Generated from `#/components/schemas/PreprocessRequest`.
         public struct PreprocessRequest: Codable, Hashable, Sendable {
+            /// Refused (422): a path inside the replaced services' code base
+            ///
+            /// - Remark: Generated from `#/components/schemas/PreprocessRequest/config_path`.
+            public var configPath: Swift.String?
+            /// Refused (422): name an uploaded dataset by dataset_id instead
+            ///
+            /// - Remark: Generated from `#/components/schemas/PreprocessRequest/raw_data_path`.
+            public var rawDataPath: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/dataset_id`.
-            public var datasetId: Swift.String
+            public var datasetId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/dedupe`.
             public var dedupe: Swift.Bool?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/drop`.
@@ -1863,7 +1883,7 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/seed`.
             public var seed: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/target`.
-            public var target: Swift.String
+            public var target: Swift.String?
             /// Detected from the target when omitted
             ///
             /// - Remark: Generated from `#/components/schemas/PreprocessRequest/task`.
@@ -1880,6 +1900,8 @@ extension Components {
             /// Creates a new `PreprocessRequest`.
             ///
             /// - Parameters:
+            ///   - configPath: Refused (422): a path inside the replaced services' code base
+            ///   - rawDataPath: Refused (422): name an uploaded dataset by dataset_id instead
             ///   - datasetId:
             ///   - dedupe:
             ///   - drop:
@@ -1889,15 +1911,19 @@ extension Components {
             ///   - task: Detected from the target when omitted
             ///   - testSize:
             public init(
-                datasetId: Swift.String,
+                configPath: Swift.String? = nil,
+                rawDataPath: Swift.String? = nil,
+                datasetId: Swift.String? = nil,
                 dedupe: Swift.Bool? = nil,
                 drop: [Swift.String]? = nil,
                 maxMissingFraction: Swift.Double? = nil,
                 seed: Swift.Int? = nil,
-                target: Swift.String,
+                target: Swift.String? = nil,
                 task: Components.Schemas.PreprocessRequest.TaskPayload? = nil,
                 testSize: Swift.Double? = nil
             ) {
+                self.configPath = configPath
+                self.rawDataPath = rawDataPath
                 self.datasetId = datasetId
                 self.dedupe = dedupe
                 self.drop = drop
@@ -1908,6 +1934,8 @@ extension Components {
                 self.testSize = testSize
             }
             public enum CodingKeys: String, CodingKey {
+                case configPath = "config_path"
+                case rawDataPath = "raw_data_path"
                 case datasetId = "dataset_id"
                 case dedupe
                 case drop
@@ -1959,7 +1987,7 @@ extension Components {
             public var experimentName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PromotionRequest/metric`.
             public var metric: Swift.String?
-            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss
+            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration
             ///
             /// - Remark: Generated from `#/components/schemas/PromotionRequest/min_metrics`.
             public struct MinMetricsPayload: Codable, Hashable, Sendable {
@@ -1979,7 +2007,7 @@ extension Components {
                     try encoder.encodeAdditionalProperties(additionalProperties)
                 }
             }
-            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss
+            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration
             ///
             /// - Remark: Generated from `#/components/schemas/PromotionRequest/min_metrics`.
             public var minMetrics: Components.Schemas.PromotionRequest.MinMetricsPayload?
@@ -1990,7 +2018,7 @@ extension Components {
             /// - Parameters:
             ///   - experimentName:
             ///   - metric:
-            ///   - minMetrics: Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss
+            ///   - minMetrics: Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration
             ///   - modelType:
             public init(
                 experimentName: Swift.String? = nil,
@@ -2370,7 +2398,19 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/TrainRequest/model_types`.
             public typealias ModelTypesPayload = [Components.Schemas.TrainRequest.ModelTypesPayloadPayload]
             /// - Remark: Generated from `#/components/schemas/TrainRequest/model_types`.
-            public var modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload
+            public var modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload?
+            /// The replaced services' name for model_types; give one of the two
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/models`.
+            public var models: [Swift.String]?
+            /// The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/grid_search`.
+            public var gridSearch: Swift.Bool?
+            /// Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/config_path`.
+            public var configPath: Swift.String?
             /// - Remark: Generated from `#/components/schemas/TrainRequest/processed_version`.
             public var processedVersion: Swift.String?
             /// - Remark: Generated from `#/components/schemas/TrainRequest/seed`.
@@ -2385,6 +2425,9 @@ extension Components {
             ///   - imbalance:
             ///   - metric: Leaderboard order; f1 for classification and rmse for regression by default
             ///   - modelTypes:
+            ///   - models: The replaced services' name for model_types; give one of the two
+            ///   - gridSearch: The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            ///   - configPath: Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
             ///   - processedVersion:
             ///   - seed:
             public init(
@@ -2394,7 +2437,10 @@ extension Components {
                 hyperparameters: Components.Schemas.TrainRequest.HyperparametersPayload? = nil,
                 imbalance: Components.Schemas.TrainRequest.ImbalancePayload? = nil,
                 metric: Swift.String? = nil,
-                modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload,
+                modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload? = nil,
+                models: [Swift.String]? = nil,
+                gridSearch: Swift.Bool? = nil,
+                configPath: Swift.String? = nil,
                 processedVersion: Swift.String? = nil,
                 seed: Swift.Int? = nil
             ) {
@@ -2405,6 +2451,9 @@ extension Components {
                 self.imbalance = imbalance
                 self.metric = metric
                 self.modelTypes = modelTypes
+                self.models = models
+                self.gridSearch = gridSearch
+                self.configPath = configPath
                 self.processedVersion = processedVersion
                 self.seed = seed
             }
@@ -2416,8 +2465,218 @@ extension Components {
                 case imbalance
                 case metric
                 case modelTypes = "model_types"
+                case models
+                case gridSearch = "grid_search"
+                case configPath = "config_path"
                 case processedVersion = "processed_version"
                 case seed
+            }
+        }
+        /// The defaults of training jobs and of promotion; every field is optional
+        ///
+        /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput`.
+        public struct TrainingConfigurationInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/ModelTypesPayload`.
+            @frozen public enum ModelTypesPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case baseline = "baseline"
+                case logisticRegression = "logistic_regression"
+                case linearRegression = "linear_regression"
+                case decisionTree = "decision_tree"
+                case randomForest = "random_forest"
+                case gradientBoosting = "gradient_boosting"
+            }
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/model_types`.
+            public typealias ModelTypesPayload = [Components.Schemas.TrainingConfigurationInput.ModelTypesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/model_types`.
+            public var modelTypes: Components.Schemas.TrainingConfigurationInput.ModelTypesPayload?
+            /// Per model type; absent keys take their defaults
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/hyperparameters`.
+            public struct HyperparametersPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: OpenAPIRuntime.OpenAPIObjectContainer]
+                /// Creates a new `HyperparametersPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: OpenAPIRuntime.OpenAPIObjectContainer] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Per model type; absent keys take their defaults
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/hyperparameters`.
+            public var hyperparameters: Components.Schemas.TrainingConfigurationInput.HyperparametersPayload?
+            /// The leaderboard metric per task (f1 and rmse when left out)
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric`.
+            public struct MetricPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric/classification`.
+                public var classification: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric/regression`.
+                public var regression: Swift.String?
+                /// Creates a new `MetricPayload`.
+                ///
+                /// - Parameters:
+                ///   - classification:
+                ///   - regression:
+                public init(
+                    classification: Swift.String? = nil,
+                    regression: Swift.String? = nil
+                ) {
+                    self.classification = classification
+                    self.regression = regression
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case classification
+                    case regression
+                }
+            }
+            /// The leaderboard metric per task (f1 and rmse when left out)
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric`.
+            public var metric: Components.Schemas.TrainingConfigurationInput.MetricPayload?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/cv_folds`.
+            public var cvFolds: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/experiment_name`.
+            public var experimentName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
+            @frozen public enum ImbalancePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case none = "none"
+                case classWeights = "class_weights"
+                case smote = "smote"
+            }
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
+            public var imbalance: Components.Schemas.TrainingConfigurationInput.ImbalancePayload?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/seed`.
+            public var seed: Swift.Int?
+            /// Promotion gates used when a promotion request names none
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/min_metrics`.
+            public struct MinMetricsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Swift.Double]
+                /// Creates a new `MinMetricsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Swift.Double] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Promotion gates used when a promotion request names none
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/min_metrics`.
+            public var minMetrics: Components.Schemas.TrainingConfigurationInput.MinMetricsPayload?
+            /// Creates a new `TrainingConfigurationInput`.
+            ///
+            /// - Parameters:
+            ///   - modelTypes:
+            ///   - hyperparameters: Per model type; absent keys take their defaults
+            ///   - metric: The leaderboard metric per task (f1 and rmse when left out)
+            ///   - cvFolds:
+            ///   - experimentName:
+            ///   - imbalance:
+            ///   - seed:
+            ///   - minMetrics: Promotion gates used when a promotion request names none
+            public init(
+                modelTypes: Components.Schemas.TrainingConfigurationInput.ModelTypesPayload? = nil,
+                hyperparameters: Components.Schemas.TrainingConfigurationInput.HyperparametersPayload? = nil,
+                metric: Components.Schemas.TrainingConfigurationInput.MetricPayload? = nil,
+                cvFolds: Swift.Int? = nil,
+                experimentName: Swift.String? = nil,
+                imbalance: Components.Schemas.TrainingConfigurationInput.ImbalancePayload? = nil,
+                seed: Swift.Int? = nil,
+                minMetrics: Components.Schemas.TrainingConfigurationInput.MinMetricsPayload? = nil
+            ) {
+                self.modelTypes = modelTypes
+                self.hyperparameters = hyperparameters
+                self.metric = metric
+                self.cvFolds = cvFolds
+                self.experimentName = experimentName
+                self.imbalance = imbalance
+                self.seed = seed
+                self.minMetrics = minMetrics
+            }
+            public enum CodingKeys: String, CodingKey {
+                case modelTypes = "model_types"
+                case hyperparameters
+                case metric
+                case cvFolds = "cv_folds"
+                case experimentName = "experiment_name"
+                case imbalance
+                case seed
+                case minMetrics = "min_metrics"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TrainingConfiguration`.
+        public struct TrainingConfiguration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value1`.
+            public var value1: Components.Schemas.TrainingConfigurationInput
+            /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2`.
+            public struct Value2Payload: Codable, Hashable, Sendable {
+                /// Increases with every PUT; 0 is the built-in default
+                ///
+                /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2/version`.
+                public var version: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2/updated_at`.
+                public var updatedAt: Foundation.Date?
+                /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2/updated_by`.
+                public var updatedBy: Swift.String?
+                /// Creates a new `Value2Payload`.
+                ///
+                /// - Parameters:
+                ///   - version: Increases with every PUT; 0 is the built-in default
+                ///   - updatedAt:
+                ///   - updatedBy:
+                public init(
+                    version: Swift.Int,
+                    updatedAt: Foundation.Date? = nil,
+                    updatedBy: Swift.String? = nil
+                ) {
+                    self.version = version
+                    self.updatedAt = updatedAt
+                    self.updatedBy = updatedBy
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case version
+                    case updatedAt = "updated_at"
+                    case updatedBy = "updated_by"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2`.
+            public var value2: Components.Schemas.TrainingConfiguration.Value2Payload
+            /// Creates a new `TrainingConfiguration`.
+            ///
+            /// - Parameters:
+            ///   - value1:
+            ///   - value2:
+            public init(
+                value1: Components.Schemas.TrainingConfigurationInput,
+                value2: Components.Schemas.TrainingConfiguration.Value2Payload
+            ) {
+                self.value1 = value1
+                self.value2 = value2
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                self.value1 = try .init(from: decoder)
+                self.value2 = try .init(from: decoder)
+            }
+            public func encode(to encoder: any Swift.Encoder) throws {
+                try self.value1.encode(to: encoder)
+                try self.value2.encode(to: encoder)
             }
         }
         /// Fields left out or null are not changed; at least one must be given

@@ -155,9 +155,21 @@ public protocol APIProtocol: Sendable {
     func getDataVersion(_ input: Operations.GetDataVersion.Input) async throws -> Operations.GetDataVersion.Output
     /// Queue a training job: each model type fitted on one data version, compared on the held-out split
     ///
+    /// Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent feature set is trained on (or, if there is none, the most recent processed version). `{}` is a complete request.
+    ///
     /// - Remark: HTTP `POST /api/v1/train`.
     /// - Remark: Generated from `#/paths//api/v1/train/post(train)`.
     func train(_ input: Operations.Train.Input) async throws -> Operations.Train.Output
+    /// The default training configuration (admin); jobs started without these fields use it
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/config`.
+    /// - Remark: Generated from `#/paths//api/v1/train/config/get(getTrainingConfiguration)`.
+    func getTrainingConfiguration(_ input: Operations.GetTrainingConfiguration.Input) async throws -> Operations.GetTrainingConfiguration.Output
+    /// Replace the default training configuration (admin); fields left out take the built-in defaults
+    ///
+    /// - Remark: HTTP `PUT /api/v1/train/config`.
+    /// - Remark: Generated from `#/paths//api/v1/train/config/put(putTrainingConfiguration)`.
+    func putTrainingConfiguration(_ input: Operations.PutTrainingConfiguration.Input) async throws -> Operations.PutTrainingConfiguration.Output
     /// Promote the best finished run by a metric, if it passes the gates: the champion pointer moves atomically
     ///
     /// - Remark: HTTP `POST /api/v1/train/fetch-best-model`.
@@ -550,6 +562,8 @@ extension APIProtocol {
     }
     /// Queue a training job: each model type fitted on one data version, compared on the held-out split
     ///
+    /// Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent feature set is trained on (or, if there is none, the most recent processed version). `{}` is a complete request.
+    ///
     /// - Remark: HTTP `POST /api/v1/train`.
     /// - Remark: Generated from `#/paths//api/v1/train/post(train)`.
     public func train(
@@ -557,6 +571,32 @@ extension APIProtocol {
         body: Operations.Train.Input.Body
     ) async throws -> Operations.Train.Output {
         try await train(Operations.Train.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// The default training configuration (admin); jobs started without these fields use it
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/config`.
+    /// - Remark: Generated from `#/paths//api/v1/train/config/get(getTrainingConfiguration)`.
+    public func getTrainingConfiguration(
+        query: Operations.GetTrainingConfiguration.Input.Query = .init(),
+        headers: Operations.GetTrainingConfiguration.Input.Headers = .init()
+    ) async throws -> Operations.GetTrainingConfiguration.Output {
+        try await getTrainingConfiguration(Operations.GetTrainingConfiguration.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Replace the default training configuration (admin); fields left out take the built-in defaults
+    ///
+    /// - Remark: HTTP `PUT /api/v1/train/config`.
+    /// - Remark: Generated from `#/paths//api/v1/train/config/put(putTrainingConfiguration)`.
+    public func putTrainingConfiguration(
+        headers: Operations.PutTrainingConfiguration.Input.Headers = .init(),
+        body: Operations.PutTrainingConfiguration.Input.Body
+    ) async throws -> Operations.PutTrainingConfiguration.Output {
+        try await putTrainingConfiguration(Operations.PutTrainingConfiguration.Input(
             headers: headers,
             body: body
         ))

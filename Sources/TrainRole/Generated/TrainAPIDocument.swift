@@ -15,6 +15,7 @@ enum TrainAPIDocument {
     "/api/v1/train": {
       "post": {
         "summary": "Queue a training job: each model type fitted on one data version, compared on the held-out split",
+        "description": "Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent feature set is trained on (or, if there is none, the most recent processed version). `{}` is a complete request.",
         "operationId": "train",
         "tags": [
           "train"
@@ -63,7 +64,7 @@ enum TrainAPIDocument {
             "$ref": "#/components/responses/Forbidden"
           },
           "404": {
-            "description": "The data version does not exist",
+            "description": "The data version does not exist, or none exists yet",
             "content": {
               "application/json": {
                 "schema": {
@@ -79,7 +80,128 @@ enum TrainAPIDocument {
             "$ref": "#/components/responses/UnsupportedMediaType"
           },
           "422": {
-            "description": "Unknown model type, hyperparameters that do not decode, a metric the task does not report…",
+            "description": "Unknown model type, hyperparameters that do not decode, a metric the task does not report, a refused field…",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/api/v1/train/config": {
+      "get": {
+        "summary": "The default training configuration (admin); jobs started without these fields use it",
+        "operationId": "getTrainingConfiguration",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "version",
+            "in": "query",
+            "description": "An earlier version; the current one when omitted (version 0 is the built-in default)",
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The configuration",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrainingConfiguration"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No such version",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      },
+      "put": {
+        "summary": "Replace the default training configuration (admin); fields left out take the built-in defaults",
+        "operationId": "putTrainingConfiguration",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/TrainingConfigurationInput"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "description": "Stored as a new version",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrainingConfiguration"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "description": "Unknown model type or metric, hyperparameters that do not decode, folds out of range…",
             "content": {
               "application/json": {
                 "schema": {
@@ -951,7 +1073,7 @@ enum TrainAPIDocument {
             "additionalProperties": {
               "type": "number"
             },
-            "description": "Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss",
+            "description": "Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration",
             "type": "object"
           },
           "model_type": {
@@ -1119,6 +1241,21 @@ enum TrainAPIDocument {
             },
             "type": "array"
           },
+          "models": {
+            "description": "The replaced services' name for model_types; give one of the two",
+            "items": {
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "grid_search": {
+            "description": "The replaced services' switch for hyperparameter search; only false is accepted until tuning is available",
+            "type": "boolean"
+          },
+          "config_path": {
+            "description": "Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config",
+            "type": "string"
+          },
           "processed_version": {
             "pattern": "^pp-[0-9a-f]{16}$",
             "type": "string"
@@ -1129,10 +1266,116 @@ enum TrainAPIDocument {
             "type": "integer"
           }
         },
-        "required": [
-          "model_types"
-        ],
         "type": "object"
+      },
+      "TrainingConfigurationInput": {
+        "description": "The defaults of training jobs and of promotion; every field is optional",
+        "properties": {
+          "model_types": {
+            "default": [
+              "logistic_regression",
+              "random_forest",
+              "gradient_boosting"
+            ],
+            "items": {
+              "enum": [
+                "baseline",
+                "logistic_regression",
+                "linear_regression",
+                "decision_tree",
+                "random_forest",
+                "gradient_boosting"
+              ],
+              "type": "string"
+            },
+            "type": "array"
+          },
+          "hyperparameters": {
+            "additionalProperties": {
+              "type": "object"
+            },
+            "description": "Per model type; absent keys take their defaults",
+            "type": "object"
+          },
+          "metric": {
+            "description": "The leaderboard metric per task (f1 and rmse when left out)",
+            "properties": {
+              "classification": {
+                "type": "string"
+              },
+              "regression": {
+                "type": "string"
+              }
+            },
+            "type": "object"
+          },
+          "cv_folds": {
+            "maximum": 20,
+            "minimum": 2,
+            "type": "integer"
+          },
+          "experiment_name": {
+            "default": "mlopsd",
+            "maxLength": 200,
+            "minLength": 1,
+            "type": "string"
+          },
+          "imbalance": {
+            "default": "none",
+            "enum": [
+              "none",
+              "class_weights",
+              "smote"
+            ],
+            "type": "string"
+          },
+          "seed": {
+            "default": 42,
+            "minimum": 0,
+            "type": "integer"
+          },
+          "min_metrics": {
+            "additionalProperties": {
+              "type": "number"
+            },
+            "description": "Promotion gates used when a promotion request names none",
+            "type": "object"
+          }
+        },
+        "type": "object"
+      },
+      "TrainingConfiguration": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/TrainingConfigurationInput"
+          },
+          {
+            "properties": {
+              "version": {
+                "description": "Increases with every PUT; 0 is the built-in default",
+                "minimum": 0,
+                "type": "integer"
+              },
+              "updated_at": {
+                "format": "date-time",
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "updated_by": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            },
+            "required": [
+              "version"
+            ],
+            "type": "object"
+          }
+        ]
       }
     },
     "parameters": {

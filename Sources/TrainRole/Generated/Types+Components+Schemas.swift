@@ -561,7 +561,7 @@ extension Components {
             internal var experimentName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/PromotionRequest/metric`.
             internal var metric: Swift.String?
-            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss
+            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration
             ///
             /// - Remark: Generated from `#/components/schemas/PromotionRequest/min_metrics`.
             internal struct MinMetricsPayload: Codable, Hashable, Sendable {
@@ -581,7 +581,7 @@ extension Components {
                     try encoder.encodeAdditionalProperties(additionalProperties)
                 }
             }
-            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss
+            /// Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration
             ///
             /// - Remark: Generated from `#/components/schemas/PromotionRequest/min_metrics`.
             internal var minMetrics: Components.Schemas.PromotionRequest.MinMetricsPayload?
@@ -592,7 +592,7 @@ extension Components {
             /// - Parameters:
             ///   - experimentName:
             ///   - metric:
-            ///   - minMetrics: Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss
+            ///   - minMetrics: Gates: at least this for higher-is-better metrics, at most this for rmse, mae, mape, log_loss. When left out, those of the training configuration
             ///   - modelType:
             internal init(
                 experimentName: Swift.String? = nil,
@@ -843,7 +843,19 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/TrainRequest/model_types`.
             internal typealias ModelTypesPayload = [Components.Schemas.TrainRequest.ModelTypesPayloadPayload]
             /// - Remark: Generated from `#/components/schemas/TrainRequest/model_types`.
-            internal var modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload
+            internal var modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload?
+            /// The replaced services' name for model_types; give one of the two
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/models`.
+            internal var models: [Swift.String]?
+            /// The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/grid_search`.
+            internal var gridSearch: Swift.Bool?
+            /// Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/config_path`.
+            internal var configPath: Swift.String?
             /// - Remark: Generated from `#/components/schemas/TrainRequest/processed_version`.
             internal var processedVersion: Swift.String?
             /// - Remark: Generated from `#/components/schemas/TrainRequest/seed`.
@@ -858,6 +870,9 @@ extension Components {
             ///   - imbalance:
             ///   - metric: Leaderboard order; f1 for classification and rmse for regression by default
             ///   - modelTypes:
+            ///   - models: The replaced services' name for model_types; give one of the two
+            ///   - gridSearch: The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            ///   - configPath: Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
             ///   - processedVersion:
             ///   - seed:
             internal init(
@@ -867,7 +882,10 @@ extension Components {
                 hyperparameters: Components.Schemas.TrainRequest.HyperparametersPayload? = nil,
                 imbalance: Components.Schemas.TrainRequest.ImbalancePayload? = nil,
                 metric: Swift.String? = nil,
-                modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload,
+                modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload? = nil,
+                models: [Swift.String]? = nil,
+                gridSearch: Swift.Bool? = nil,
+                configPath: Swift.String? = nil,
                 processedVersion: Swift.String? = nil,
                 seed: Swift.Int? = nil
             ) {
@@ -878,6 +896,9 @@ extension Components {
                 self.imbalance = imbalance
                 self.metric = metric
                 self.modelTypes = modelTypes
+                self.models = models
+                self.gridSearch = gridSearch
+                self.configPath = configPath
                 self.processedVersion = processedVersion
                 self.seed = seed
             }
@@ -889,8 +910,218 @@ extension Components {
                 case imbalance
                 case metric
                 case modelTypes = "model_types"
+                case models
+                case gridSearch = "grid_search"
+                case configPath = "config_path"
                 case processedVersion = "processed_version"
                 case seed
+            }
+        }
+        /// The defaults of training jobs and of promotion; every field is optional
+        ///
+        /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput`.
+        internal struct TrainingConfigurationInput: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/ModelTypesPayload`.
+            internal enum ModelTypesPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case baseline = "baseline"
+                case logisticRegression = "logistic_regression"
+                case linearRegression = "linear_regression"
+                case decisionTree = "decision_tree"
+                case randomForest = "random_forest"
+                case gradientBoosting = "gradient_boosting"
+            }
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/model_types`.
+            internal typealias ModelTypesPayload = [Components.Schemas.TrainingConfigurationInput.ModelTypesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/model_types`.
+            internal var modelTypes: Components.Schemas.TrainingConfigurationInput.ModelTypesPayload?
+            /// Per model type; absent keys take their defaults
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/hyperparameters`.
+            internal struct HyperparametersPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: OpenAPIRuntime.OpenAPIObjectContainer]
+                /// Creates a new `HyperparametersPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: OpenAPIRuntime.OpenAPIObjectContainer] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Per model type; absent keys take their defaults
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/hyperparameters`.
+            internal var hyperparameters: Components.Schemas.TrainingConfigurationInput.HyperparametersPayload?
+            /// The leaderboard metric per task (f1 and rmse when left out)
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric`.
+            internal struct MetricPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric/classification`.
+                internal var classification: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric/regression`.
+                internal var regression: Swift.String?
+                /// Creates a new `MetricPayload`.
+                ///
+                /// - Parameters:
+                ///   - classification:
+                ///   - regression:
+                internal init(
+                    classification: Swift.String? = nil,
+                    regression: Swift.String? = nil
+                ) {
+                    self.classification = classification
+                    self.regression = regression
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case classification
+                    case regression
+                }
+            }
+            /// The leaderboard metric per task (f1 and rmse when left out)
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/metric`.
+            internal var metric: Components.Schemas.TrainingConfigurationInput.MetricPayload?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/cv_folds`.
+            internal var cvFolds: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/experiment_name`.
+            internal var experimentName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
+            internal enum ImbalancePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case none = "none"
+                case classWeights = "class_weights"
+                case smote = "smote"
+            }
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
+            internal var imbalance: Components.Schemas.TrainingConfigurationInput.ImbalancePayload?
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/seed`.
+            internal var seed: Swift.Int?
+            /// Promotion gates used when a promotion request names none
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/min_metrics`.
+            internal struct MinMetricsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: Swift.Double]
+                /// Creates a new `MinMetricsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: Swift.Double] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Promotion gates used when a promotion request names none
+            ///
+            /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/min_metrics`.
+            internal var minMetrics: Components.Schemas.TrainingConfigurationInput.MinMetricsPayload?
+            /// Creates a new `TrainingConfigurationInput`.
+            ///
+            /// - Parameters:
+            ///   - modelTypes:
+            ///   - hyperparameters: Per model type; absent keys take their defaults
+            ///   - metric: The leaderboard metric per task (f1 and rmse when left out)
+            ///   - cvFolds:
+            ///   - experimentName:
+            ///   - imbalance:
+            ///   - seed:
+            ///   - minMetrics: Promotion gates used when a promotion request names none
+            internal init(
+                modelTypes: Components.Schemas.TrainingConfigurationInput.ModelTypesPayload? = nil,
+                hyperparameters: Components.Schemas.TrainingConfigurationInput.HyperparametersPayload? = nil,
+                metric: Components.Schemas.TrainingConfigurationInput.MetricPayload? = nil,
+                cvFolds: Swift.Int? = nil,
+                experimentName: Swift.String? = nil,
+                imbalance: Components.Schemas.TrainingConfigurationInput.ImbalancePayload? = nil,
+                seed: Swift.Int? = nil,
+                minMetrics: Components.Schemas.TrainingConfigurationInput.MinMetricsPayload? = nil
+            ) {
+                self.modelTypes = modelTypes
+                self.hyperparameters = hyperparameters
+                self.metric = metric
+                self.cvFolds = cvFolds
+                self.experimentName = experimentName
+                self.imbalance = imbalance
+                self.seed = seed
+                self.minMetrics = minMetrics
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case modelTypes = "model_types"
+                case hyperparameters
+                case metric
+                case cvFolds = "cv_folds"
+                case experimentName = "experiment_name"
+                case imbalance
+                case seed
+                case minMetrics = "min_metrics"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TrainingConfiguration`.
+        internal struct TrainingConfiguration: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value1`.
+            internal var value1: Components.Schemas.TrainingConfigurationInput
+            /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2`.
+            internal struct Value2Payload: Codable, Hashable, Sendable {
+                /// Increases with every PUT; 0 is the built-in default
+                ///
+                /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2/version`.
+                internal var version: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2/updated_at`.
+                internal var updatedAt: Foundation.Date?
+                /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2/updated_by`.
+                internal var updatedBy: Swift.String?
+                /// Creates a new `Value2Payload`.
+                ///
+                /// - Parameters:
+                ///   - version: Increases with every PUT; 0 is the built-in default
+                ///   - updatedAt:
+                ///   - updatedBy:
+                internal init(
+                    version: Swift.Int,
+                    updatedAt: Foundation.Date? = nil,
+                    updatedBy: Swift.String? = nil
+                ) {
+                    self.version = version
+                    self.updatedAt = updatedAt
+                    self.updatedBy = updatedBy
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case version
+                    case updatedAt = "updated_at"
+                    case updatedBy = "updated_by"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TrainingConfiguration/value2`.
+            internal var value2: Components.Schemas.TrainingConfiguration.Value2Payload
+            /// Creates a new `TrainingConfiguration`.
+            ///
+            /// - Parameters:
+            ///   - value1:
+            ///   - value2:
+            internal init(
+                value1: Components.Schemas.TrainingConfigurationInput,
+                value2: Components.Schemas.TrainingConfiguration.Value2Payload
+            ) {
+                self.value1 = value1
+                self.value2 = value2
+            }
+            internal init(from decoder: any Swift.Decoder) throws {
+                self.value1 = try .init(from: decoder)
+                self.value2 = try .init(from: decoder)
+            }
+            internal func encode(to encoder: any Swift.Encoder) throws {
+                try self.value1.encode(to: encoder)
+                try self.value2.encode(to: encoder)
             }
         }
     }

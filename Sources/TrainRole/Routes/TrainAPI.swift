@@ -10,6 +10,7 @@ import OpenAPIRuntime
 struct TrainAPI: APIProtocol {
     let runner: JobRunner
     let registry: any ModelRegistry
+    let configurations: any TrainingConfigurationStore
     let promotion: Promotion
     let tracker: any ExperimentTracker
     let champions: any ChampionStore
@@ -31,14 +32,19 @@ struct TrainAPI: APIProtocol {
     func train(_ input: Operations.Train.Input) async throws -> Operations.Train.Output {
         guard case .json(let json) = input.body else { throw APIError.badRequest("A JSON body is expected") }
         let user = try OperationScope.active.requireUser()
-        // The job keeps the request as its parameters, in the form it reads them back.
-        let body = try JSONValue(encoding: json).decode(TrainRequest.self)
-        let problems = body.problems()
+        let submission = try JSONValue(encoding: json).decode(TrainSubmission.self)
+        let configuration = try await configurations.current()
+        // The job keeps the completed request as its parameters, in the form it reads them back.
+        var request = try submission.resolved(with: configuration) { try TrainingData.latest(in: dataDirectory) }
+        let problems = request.problems()
         guard problems.isEmpty else { throw APIError.validation(problems) }
         // The data version must exist, and the metric must be one its task reports.
-        let (_, manifest) = try TrainingData.locate(body, dataDirectory: dataDirectory)
-        if let task = TaskKind(rawValue: manifest.task) { _ = try body.metric(for: task) }
-        let job = try await runner.submit(type: TrainJob.type, params: try JSONValue(encoding: body), createdBy: user.username)
+        let (_, manifest) = try TrainingData.locate(request, dataDirectory: dataDirectory)
+        if let task = TaskKind(rawValue: manifest.task) {
+            if request.metric == nil { request.metric = configuration.configuration.metric.name(for: task) }
+            _ = try request.metric(for: task)
+        }
+        let job = try await runner.submit(type: TrainJob.type, params: try JSONValue(encoding: request), createdBy: user.username)
         let statusURL = JobAccepted.statusURL(of: job, prefix: ServiceRole.train.apiPrefix)
         return .accepted(
             .init(
@@ -47,11 +53,37 @@ struct TrainAPI: APIProtocol {
             ))
     }
 
+    func getTrainingConfiguration(_ input: Operations.GetTrainingConfiguration.Input) async throws -> Operations.GetTrainingConfiguration.Output {
+        let stored: StoredTrainingConfiguration
+        if let version = input.query.version {
+            guard let found = try await configurations.version(version) else {
+                throw APIError.notFound("No training configuration version \(version)")
+            }
+            stored = found
+        } else {
+            stored = try await configurations.current()
+        }
+        return .ok(.init(body: .json(try JSONValue(encoding: stored).decode(Components.Schemas.TrainingConfiguration.self))))
+    }
+
+    func putTrainingConfiguration(_ input: Operations.PutTrainingConfiguration.Input) async throws -> Operations.PutTrainingConfiguration.Output {
+        guard case .json(let json) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let scope = try OperationScope.active
+        let configuration = try JSONValue(encoding: json).decode(TrainingConfiguration.self)
+        let problems = configuration.problems()
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        let stored = try await configurations.save(configuration, by: try scope.requireUser().username)
+        scope.context.logger.notice("training configuration changed", metadata: ["version": "\(stored.version)"])
+        return .ok(.init(body: .json(try JSONValue(encoding: stored).decode(Components.Schemas.TrainingConfiguration.self))))
+    }
+
     func fetchBestModel(_ input: Operations.FetchBestModel.Input) async throws -> Operations.FetchBestModel.Output {
         guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
         let scope = try OperationScope.active
-        let request = PromotionRequest(
-            metric: body.metric, modelType: body.modelType, experimentName: body.experimentName, minMetrics: body.minMetrics?.additionalProperties ?? [:])
+        // Without gates of its own, a promotion applies the configuration's.
+        var gates = body.minMetrics?.additionalProperties
+        if gates == nil { gates = try await configurations.current().configuration.minMetrics }
+        let request = PromotionRequest(metric: body.metric, modelType: body.modelType, experimentName: body.experimentName, minMetrics: gates ?? [:])
         let outcome = try await promotion.promote(request, by: try scope.requireUser().username)
         scope.context.logger.notice(
             "champion promoted",

@@ -2,7 +2,8 @@ import Foundation
 import Kernel
 import MLCore
 
-/// `POST /api/v1/train`: which data, which model types, how to compare them.
+/// A training job's parameters: which data, which model types, how to compare them. The body of
+/// `POST /api/v1/train` (`TrainSubmission`) completed from the training configuration.
 struct TrainRequest: Codable, Sendable {
     var featuresVersion: String?
     var processedVersion: String?
@@ -13,6 +14,8 @@ struct TrainRequest: Codable, Sendable {
     var experimentName: String
     var seed: UInt64
     var imbalance: ImbalanceHandling
+    /// The version of the training configuration that filled in what the body left out.
+    var configurationVersion: Int?
 
     static let defaultExperiment = "mlopsd"
 
@@ -24,6 +27,23 @@ struct TrainRequest: Codable, Sendable {
         case cvFolds = "cv_folds"
         case experimentName = "experiment_name"
         case seed, imbalance
+        case configurationVersion = "configuration_version"
+    }
+
+    init(
+        featuresVersion: String?, processedVersion: String?, modelTypes: [String], hyperparameters: [String: JSONValue], metric: String?,
+        cvFolds: Int?, experimentName: String, seed: UInt64, imbalance: ImbalanceHandling, configurationVersion: Int?
+    ) {
+        self.featuresVersion = featuresVersion
+        self.processedVersion = processedVersion
+        self.modelTypes = modelTypes
+        self.hyperparameters = hyperparameters
+        self.metric = metric
+        self.cvFolds = cvFolds
+        self.experimentName = experimentName
+        self.seed = seed
+        self.imbalance = imbalance
+        self.configurationVersion = configurationVersion
     }
 
     init(from decoder: any Decoder) throws {
@@ -37,10 +57,10 @@ struct TrainRequest: Codable, Sendable {
         experimentName = try container.decodeIfPresent(String.self, forKey: .experimentName) ?? Self.defaultExperiment
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 42
         imbalance = try container.decodeIfPresent(ImbalanceHandling.self, forKey: .imbalance) ?? ImbalanceHandling.none
+        configurationVersion = try container.decodeIfPresent(Int.self, forKey: .configurationVersion)
     }
 
-    /// Checks that need no data: one data version named the right way, known and distinct model
-    /// types whose hyperparameters decode, sane folds and experiment name.
+    /// Checks that need no data: one data version named the right way, and the choices.
     func problems() -> [FieldProblem] {
         var problems: [FieldProblem] = []
         switch (featuresVersion, processedVersion) {
@@ -55,6 +75,18 @@ struct TrainRequest: Codable, Sendable {
         default:
             break
         }
+        problems += Self.choiceProblems(modelTypes: modelTypes, hyperparameters: hyperparameters, cvFolds: cvFolds, experimentName: experimentName)
+        return problems
+    }
+
+    /// Model types known and distinct, hyperparameters that decode for them, sane folds and
+    /// experiment name: what a job and the training configuration both check.
+    /// The configuration may hold hyperparameters for model types it does not train by default
+    /// (`onlyForChosenTypes: false`): a job naming that type uses them.
+    static func choiceProblems(
+        modelTypes: [String], hyperparameters: [String: JSONValue], cvFolds: Int?, experimentName: String, onlyForChosenTypes: Bool = true
+    ) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
         if modelTypes.isEmpty { problems.append(.init(field: "model_types", problem: "name at least one model type")) }
         for (index, type) in modelTypes.enumerated() {
             if ModelCatalog.type(named: type) == nil {
@@ -65,7 +97,7 @@ struct TrainRequest: Codable, Sendable {
             }
         }
         for (type, parameters) in hyperparameters.sorted(by: { $0.key < $1.key }) {
-            guard modelTypes.contains(type) else {
+            guard modelTypes.contains(type) || (!onlyForChosenTypes && ModelCatalog.type(named: type) != nil) else {
                 problems.append(.init(field: "hyperparameters.\(type)", problem: "not one of model_types"))
                 continue
             }
