@@ -62,6 +62,7 @@ public enum DataRole {
             ),
             catalog: catalog,
             runner: runner,
+            defaults: own.defaults,
             tokens: environment.tokens,
             document: document
         )

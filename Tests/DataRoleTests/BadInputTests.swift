@@ -96,7 +96,7 @@ import Testing
             let id = try #require(try upload.json()["id"]?.stringValue)
 
             let cases: [(String, JSONValue, HTTPResponse.Status, String, String)] = [
-                ("missing target", ["dataset_id": .string(id)], .unprocessableContent, "target", "field required"),
+                ("missing target", ["dataset_id": .string(id)], .unprocessableContent, "target", "no default for \(id)"),
                 ("unknown target", ["dataset_id": .string(id), "target": "nope"], .unprocessableContent, "target", "no column named 'nope'"),
                 ("all-missing target", ["dataset_id": .string(id), "target": "all_missing"], .unprocessableContent, "target", "every value"),
                 ("single class", ["dataset_id": .string(id), "target": "one_class"], .unprocessableContent, "target", "single value"),

@@ -177,4 +177,57 @@ import Testing
             #expect(features["result"]?["feature_names"]?.arrayCount == 13)
         }
     }
+
+    /// The replaced services' clients start jobs from `{}`: the most recent dataset and the target
+    /// it was last preprocessed with, the most recent processed version. Their file-path fields
+    /// are refused by name.
+    @Test func jobsFromMinimalBodies() async throws {
+        let harness = try await DataHarness()
+        defer { harness.environment.removeFiles() }
+        let penguins = try Array(Data(contentsOf: DataHarness.dataset("penguins.csv")))
+        try await harness.run { client in
+            let noDataset = try await client.send(.post, "/api/v1/data/preprocess", json: [:], token: harness.admin)
+            #expect(noDataset.status == .notFound)
+            #expect(try noDataset.json()["error"]?["details"]?[0]?["field"] == "dataset_id")
+            let noVersion = try await client.send(.post, "/api/v1/data/build-features", json: [:], token: harness.admin)
+            #expect(try noVersion.json()["error"]?["details"]?[0]?["field"] == "processed_version")
+            let paths = try await client.send(
+                .post, "/api/v1/data/preprocess", json: ["config_path": "config/config.yaml", "raw_data_path": "data/raw/x.csv"], token: harness.admin)
+            #expect(paths.status == .unprocessableContent)
+            #expect(try paths.json()["error"]?["details"]?[0]?["field"] == "config_path")
+            #expect(try paths.json()["error"]?["details"]?[1]?["field"] == "raw_data_path")
+
+            let id = try #require(try await client.uploadCSV(penguins, name: "penguins", token: harness.admin).json()["id"]?.stringValue)
+            let noTarget = try await client.send(.post, "/api/v1/data/preprocess", json: [:], token: harness.admin)
+            #expect(noTarget.status == .unprocessableContent)
+            #expect(try noTarget.json()["error"]?["details"]?[0]?["field"] == "target")
+
+            let first = try await client.runJob("preprocess", ["target": "species", "test_size": 0.25], token: harness.admin)
+            #expect(first["status"] == "completed", "\(first)")
+            #expect(first["params"]?["dataset_id"]?.stringValue == id)
+            // The dataset's target is remembered from its last preprocessing.
+            let again = try await client.runJob("preprocess", [:], token: harness.admin)
+            #expect(again["status"] == "completed", "\(again)")
+            #expect(again["params"]?["target"] == "species")
+            let latest = try #require(again["result"]?["version"]?.stringValue)
+            let features = try await client.runJob("build-features", [:], token: harness.admin)
+            #expect(features["status"] == "completed", "\(features)")
+            #expect(features["params"]?["processed_version"]?.stringValue == latest)
+        }
+    }
+
+    /// MLOPSD_DEFAULT_DATASET (an id or a name) and MLOPSD_DEFAULT_TARGET choose over "most recent".
+    @Test func configuredDefaultsChooseTheDatasetAndTarget() async throws {
+        let harness = try await DataHarness(overrides: ["MLOPSD_DEFAULT_DATASET": "penguins", "MLOPSD_DEFAULT_TARGET": "island"])
+        defer { harness.environment.removeFiles() }
+        let penguins = try Array(Data(contentsOf: DataHarness.dataset("penguins.csv")))
+        try await harness.run { client in
+            let id = try #require(try await client.uploadCSV(penguins, name: "penguins", token: harness.admin).json()["id"]?.stringValue)
+            #expect(try await client.uploadCSV(Array("a,b\n1,x\n2,y\n3,x\n".utf8), name: "newer", token: harness.admin).status == .created)
+            let job = try await client.runJob("preprocess", [:], token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            #expect(job["params"]?["dataset_id"]?.stringValue == id)
+            #expect(job["params"]?["target"] == "island")
+        }
+    }
 }

@@ -12,6 +12,7 @@ struct DataAPI: APIProtocol {
     let registry: DatasetRegistry
     let catalog: any DataCatalog
     let runner: JobRunner
+    let defaults: JobDefaults
     let tokens: TokenCodec
     let document: OpenAPIDocument
 
@@ -55,7 +56,8 @@ struct DataAPI: APIProtocol {
         guard case .json(let json) = input.body else { throw APIError.badRequest("A JSON body is expected") }
         let user = try OperationScope.active.requireUser()
         // The job keeps the request as its parameters, in the form it reads them back.
-        let body = try JSONValue(encoding: json).decode(PreprocessRequest.self)
+        let sent = try JSONValue(encoding: json).objectValue ?? [:]
+        let body = try JSONValue.object(try await defaults.completingPreprocess(sent, catalog: catalog)).decode(PreprocessRequest.self)
         guard let dataset = try await catalog.dataset(id: body.datasetID) else {
             throw Self.unknown("dataset_id", "No dataset with id '\(body.datasetID)'")
         }
@@ -68,7 +70,8 @@ struct DataAPI: APIProtocol {
     func buildFeatures(_ input: Operations.BuildFeatures.Input) async throws -> Operations.BuildFeatures.Output {
         guard case .json(let json) = input.body else { throw APIError.badRequest("A JSON body is expected") }
         let user = try OperationScope.active.requireUser()
-        let body = try JSONValue(encoding: json).decode(BuildFeaturesRequest.self)
+        let sent = try JSONValue(encoding: json).objectValue ?? [:]
+        let body = try JSONValue.object(try await defaults.completingBuildFeatures(sent, catalog: catalog)).decode(BuildFeaturesRequest.self)
         try body.validate()
         guard let processed = try await catalog.version(body.processedVersion), processed.kind == .processed else {
             throw Self.unknown("processed_version", "No processed version '\(body.processedVersion)'")

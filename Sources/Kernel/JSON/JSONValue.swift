@@ -54,6 +54,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let members) = self { return members }
+        return nil
+    }
+
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
