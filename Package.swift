@@ -247,7 +247,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MLOpsCommandTests",
-            dependencies: ["mlopsd", "Kernel", "MLOpsTesting"],
+            dependencies: ["mlopsd", "Kernel", "MLOpsTesting", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
     ]

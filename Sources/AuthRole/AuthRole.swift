@@ -23,6 +23,7 @@ public enum AuthRole {
             environment.tokens.revocations.record(revocation)
         }
 
+        let deliveries = ResetDeliveryQueue(delivery: own.resetDelivery, logger: environment.logger)
         let document = try OpenAPIDocument(json: AuthAPIDocument.json)
         let api = AuthAPI(
             users: users,
@@ -38,12 +39,16 @@ public enum AuthRole {
             ),
             throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: own.loginMaxFailures, window: own.loginLockout),
             revocations: stores.revocations,
+            resets: PasswordResets(
+                store: stores.passwordResets, users: users, attempts: stores.loginAttempts, lifetime: own.resetLifetime, deliveries: deliveries,
+                revealsToken: settings.debug),
             tokens: environment.tokens,
             document: document
         )
         return RoleModule(
             role: .auth,
             databases: stores.databases,
+            services: [deliveries],
             openAPIDocument: document,
             readinessChecks: stores.readinessChecks,
             installRoutes: api.install(on:)
@@ -76,8 +81,8 @@ public enum AuthRole {
 
 extension AuthRole {
     /// The auth role's SQLite file and its PostgreSQL tables, for start-up and for
-    /// `mlopsd db migrate-to-postgres`. Recent login attempts are not copied: they only matter
-    /// for minutes.
+    /// `mlopsd db migrate-to-postgres`. Recent login attempts and outstanding reset tokens are not
+    /// copied: they only matter for minutes.
     public static let stateLayout = RoleStateLayout(
         database: "auth", durability: .full,
         sqliteMigrations: { migrator in
@@ -85,9 +90,10 @@ extension AuthRole {
             SQLiteRefreshTokenStore.registerMigrations(&migrator)
             SQLiteLoginAttemptStore.registerMigrations(&migrator)
             SQLiteRevocationLedger.registerMigrations(&migrator)
+            SQLitePasswordResetStore.registerMigrations(&migrator)
         },
         postgresMigrations: PostgresUserStore.migrations + PostgresRefreshTokenStore.migrations + PostgresLoginAttemptStore.migrations
-            + PostgresRevocationLedger.migrations,
+            + PostgresRevocationLedger.migrations + PostgresPasswordResetStore.migrations,
         tables: [
             TableCopy("users", renumbered: ["id"]), TableCopy("refresh_tokens"), TableCopy("token_revocations"), TableCopy("signed_out_tokens"),
         ]
@@ -100,6 +106,7 @@ extension AuthRole {
         var refreshTokens: any RefreshTokenStore
         var loginAttempts: any LoginAttemptStore
         var revocations: any RevocationLedger
+        var passwordResets: any PasswordResetStore
         var databases: [AppDatabase]
         var readinessChecks: [RoleModule.ReadinessCheck]
 
@@ -111,6 +118,7 @@ extension AuthRole {
                     refreshTokens: PostgresRefreshTokenStore(database: shared, logger: environment.logger),
                     loginAttempts: PostgresLoginAttemptStore(database: shared, logger: environment.logger),
                     revocations: PostgresRevocationLedger(database: shared, logger: environment.logger),
+                    passwordResets: PostgresPasswordResetStore(database: shared, logger: environment.logger),
                     databases: [], readinessChecks: [shared.readinessCheck]
                 )
             }
@@ -122,6 +130,7 @@ extension AuthRole {
                 users: SQLiteUserStore(database: database), refreshTokens: SQLiteRefreshTokenStore(database: database),
                 loginAttempts: SQLiteLoginAttemptStore(database: database),
                 revocations: SQLiteRevocationLedger(database: database),
+                passwordResets: SQLitePasswordResetStore(database: database),
                 databases: [database], readinessChecks: []
             )
         }

@@ -42,6 +42,19 @@ extension StoreBackend {
 }
 
 extension StoreBackend {
+    func withPasswordResets(_ body: (any PasswordResetStore) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            try await Self.withSQLite(migrations: SQLitePasswordResetStore.registerMigrations) { database in
+                try await body(SQLitePasswordResetStore(database: database))
+            }
+        case .postgres:
+            try await Self.withPostgres(migrations: PostgresPasswordResetStore.migrations) { database, logger in
+                try await body(PostgresPasswordResetStore(database: database, logger: logger))
+            }
+        }
+    }
+
     func withRevocationLedger(_ body: (any RevocationLedger) async throws -> Void) async throws {
         switch self {
         case .sqlite:
@@ -57,6 +70,37 @@ extension StoreBackend {
 }
 
 @Suite struct AuthStoreContractTests {
+    /// A reset token is spent once, only before it expires, and a newer one for the same account
+    /// withdraws it.
+    @Test(arguments: StoreBackend.available)
+    func resetTokensAreSingleUseAndShortLived(_ backend: StoreBackend) async throws {
+        try await backend.withPasswordResets { resets in
+            let now = Date()
+            try await resets.issue(digest: "d1", username: "Alice", expiresAt: now.addingTimeInterval(600))
+            #expect(try await resets.consume(digest: "d1", now: now) == "Alice")
+            #expect(try await resets.consume(digest: "d1", now: now) == nil)
+
+            try await resets.issue(digest: "d2", username: "alice", expiresAt: now.addingTimeInterval(600))
+            try await resets.issue(digest: "d3", username: "ALICE", expiresAt: now.addingTimeInterval(600))
+            #expect(try await resets.consume(digest: "d2", now: now) == nil, "withdrawn by d3")
+            try await resets.issue(digest: "d4", username: "bob", expiresAt: now.addingTimeInterval(600))
+            #expect(try await resets.consume(digest: "d3", now: now) == "ALICE", "bob's token leaves alice's alone")
+            #expect(try await resets.consume(digest: "d4", now: now.addingTimeInterval(601)) == nil, "expired")
+            #expect(try await resets.consume(digest: "d4", now: now) == nil, "an expired token is spent by trying it")
+        }
+    }
+
+    @Test(arguments: StoreBackend.available)
+    func accountsAreFoundByEmailWithoutRegardToCase(_ backend: StoreBackend) async throws {
+        try await backend.withAuthStores { users, _ in
+            _ = try await users.create(username: "ann", email: "Team@Example.org", role: .user, passwordHash: "h")
+            _ = try await users.create(username: "ben", email: "team@example.org", role: .user, passwordHash: "h")
+            _ = try await users.create(username: "cid", email: "cid@example.org", role: .user, passwordHash: "h")
+            #expect(try await users.find(email: "TEAM@example.org").map(\.user.username) == ["ann", "ben"])
+            #expect(try await users.find(email: "nobody@example.org").isEmpty)
+        }
+    }
+
     /// The ledger keeps the latest cutoff per account and every signed-out token, and answers
     /// with what was recorded after an instant; sign-outs older than any live token are dropped.
     @Test(arguments: StoreBackend.available)

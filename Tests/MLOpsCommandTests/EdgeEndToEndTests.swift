@@ -14,6 +14,12 @@ enum Edge {
     static let client = environment["MLOPSD_TEST_EDGE_URL"].flatMap(URL.init(string:)).map { HTTPTestClient(baseURL: $0) }
     static let adminPassword = environment["MLOPSD_TEST_EDGE_ADMIN_PASSWORD"]
 
+    /// A file of ../shared/datasets.
+    static func dataset(_ name: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("../shared/datasets/\(name)").standardized
+    }
+
     /// A record of the crashes data set, as a client sends it.
     static let crashesRecord: [String: any Sendable] = [
         "dvcat": "10-24", "weight": 25.069, "airbag": "airbag", "seatbelt": "belted", "frontal": 1, "sex": "f",
@@ -44,8 +50,7 @@ struct EdgeSession {
     /// Upload crashes.csv, preprocess, build features, train the given model types and promote the
     /// best: the features version and the champion's model name.
     func trainChampion(admin: String, experiment: String, modelTypes: [String]) async throws -> (featuresVersion: String, champion: String) {
-        let crashes = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("../shared/datasets/crashes.csv").standardized
+        let crashes = Edge.dataset("crashes.csv")
         let upload = try await client.request(
             "POST", "api/v1/data/datasets?name=crashes", body: try Data(contentsOf: crashes), contentType: "text/csv", token: admin
         )
@@ -187,47 +192,6 @@ extension EdgeSuites {
             let simple = try await client.request("GET", "api/v1/auth/health", headers: ["Origin": origin])
             #expect(simple.headers["access-control-allow-origin"] == origin)
             #expect(simple.headers["access-control-expose-headers"]?.contains("X-Request-ID") == true)
-        }
-
-        /// What clients of the services mlopsd replaces rely on, through the edge (docs/api.md,
-        /// "Clients of the original services").
-        @Test func conventionsOfTheReplacedServices() async throws {
-            let health = try await client.request("GET", "api/v1/data/health").json()
-            #expect(health["status"] as? String == "healthy")
-            #expect(health["service"] as? String == "data")
-            #expect((health["timestamp"] as? String).map { !$0.isEmpty } == true)
-
-            // `detail` beside the envelope: nginx's own errors, the roles' messages and field errors.
-            let edgeError = try await client.request("GET", "metrics").json()
-            #expect(edgeError["detail"] as? String == (edgeError["error"] as? [String: Any])?["message"] as? String)
-            let admin = try await session.token("admin", adminPassword)
-            let badPage = try await client.request("GET", "api/v1/data/jobs?limit=0", token: admin)
-            #expect(badPage.status == 422)
-            let fieldError = try #require((try badPage.json()["detail"] as? [[String: Any]])?.first)
-            #expect(fieldError["loc"] as? [String] == ["query", "limit"])
-            #expect(fieldError["type"] as? String == "value_error")
-
-            // Accounts: an id and a full name; an existing username is a 400; a malformed login a 422.
-            let username = "compat-\(UUID().uuidString.prefix(8).lowercased())"
-            let account: [String: Any] = [
-                "username": username, "password": "compat-password", "email": "\(username)@example.org", "full_name": "Compat Client",
-            ]
-            let created = try await client.json("POST", "api/v1/auth/users", account, token: admin)
-            #expect(created.status == 201)
-            #expect(try created.json()["id"] as? Int != nil)
-            #expect(try created.json()["full_name"] as? String == "Compat Client")
-            #expect(try await client.json("POST", "api/v1/auth/users", account, token: admin).status == 400)
-            #expect(try await client.json("POST", "api/v1/auth/login", ["username": "ab", "password": "whatever"]).status == 422)
-
-            // Job lists under `items`, filtered by `job_type` in either naming.
-            for (role, theirs, ours) in [("data", "preprocessing", "preprocess"), ("train", "training", "train")] {
-                let page = try await client.request("GET", "api/v1/\(role)/jobs?job_type=\(theirs)&limit=20", token: admin)
-                #expect(page.status == 200)
-                let items = try #require(try page.json()["items"] as? [[String: Any]])
-                #expect(items.allSatisfy { $0["job_type"] as? String == ours })
-                let ourNames = try await client.request("GET", "api/v1/\(role)/jobs?job_type=\(ours)&limit=20", token: admin)
-                #expect(try page.json()["total"] as? Int == ourNames.json()["total"] as? Int)
-            }
         }
 
         /// Last: the burst fills the auth zone for a few seconds.

@@ -86,6 +86,7 @@ enum Binary {
         let cases = [
             ("train", "MLFLOW_TRACKING_URI", "not a url"), ("train", "MLOPSD_TRAIN_MAX_SECONDS", "0"),
             ("auth", "MLOPSD_BCRYPT_COST", "4"), ("data", "MLOPSD_MAX_UPLOAD_FIELDS", "10"), ("predict", "MLOPSD_PREDICT_MAX_BATCH", "0"),
+            ("auth", "MLOPSD_PASSWORD_RESET_DELIVERY", "email"),
         ]
         // Its own directory: the kernel has opened its state by the time a role reads settings.
         let own = FileManager.default.temporaryDirectory.appendingPathComponent("mlopsd-role-settings-\(UUID().uuidString)")

@@ -264,6 +264,8 @@ func isWellFormedXML(_ data: Data) -> Bool {
                 (["metric": ["classification": "rmse"]], "metric.classification"),
                 (["min_metrics": ["bogus": 1]], "min_metrics.bogus"),
                 (["hyperparameters": ["decision_tree": ["max_depth": "deep"]]], "hyperparameters.decision_tree"),
+                // Found by schemathesis: the generated decoder reads null as "left out".
+                (["metric": .null], "metric"),
             ]
             for (body, field) in invalid {
                 let refused = try await client.send(.put, "/api/v1/train/config", json: body, token: harness.admin)

@@ -184,6 +184,113 @@ enum AuthAPIDocument {
         }
       }
     },
+    "/api/v1/auth/forgot-password": {
+      "post": {
+        "summary": "Ask for a password reset token for an account named by username or email",
+        "description": "Answered 200 whether or not an account matches, so it tells nobody which accounts exist. The single-use token goes to the account's owner through the configured delivery (MLOPSD_PASSWORD_RESET_DELIVERY: a log line for operators, or a webhook); in debug mode it is also in the answer.",
+        "operationId": "forgotPassword",
+        "tags": [
+          "auth"
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ForgotPasswordRequest"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "description": "Accepted (the same answer for every name)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ForgotPasswordAnswer"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          },
+          "429": {
+            "description": "Too many requests for this username or email; see Retry-After",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/auth/reset-password": {
+      "post": {
+        "summary": "Set a new password with a reset token; every session of the account ends",
+        "operationId": "resetPassword",
+        "tags": [
+          "auth"
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResetPasswordRequest"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "description": "The password was changed",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Message"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The token is unknown, expired or already used, or the body is malformed",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
     "/api/v1/auth/me": {
       "get": {
         "summary": "The signed-in account",
@@ -936,6 +1043,74 @@ enum AuthAPIDocument {
           "role",
           "version",
           "uptime_seconds"
+        ],
+        "type": "object"
+      },
+      "ForgotPasswordRequest": {
+        "description": "A username or an email address (with both, the username is used)",
+        "minProperties": 1,
+        "properties": {
+          "username": {
+            "maxLength": 50,
+            "minLength": 1,
+            "type": "string"
+          },
+          "email": {
+            "maxLength": 254,
+            "minLength": 3,
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
+      "ForgotPasswordAnswer": {
+        "properties": {
+          "message": {
+            "type": "string"
+          },
+          "reset_token": {
+            "description": "Debug mode only",
+            "and only when exactly one account matched": null,
+            "type": "string"
+          },
+          "expires_in": {
+            "description": "Seconds the token lives",
+            "type": "integer"
+          }
+        },
+        "required": [
+          "message",
+          "expires_in"
+        ],
+        "type": "object"
+      },
+      "ResetPasswordRequest": {
+        "properties": {
+          "token": {
+            "maxLength": 200,
+            "minLength": 1,
+            "type": "string"
+          },
+          "new_password": {
+            "maxLength": 72,
+            "minLength": 8,
+            "type": "string"
+          }
+        },
+        "required": [
+          "token",
+          "new_password"
+        ],
+        "type": "object"
+      },
+      "Message": {
+        "properties": {
+          "message": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "message"
         ],
         "type": "object"
       },

@@ -257,6 +257,102 @@ extension Components {
                 case _type = "type"
             }
         }
+        /// A username or an email address (with both, the username is used)
+        ///
+        /// - Remark: Generated from `#/components/schemas/ForgotPasswordRequest`.
+        internal struct ForgotPasswordRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordRequest/username`.
+            internal var username: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordRequest/email`.
+            internal var email: Swift.String?
+            /// Creates a new `ForgotPasswordRequest`.
+            ///
+            /// - Parameters:
+            ///   - username:
+            ///   - email:
+            internal init(
+                username: Swift.String? = nil,
+                email: Swift.String? = nil
+            ) {
+                self.username = username
+                self.email = email
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case username
+                case email
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer`.
+        internal struct ForgotPasswordAnswer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/message`.
+            internal var message: Swift.String
+            /// Debug mode only
+            ///
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/reset_token`.
+            internal var resetToken: Swift.String?
+            /// Seconds the token lives
+            ///
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/expires_in`.
+            internal var expiresIn: Swift.Int
+            /// Creates a new `ForgotPasswordAnswer`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            ///   - resetToken: Debug mode only
+            ///   - expiresIn: Seconds the token lives
+            internal init(
+                message: Swift.String,
+                resetToken: Swift.String? = nil,
+                expiresIn: Swift.Int
+            ) {
+                self.message = message
+                self.resetToken = resetToken
+                self.expiresIn = expiresIn
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case message
+                case resetToken = "reset_token"
+                case expiresIn = "expires_in"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ResetPasswordRequest`.
+        internal struct ResetPasswordRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ResetPasswordRequest/token`.
+            internal var token: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ResetPasswordRequest/new_password`.
+            internal var newPassword: Swift.String
+            /// Creates a new `ResetPasswordRequest`.
+            ///
+            /// - Parameters:
+            ///   - token:
+            ///   - newPassword:
+            internal init(
+                token: Swift.String,
+                newPassword: Swift.String
+            ) {
+                self.token = token
+                self.newPassword = newPassword
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case token
+                case newPassword = "new_password"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Message`.
+        internal struct Message: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Message/message`.
+            internal var message: Swift.String
+            /// Creates a new `Message`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            internal init(message: Swift.String) {
+                self.message = message
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case message
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/LoginRequest`.
         internal struct LoginRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/LoginRequest/grant_type`.

@@ -12,6 +12,7 @@ struct AuthAPI: APIProtocol {
     let issuer: TokenIssuer
     let throttle: LoginThrottle
     let revocations: any RevocationLedger
+    let resets: PasswordResets
     let tokens: TokenCodec
     let document: OpenAPIDocument
 
@@ -106,6 +107,43 @@ struct AuthAPI: APIProtocol {
             }
         }
         return .noContent(.init())
+    }
+
+    func forgotPassword(_ input: Operations.ForgotPassword.Input) async throws -> Operations.ForgotPassword.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        // The spec's lengths, which the generated code does not check.
+        if let username = body.username, !(1...50).contains(username.unicodeScalars.count) {
+            throw APIError.validation(field: "username", problem: "must be 1 to 50 characters")
+        }
+        if let email = body.email, !(3...254).contains(email.unicodeScalars.count) {
+            throw APIError.validation(field: "email", problem: "must be 3 to 254 characters")
+        }
+        guard body.username != nil || body.email != nil else { throw APIError.validation(field: "username", problem: "give username or email") }
+        let issued = try await resets.request(username: body.username, email: body.email)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        message: "If an account matches, a password reset token has been sent to its owner",
+                        resetToken: issued.token, expiresIn: Int(resets.lifetime.components.seconds)))))
+    }
+
+    func resetPassword(_ input: Operations.ResetPassword.Input) async throws -> Operations.ResetPassword.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        guard PasswordRule.isValid(body.newPassword) else {
+            throw APIError.validation(field: "new_password", problem: PasswordRule.description)
+        }
+        guard let user = try await resets.redeem(body.token) else {
+            throw APIError(
+                .badRequest, code: "invalid_reset_token", message: "The reset token is unknown, expired or already used",
+                details: [FieldProblem(field: "token", problem: "is unknown, expired or already used")])
+        }
+        _ = try await users.update(username: user.username, changes: UserChanges(passwordHash: try await hasher.hash(body.newPassword)))
+        try await endSessions(of: user.username)
+        // A password the owner just set must not be locked out by the guesses that preceded it.
+        try await throttle.succeeded(username: user.username, client: try OperationScope.active.clientAddress)
+        try OperationScope.active.context.logger.notice("password reset", metadata: ["username": "\(user.username)"])
+        return .ok(.init(body: .json(.init(message: "The password has been reset; sign in with the new one"))))
     }
 
     func me(_ input: Operations.Me.Input) async throws -> Operations.Me.Output {

@@ -76,6 +76,10 @@ public struct PostgresUserStore: UserStore {
         try await users("SELECT \(unescaped: Self.columns) FROM users WHERE lower(username) = lower(\(username))").first
     }
 
+    public func find(email: String) async throws -> [StoredUser] {
+        try await users("SELECT \(unescaped: Self.columns) FROM users WHERE lower(email) = lower(\(email)) ORDER BY id")
+    }
+
     public func list(limit: Int, offset: Int) async throws -> UserPage {
         let total = try await database.integer("SELECT COUNT(*) FROM users")
         let page = try await users("SELECT \(unescaped: Self.columns) FROM users ORDER BY id LIMIT \(limit) OFFSET \(offset)")

@@ -9,6 +9,8 @@ public protocol UserStore: Sendable {
     /// Creates the account only if no account has that name; true when it was created.
     func createIfAbsent(username: String, email: String, role: UserRole, passwordHash: String) async throws -> Bool
     func find(username: String) async throws -> StoredUser?
+    /// Every account with this email address, compared without regard to case.
+    func find(email: String) async throws -> [StoredUser]
     func list(limit: Int, offset: Int) async throws -> UserPage
     func update(username: String, changes: UserChanges) async throws -> User?
 }
@@ -80,6 +82,14 @@ public struct SQLiteUserStore: UserStore {
     public func find(username: String) async throws -> StoredUser? {
         try await database.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map {
+                StoredUser(user: Self.user(from: $0), passwordHash: $0["password_hash"])
+            }
+        }
+    }
+
+    public func find(email: String) async throws -> [StoredUser] {
+        try await database.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE lower(email) = lower(?) ORDER BY id", arguments: [email]).map {
                 StoredUser(user: Self.user(from: $0), passwordHash: $0["password_hash"])
             }
         }

@@ -38,7 +38,8 @@ public struct OperationRouter: ServerTransport {
         let relative = String(path.dropFirst(prefix.count))
         let scope = OperationScopeMiddleware(
             query: QueryParameterRules(document: document, method: method.rawValue, path: path),
-            enumerations: RequestBodyEnumerations(document: document, method: method.rawValue, path: path))
+            enumerations: RequestBodyEnumerations(document: document, method: method.rawValue, path: path),
+            nulls: RequestBodyNulls(document: document, method: method.rawValue, path: path))
         // The transport hands every request a body, empty or not; an optional request body is
         // only absent to the generated code when it is nil.
         let withoutEmptyBody: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?) = {
@@ -89,6 +90,7 @@ struct OperationScopeMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let query: QueryParameterRules
     let enumerations: RequestBodyEnumerations
+    let nulls: RequestBodyNulls
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         try query.check(request)
@@ -101,6 +103,7 @@ struct OperationScopeMiddleware: RouterMiddleware {
             if RequestDecoding.containsNUL(buffer, contentType: request.headers[.contentType]) {
                 throw APIError.validation(field: "body", problem: "contains a NUL character, which no field accepts")
             }
+            try nulls.check(buffer, contentType: request.headers[.contentType])
             request.body = .init(buffer: buffer)
         }
         let scope = OperationScope(

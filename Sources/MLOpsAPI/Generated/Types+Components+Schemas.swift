@@ -1425,6 +1425,102 @@ extension Components {
                 case models
             }
         }
+        /// A username or an email address (with both, the username is used)
+        ///
+        /// - Remark: Generated from `#/components/schemas/ForgotPasswordRequest`.
+        public struct ForgotPasswordRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordRequest/username`.
+            public var username: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordRequest/email`.
+            public var email: Swift.String?
+            /// Creates a new `ForgotPasswordRequest`.
+            ///
+            /// - Parameters:
+            ///   - username:
+            ///   - email:
+            public init(
+                username: Swift.String? = nil,
+                email: Swift.String? = nil
+            ) {
+                self.username = username
+                self.email = email
+            }
+            public enum CodingKeys: String, CodingKey {
+                case username
+                case email
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer`.
+        public struct ForgotPasswordAnswer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/message`.
+            public var message: Swift.String
+            /// Debug mode only
+            ///
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/reset_token`.
+            public var resetToken: Swift.String?
+            /// Seconds the token lives
+            ///
+            /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/expires_in`.
+            public var expiresIn: Swift.Int
+            /// Creates a new `ForgotPasswordAnswer`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            ///   - resetToken: Debug mode only
+            ///   - expiresIn: Seconds the token lives
+            public init(
+                message: Swift.String,
+                resetToken: Swift.String? = nil,
+                expiresIn: Swift.Int
+            ) {
+                self.message = message
+                self.resetToken = resetToken
+                self.expiresIn = expiresIn
+            }
+            public enum CodingKeys: String, CodingKey {
+                case message
+                case resetToken = "reset_token"
+                case expiresIn = "expires_in"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ResetPasswordRequest`.
+        public struct ResetPasswordRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ResetPasswordRequest/token`.
+            public var token: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ResetPasswordRequest/new_password`.
+            public var newPassword: Swift.String
+            /// Creates a new `ResetPasswordRequest`.
+            ///
+            /// - Parameters:
+            ///   - token:
+            ///   - newPassword:
+            public init(
+                token: Swift.String,
+                newPassword: Swift.String
+            ) {
+                self.token = token
+                self.newPassword = newPassword
+            }
+            public enum CodingKeys: String, CodingKey {
+                case token
+                case newPassword = "new_password"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Message`.
+        public struct Message: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Message/message`.
+            public var message: Swift.String
+            /// Creates a new `Message`.
+            ///
+            /// - Parameters:
+            ///   - message:
+            public init(message: Swift.String) {
+                self.message = message
+            }
+            public enum CodingKeys: String, CodingKey {
+                case message
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/LoginRequest`.
         public struct LoginRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/LoginRequest/grant_type`.

@@ -34,6 +34,18 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/auth/logout`.
     /// - Remark: Generated from `#/paths//api/v1/auth/logout/post(logout)`.
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output
+    /// Ask for a password reset token for an account named by username or email
+    ///
+    /// Answered 200 whether or not an account matches, so it tells nobody which accounts exist. The single-use token goes to the account's owner through the configured delivery (MLOPSD_PASSWORD_RESET_DELIVERY: a log line for operators, or a webhook); in debug mode it is also in the answer.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/forgot-password`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/forgot-password/post(forgotPassword)`.
+    func forgotPassword(_ input: Operations.ForgotPassword.Input) async throws -> Operations.ForgotPassword.Output
+    /// Set a new password with a reset token; every session of the account ends
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/reset-password`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/reset-password/post(resetPassword)`.
+    func resetPassword(_ input: Operations.ResetPassword.Input) async throws -> Operations.ResetPassword.Output
     /// The signed-in account
     ///
     /// - Remark: HTTP `GET /api/v1/auth/me`.
@@ -285,6 +297,34 @@ extension APIProtocol {
         body: Operations.Logout.Input.Body? = nil
     ) async throws -> Operations.Logout.Output {
         try await logout(Operations.Logout.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Ask for a password reset token for an account named by username or email
+    ///
+    /// Answered 200 whether or not an account matches, so it tells nobody which accounts exist. The single-use token goes to the account's owner through the configured delivery (MLOPSD_PASSWORD_RESET_DELIVERY: a log line for operators, or a webhook); in debug mode it is also in the answer.
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/forgot-password`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/forgot-password/post(forgotPassword)`.
+    public func forgotPassword(
+        headers: Operations.ForgotPassword.Input.Headers = .init(),
+        body: Operations.ForgotPassword.Input.Body
+    ) async throws -> Operations.ForgotPassword.Output {
+        try await forgotPassword(Operations.ForgotPassword.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Set a new password with a reset token; every session of the account ends
+    ///
+    /// - Remark: HTTP `POST /api/v1/auth/reset-password`.
+    /// - Remark: Generated from `#/paths//api/v1/auth/reset-password/post(resetPassword)`.
+    public func resetPassword(
+        headers: Operations.ResetPassword.Input.Headers = .init(),
+        body: Operations.ResetPassword.Input.Body
+    ) async throws -> Operations.ResetPassword.Output {
+        try await resetPassword(Operations.ResetPassword.Input(
             headers: headers,
             body: body
         ))
