@@ -23,7 +23,9 @@ public enum AuthRole {
             environment.tokens.revocations.record(revocation)
         }
 
-        let deliveries = ResetDeliveryQueue(delivery: own.resetDelivery, logger: environment.logger)
+        let deliveries = ResetDeliveryQueue(
+            issuer: ResetTokenIssuer(store: stores.passwordResets, users: users, lifetime: own.resetLifetime), delivery: own.resetDelivery,
+            logger: environment.logger)
         let document = try OpenAPIDocument(json: AuthAPIDocument.json)
         let api = AuthAPI(
             users: users,
@@ -40,8 +42,7 @@ public enum AuthRole {
             throttle: LoginThrottle(attempts: stores.loginAttempts, maxFailures: own.loginMaxFailures, window: own.loginLockout),
             revocations: stores.revocations,
             resets: PasswordResets(
-                store: stores.passwordResets, users: users, attempts: stores.loginAttempts, lifetime: own.resetLifetime, deliveries: deliveries,
-                revealsToken: settings.debug),
+                issuer: deliveries.issuer, deliveries: deliveries, attempts: stores.loginAttempts, revealsToken: settings.debug),
             tokens: environment.tokens,
             document: document
         )

@@ -268,6 +268,14 @@ extension TokenLifecycleTests {
             #expect(try await client.send(.post, "/api/v1/auth/logout", token: tokens.access).status == .noContent)
             #expect(try await client.send(.get, "/api/v1/auth/me", token: other.access).status == .ok)
             #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(other.refresh)]).status == .ok)
+            // An expired access token beside a live refresh token: the refresh token is revoked.
+            let third = try await client.adminTokens()
+            let expired = try await harness.environment.token(
+                for: "admin", role: .admin, issuedAt: Date().addingTimeInterval(-7200), lifetime: .seconds(60))
+            let withExpired = try await client.send(
+                .post, "/api/v1/auth/logout", json: ["refresh_token": .string(third.refresh)], token: expired)
+            #expect(withExpired.status == .noContent)
+            #expect(try await client.send(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(third.refresh)]).status == .unauthorized)
             // Neither token: nothing to sign out.
             let anonymous = try await client.send(.post, "/api/v1/auth/logout")
             #expect(anonymous.status == .unauthorized)

@@ -70,23 +70,42 @@ extension StoreBackend {
 }
 
 @Suite struct AuthStoreContractTests {
-    /// A reset token is spent once, only before it expires, and a newer one for the same account
-    /// withdraws it.
+    /// A reset token is spent once and only before it expires; spending one withdraws the account's
+    /// others; an account keeps at most five outstanding.
     @Test(arguments: StoreBackend.available)
     func resetTokensAreSingleUseAndShortLived(_ backend: StoreBackend) async throws {
         try await backend.withPasswordResets { resets in
             let now = Date()
-            try await resets.issue(digest: "d1", username: "Alice", expiresAt: now.addingTimeInterval(600))
-            #expect(try await resets.consume(digest: "d1", now: now) == "Alice")
-            #expect(try await resets.consume(digest: "d1", now: now) == nil)
+            let later = now.addingTimeInterval(600)
+            try await resets.issue(digest: "a1", username: "Alice", expiresAt: later)
+            try await resets.issue(digest: "a2", username: "alice", expiresAt: later.addingTimeInterval(1))
+            try await resets.issue(digest: "b1", username: "bob", expiresAt: later)
+            #expect(try await resets.consume(digest: "a2", now: now) == "alice")
+            #expect(try await resets.consume(digest: "a2", now: now) == nil, "spent")
+            #expect(try await resets.consume(digest: "a1", now: now) == nil, "withdrawn with a2")
+            #expect(try await resets.consume(digest: "b1", now: now.addingTimeInterval(601)) == nil, "expired")
+            #expect(try await resets.consume(digest: "b1", now: now) == nil, "an expired token is spent by trying it")
 
-            try await resets.issue(digest: "d2", username: "alice", expiresAt: now.addingTimeInterval(600))
-            try await resets.issue(digest: "d3", username: "ALICE", expiresAt: now.addingTimeInterval(600))
-            #expect(try await resets.consume(digest: "d2", now: now) == nil, "withdrawn by d3")
-            try await resets.issue(digest: "d4", username: "bob", expiresAt: now.addingTimeInterval(600))
-            #expect(try await resets.consume(digest: "d3", now: now) == "ALICE", "bob's token leaves alice's alone")
-            #expect(try await resets.consume(digest: "d4", now: now.addingTimeInterval(601)) == nil, "expired")
-            #expect(try await resets.consume(digest: "d4", now: now) == nil, "an expired token is spent by trying it")
+            for index in 0..<7 {
+                try await resets.issue(digest: "c\(index)", username: "carol", expiresAt: later.addingTimeInterval(Double(index)))
+            }
+            try await resets.issue(digest: "d1", username: "dave", expiresAt: later)
+            #expect(try await resets.consume(digest: "c1", now: now) == nil, "the oldest gave way")
+            try await resets.withdrawAll(username: "CAROL")
+            #expect(try await resets.consume(digest: "c6", now: now) == nil, "withdrawn")
+            #expect(try await resets.consume(digest: "d1", now: now) == "dave", "another account's token is untouched")
+        }
+    }
+
+    /// Each key forgets its attempts by its own window: another key's shorter one (a refresh's
+    /// minute) must not reset a longer limit (a reset request's fifteen minutes).
+    @Test(arguments: StoreBackend.available)
+    func aShortWindowDoesNotForgetALongerOnesAttempts(_ backend: StoreBackend) async throws {
+        try await backend.withLoginAttempts { attempts in
+            let now = Date()
+            for _ in 0..<3 { _ = try await attempts.reserve(key: "long", limit: 3, window: 900, now: now) }
+            #expect(try await attempts.reserve(key: "short", limit: 3, window: 60, now: now.addingTimeInterval(120)) == .reserved)
+            #expect(try await attempts.reserve(key: "long", limit: 3, window: 900, now: now.addingTimeInterval(120)) != .reserved)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Kernel
 import MLOpsTesting
 import Testing
@@ -39,24 +40,34 @@ import Testing
         }
     }
 
-    @Test func byEmailOnlyTheLatestTokenCountsAndDisabledAccountsGetNone() async throws {
+    /// Tokens sent by email stand side by side until one is used; a password change or a disabled
+    /// account withdraws them, and a disabled account gets none.
+    @Test func usingATokenOrChangingTheAccountWithdrawsTheOthers() async throws {
         let harness = try await AuthHarness()
         try await harness.run { client in
             let admin = try await client.adminTokens().access
             let created = try await client.send(
                 .post, "/api/v1/auth/users", json: ["username": "rita", "password": "rita-password", "email": "Rita@Example.org"], token: admin)
             #expect(created.status == .created)
-            let first = try #require(
-                try await client.send(.post, "/api/v1/auth/forgot-password", json: ["email": "rita@example.org"]).json()["reset_token"]?.stringValue)
-            let second = try #require(
-                try await client.send(.post, "/api/v1/auth/forgot-password", json: ["email": "RITA@example.org"]).json()["reset_token"]?.stringValue)
+            func token() async throws -> String {
+                try #require(
+                    try await client.send(.post, "/api/v1/auth/forgot-password", json: ["email": "rita@EXAMPLE.org"]).json()["reset_token"]?.stringValue)
+            }
+            func reset(_ token: String) async throws -> HTTPResponse.Status {
+                try await client.send(.post, "/api/v1/auth/reset-password", json: ["token": .string(token), "new_password": "rita-new-password"]).status
+            }
+            let (first, second) = (try await token(), try await token())
             #expect(first != second)
-            let withdrawn = try await client.send(.post, "/api/v1/auth/reset-password", json: ["token": .string(first), "new_password": "rita-new-password"])
-            #expect(withdrawn.status == .badRequest, "a newer token withdraws the earlier one")
+            #expect(try await reset(second) == .ok, "a later request leaves the earlier token alone")
+            #expect(try await reset(first) == .badRequest, "using one withdraws the others")
 
+            let beforeChange = try await token()
+            #expect(try await client.send(.patch, "/api/v1/auth/users/rita", json: ["password": "set-by-an-admin"], token: admin).status == .ok)
+            #expect(try await reset(beforeChange) == .badRequest, "a password change withdraws outstanding tokens")
+
+            let beforeDisable = try await token()
             #expect(try await client.send(.patch, "/api/v1/auth/users/rita", json: ["disabled": true], token: admin).status == .ok)
-            let latest = try await client.send(.post, "/api/v1/auth/reset-password", json: ["token": .string(second), "new_password": "rita-new-password"])
-            #expect(latest.status == .badRequest, "a disabled account is not reset")
+            #expect(try await reset(beforeDisable) == .badRequest, "a disabled account is not reset")
             let disabled = try await client.send(.post, "/api/v1/auth/forgot-password", json: ["username": "rita"])
             #expect(disabled.status == .ok)
             #expect(try disabled.json()["reset_token"] == nil)
@@ -70,7 +81,7 @@ import Testing
             #expect(empty.status == .unprocessableContent)
             let long = try await client.send(.post, "/api/v1/auth/forgot-password", json: ["username": .string(String(repeating: "a", count: 51))])
             #expect(try long.json()["error"]?["details"]?[0]?["field"] == "username")
-            // Five per name in fifteen minutes, whether the name exists or not.
+            // Five per name from one address in fifteen minutes, whether the name exists or not.
             for _ in 0..<5 { #expect(try await client.send(.post, "/api/v1/auth/forgot-password", json: ["username": "ghost"]).status == .ok) }
             let limited = try await client.send(.post, "/api/v1/auth/forgot-password", json: ["username": "ghost"])
             #expect(limited.status == .tooManyRequests)

@@ -87,6 +87,18 @@ import Testing
         #expect(!codec.revocations.isRevoked(tokenID: claims.jti.value))
     }
 
+    /// Where nothing calls `forget` (one process on SQLite follows no feed), sign-outs older than
+    /// any access token are dropped as the board grows.
+    @Test func signedOutTokensDoNotAccumulate() {
+        let board = TokenRevocations()
+        let expired = Date().addingTimeInterval(-2 * TokenRevocations.longestAccessLifetime)
+        for index in 0..<1023 { board.record(Revocation(username: "u", at: expired, tokenID: "old-\(index)")) }
+        #expect(board.isRevoked(tokenID: "old-0"))
+        board.record(Revocation(username: "u", at: Date(), tokenID: "new"))
+        #expect(!board.isRevoked(tokenID: "old-0"))
+        #expect(board.isRevoked(tokenID: "new"))
+    }
+
     @Test func enforcesTokenType() async throws {
         let env = try await TestEnvironment()
         defer { env.removeFiles() }

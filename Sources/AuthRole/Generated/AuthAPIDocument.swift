@@ -226,7 +226,7 @@ enum AuthAPIDocument {
             "$ref": "#/components/responses/InvalidField"
           },
           "429": {
-            "description": "Too many requests for this username or email; see Retry-After",
+            "description": "Too many requests for this username or email (from this address, or from all); see Retry-After",
             "content": {
               "application/json": {
                 "schema": {
@@ -1069,8 +1069,7 @@ enum AuthAPIDocument {
             "type": "string"
           },
           "reset_token": {
-            "description": "Debug mode only",
-            "and only when exactly one account matched": null,
+            "description": "Debug mode only, and only when exactly one account matched",
             "type": "string"
           },
           "expires_in": {

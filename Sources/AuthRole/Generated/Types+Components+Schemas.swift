@@ -286,7 +286,7 @@ extension Components {
         internal struct ForgotPasswordAnswer: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/message`.
             internal var message: Swift.String
-            /// Debug mode only
+            /// Debug mode only, and only when exactly one account matched
             ///
             /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/reset_token`.
             internal var resetToken: Swift.String?
@@ -298,7 +298,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - message:
-            ///   - resetToken: Debug mode only
+            ///   - resetToken: Debug mode only, and only when exactly one account matched
             ///   - expiresIn: Seconds the token lives
             internal init(
                 message: Swift.String,

@@ -914,7 +914,7 @@ internal enum Operations {
                     self.body = body
                 }
             }
-            /// Too many requests for this username or email; see Retry-After
+            /// Too many requests for this username or email (from this address, or from all); see Retry-After
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/forgot-password/post(forgotPassword)/responses/429`.
             ///

@@ -5,71 +5,102 @@ import Logging
 
 /// `POST /forgot-password` and `POST /reset-password`: single-use, short-lived tokens that set a
 /// new password without the old one. A request names an account by username or email and is
-/// answered the same whether or not one exists; the token goes to the account's owner through the
-/// configured delivery (and, in debug mode, back in the answer).
+/// answered the same, and as fast, whether or not one exists: outside debug mode the accounts are
+/// looked up and their tokens issued and delivered after the answer (`ResetDeliveryQueue`).
 struct PasswordResets: Sendable {
-    let store: any PasswordResetStore
-    let users: any UserStore
-    let attempts: any LoginAttemptStore
-    let lifetime: Duration
+    let issuer: ResetTokenIssuer
     let deliveries: ResetDeliveryQueue
+    let attempts: any LoginAttemptStore
     /// Debug mode: the token is returned to whoever asked, for development and test suites.
     let revealsToken: Bool
 
-    /// Requests per username or email address within `requestWindow`, whether it exists or not.
-    static let requestsPerWindow = 5
-    static let requestWindow: TimeInterval = 900
+    var lifetime: Duration { issuer.lifetime }
 
+    /// Requests per name from one address, and per name from all addresses, within `window`: a
+    /// stranger can use up neither the owner's allowance nor, with tokens outstanding side by side,
+    /// the token the owner already has.
+    static let requestsPerClient = 5
+    static let requestsPerName = 20
+    static let window: TimeInterval = 900
+
+    /// Set in debug mode when exactly one account was named.
     struct Issued {
-        /// Set in debug mode when exactly one account was named.
         var token: String?
     }
 
-    func request(username: String?, email: String?) async throws -> Issued {
-        let identifier = (username ?? email ?? "").lowercased()
-        let reservation = try await attempts.reserve(
-            key: Self.key(identifier), limit: Self.requestsPerWindow, window: Self.requestWindow, now: Date())
-        if case .refused(let wait) = reservation {
-            throw APIError(
-                .tooManyRequests, code: "too_many_reset_requests",
-                message: "Too many password reset requests for this account; try again in \(wait) s", headers: [.retryAfter: String(wait)])
+    func request(_ request: ResetRequest, client: String) async throws -> Issued {
+        let name = request.identifier.lowercased()
+        for (key, limit) in [(Self.key(name + "\u{0}" + client), Self.requestsPerClient), (Self.key(name), Self.requestsPerName)] {
+            if case .refused(let wait) = try await attempts.reserve(key: key, limit: limit, window: Self.window, now: Date()) {
+                throw APIError(
+                    .tooManyRequests, code: "too_many_reset_requests",
+                    message: "Too many password reset requests for this account; try again in \(wait) s", headers: [.retryAfter: String(wait)])
+            }
         }
-        var accounts: [User] = []
-        if let username, let stored = try await users.find(username: username) { accounts.append(stored.user) }
-        if username == nil, let email { accounts = try await users.find(email: email).map(\.user) }
-        var tokens: [String] = []
-        for account in accounts where !account.disabled {
-            let token = Self.newToken()
-            let expiresAt = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
-            try await store.issue(digest: Self.digest(token), username: account.username, expiresAt: expiresAt)
-            deliveries.enqueue(.init(username: account.username, email: account.email, resetToken: token, expiresAt: expiresAt))
-            tokens.append(token)
+        guard revealsToken else {
+            deliveries.enqueue(request)
+            return Issued(token: nil)
         }
-        return Issued(token: revealsToken && tokens.count == 1 ? tokens.first : nil)
+        let notices = try await issuer.issue(request)
+        for notice in notices { await deliveries.delivery.deliver(notice, logger: deliveries.logger) }
+        return Issued(token: notices.count == 1 ? notices.first?.resetToken : nil)
     }
 
     /// Spends `token`: the account whose password it may set, or nil when it is unknown, spent,
     /// expired, or its account is gone or disabled.
     func redeem(_ token: String) async throws -> User? {
-        guard token.utf8.count <= 200, let username = try await store.consume(digest: Self.digest(token), now: Date()) else { return nil }
-        guard let stored = try await users.find(username: username), !stored.user.disabled else { return nil }
+        guard token.utf8.count <= 200, let username = try await issuer.store.consume(digest: Self.digest(token), now: Date()) else {
+            return nil
+        }
+        guard let stored = try await issuer.users.find(username: username), !stored.user.disabled else { return nil }
         return stored.user
+    }
+
+    static func digest(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Apart from the login and refresh keys, and not the name in the clear.
+    static func key(_ text: String) -> String {
+        digest("reset\u{0}" + text)
+    }
+}
+
+/// An account named by username or, without one, by email address.
+struct ResetRequest: Sendable {
+    var username: String?
+    var email: String?
+
+    var identifier: String { username ?? email ?? "" }
+}
+
+/// Issues the tokens a request earns: one per enabled account it names.
+struct ResetTokenIssuer: Sendable {
+    let store: any PasswordResetStore
+    let users: any UserStore
+    let lifetime: Duration
+
+    func issue(_ request: ResetRequest) async throws -> [ResetDelivery.Notice] {
+        var accounts: [User] = []
+        if let username = request.username {
+            if let stored = try await users.find(username: username) { accounts = [stored.user] }
+        } else if let email = request.email {
+            accounts = try await users.find(email: email).map(\.user)
+        }
+        var notices: [ResetDelivery.Notice] = []
+        for account in accounts where !account.disabled {
+            let token = Self.newToken()
+            let expiresAt = Date().addingTimeInterval(TimeInterval(lifetime.components.seconds))
+            try await store.issue(digest: PasswordResets.digest(token), username: account.username, expiresAt: expiresAt)
+            notices.append(.init(username: account.username, email: account.email, resetToken: token, expiresAt: expiresAt))
+        }
+        return notices
     }
 
     /// 256 random bits, base64url without padding.
     static func newToken() -> String {
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// Apart from the login and refresh keys, and not the identifier in the clear.
-    static func key(_ identifier: String) -> String {
-        digest("reset\u{0}" + identifier)
     }
 }

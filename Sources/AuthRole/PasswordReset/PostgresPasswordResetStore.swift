@@ -25,20 +25,34 @@ public struct PostgresPasswordResetStore: PasswordResetStore {
 
     public func issue(digest: String, username: String, expiresAt: Date) async throws {
         let logger = logger
+        let keep = Self.outstandingLimit - 1
         try await database.transaction { connection in
+            try await connection.query("DELETE FROM password_resets WHERE expires_at < \(Date())", logger: logger)
             try await connection.query(
-                "DELETE FROM password_resets WHERE lower(username) = lower(\(username)) OR expires_at < \(Date())", logger: logger)
+                """
+                DELETE FROM password_resets WHERE digest IN (
+                    SELECT digest FROM password_resets WHERE lower(username) = lower(\(username)) ORDER BY expires_at DESC OFFSET \(keep))
+                """,
+                logger: logger)
             try await connection.query(
                 "INSERT INTO password_resets (digest, username, expires_at) VALUES (\(digest), \(username), \(expiresAt))", logger: logger)
         }
     }
 
     public func consume(digest: String, now: Date) async throws -> String? {
-        let rows = try await database.client.query(
-            "DELETE FROM password_resets WHERE digest = \(digest) RETURNING username, expires_at", logger: logger)
-        for try await (username, expiresAt) in rows.decode((String, Date).self) {
-            return expiresAt > now ? username : nil
+        let logger = logger
+        return try await database.transaction { connection in
+            let rows = try await connection.query(
+                "DELETE FROM password_resets WHERE digest = \(digest) RETURNING username, expires_at", logger: logger)
+            var spent: (username: String, expiresAt: Date)?
+            for try await (username, expiresAt) in rows.decode((String, Date).self) { spent = (username, expiresAt) }
+            guard let spent, spent.expiresAt > now else { return nil }
+            try await connection.query("DELETE FROM password_resets WHERE lower(username) = lower(\(spent.username))", logger: logger)
+            return spent.username
         }
-        return nil
+    }
+
+    public func withdrawAll(username: String) async throws {
+        try await database.client.query("DELETE FROM password_resets WHERE lower(username) = lower(\(username))", logger: logger)
     }
 }

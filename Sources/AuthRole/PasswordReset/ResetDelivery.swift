@@ -54,8 +54,13 @@ public enum ResetDelivery: Sendable, Equatable {
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 guard (200..<300).contains(status) else { throw WebhookRefused(status: status) }
                 logger.info("password reset delivered", metadata: ["username": "\(notice.username)"])
+            } catch let refused as WebhookRefused {
+                logger.error("password reset webhook failed", metadata: ["username": "\(notice.username)", "error": "\(refused)"])
+            } catch let error as URLError {
+                // Only the code: the error's description carries the URL, which may hold a secret.
+                logger.error("password reset webhook failed", metadata: ["username": "\(notice.username)", "url_error": "\(error.code.rawValue)"])
             } catch {
-                logger.error("password reset webhook failed", metadata: ["username": "\(notice.username)", "error": "\(error)"])
+                logger.error("password reset webhook failed", metadata: ["username": "\(notice.username)", "error": "\(type(of: error))"])
             }
         }
     }

@@ -89,22 +89,20 @@ struct AuthAPI: APIProtocol {
     /// replaced services' clients send only the former, mlopsd's own client the latter.
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         let bearer = try OperationScope.active.bearerToken
-        if let bearer {
-            do {
-                try await issuer.signOut(try await tokens.verify(bearer, expecting: .access))
-            } catch TokenRejection.signedOut {
-                // Signing out twice is not an error: the session is over either way.
-            } catch let rejection as TokenRejection {
-                throw APIError.unauthorized(rejection.message, code: "invalid_token")
-            }
-        }
-        switch input.body {
-        case .json(let body)?:
+        if case .json(let body)? = input.body {
             try await issuer.revoke(body.refreshToken)
-        case nil:
-            guard bearer != nil else {
-                throw APIError.unauthorized("Send the access token as a Bearer token or the refresh token in a JSON body")
-            }
+        } else if bearer == nil {
+            throw APIError.unauthorized("Send the access token as a Bearer token or the refresh token in a JSON body")
+        }
+        guard let bearer else { return .noContent(.init()) }
+        do {
+            try await issuer.signOut(try await tokens.verify(bearer, expecting: .access))
+        } catch TokenRejection.signedOut {
+            // Signing out twice is not an error: the session is over either way.
+        } catch let rejection as TokenRejection {
+            // An expired access token beside the refresh token is the usual way to sign out; the
+            // session ended with the refresh token. Alone, it signs nothing out.
+            guard input.body != nil else { throw APIError.unauthorized(rejection.message, code: "invalid_token") }
         }
         return .noContent(.init())
     }
@@ -119,7 +117,8 @@ struct AuthAPI: APIProtocol {
             throw APIError.validation(field: "email", problem: "must be 3 to 254 characters")
         }
         guard body.username != nil || body.email != nil else { throw APIError.validation(field: "username", problem: "give username or email") }
-        let issued = try await resets.request(username: body.username, email: body.email)
+        let issued = try await resets.request(
+            ResetRequest(username: body.username, email: body.email), client: try OperationScope.active.clientAddress)
         return .ok(
             .init(
                 body: .json(
@@ -138,7 +137,10 @@ struct AuthAPI: APIProtocol {
                 .badRequest, code: "invalid_reset_token", message: "The reset token is unknown, expired or already used",
                 details: [FieldProblem(field: "token", problem: "is unknown, expired or already used")])
         }
-        _ = try await users.update(username: user.username, changes: UserChanges(passwordHash: try await hasher.hash(body.newPassword)))
+        let hash = try await hasher.hash(body.newPassword)
+        guard try await users.update(username: user.username, changes: UserChanges(passwordHash: hash)) != nil else {
+            throw APIError(.badRequest, code: "invalid_reset_token", message: "The account of this reset token no longer exists")
+        }
         try await endSessions(of: user.username)
         // A password the owner just set must not be locked out by the guesses that preceded it.
         try await throttle.succeeded(username: user.username, client: try OperationScope.active.clientAddress)
@@ -237,6 +239,8 @@ struct AuthAPI: APIProtocol {
         try await revocations.record(revocation)
         tokens.revocations.record(revocation)
         try await issuer.refreshTokens.revokeAll(username: username)
+        // A reset token sent before the change must not undo it.
+        try await resets.issuer.store.withdrawAll(username: username)
     }
 
     /// `GET /revocations?since=<seconds since 1970>`: what other processes follow.

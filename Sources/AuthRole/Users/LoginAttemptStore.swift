@@ -24,6 +24,13 @@ public protocol LoginAttemptStore: Sendable {
     func withdraw(key: String) async throws
 }
 
+extension LoginAttemptStore {
+    /// No window is longer (the lock-out and refresh windows are at most a day): rows older than
+    /// this are dropped whichever key they count for. Each key's own expired rows are dropped by
+    /// its window, never by another key's shorter one.
+    static var longestWindow: TimeInterval { 86_400 }
+}
+
 extension LoginReservation {
     /// Seconds until the oldest counted attempt leaves the window, at least 1.
     static func refusal(oldest: Date, window: TimeInterval, now: Date) -> LoginReservation {
@@ -54,7 +61,9 @@ public struct SQLiteLoginAttemptStore: LoginAttemptStore {
         let cutoff = now.timeIntervalSince1970 - window
         // One write transaction: SQLite serialises writers, so check and count are one step.
         return try await database.pool.write { db in
-            try db.execute(sql: "DELETE FROM login_attempts WHERE attempted_at <= ?", arguments: [cutoff])
+            try db.execute(
+                sql: "DELETE FROM login_attempts WHERE (key = ? AND attempted_at <= ?) OR attempted_at <= ?",
+                arguments: [key, cutoff, now.timeIntervalSince1970 - Self.longestWindow])
             let row = try Row.fetchOne(
                 db, sql: "SELECT COUNT(*) AS n, MIN(attempted_at) AS oldest FROM login_attempts WHERE key = ?", arguments: [key]
             )

@@ -34,7 +34,9 @@ public struct PostgresLoginAttemptStore: LoginAttemptStore {
         let cutoff = now.addingTimeInterval(-window)
         return try await database.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\("login:" + key), 0))", logger: logger)
-            try await connection.query("DELETE FROM login_attempts WHERE attempted_at <= \(cutoff)", logger: logger)
+            let expired = now.addingTimeInterval(-Self.longestWindow)
+            try await connection.query(
+                "DELETE FROM login_attempts WHERE (key = \(key) AND attempted_at <= \(cutoff)) OR attempted_at <= \(expired)", logger: logger)
             let rows = try await connection.query(
                 "SELECT COUNT(*)::BIGINT, MIN(attempted_at) FROM login_attempts WHERE key = \(key)", logger: logger
             )

@@ -1432,7 +1432,7 @@ enum DataAPIDocument {
         "type": "object"
       },
       "PreprocessRequest": {
-        "description": "`{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to MLOPSD_DEFAULT_TARGET or else the target this dataset was last preprocessed with.",
+        "description": "`{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to the one this dataset was last preprocessed with or else MLOPSD_DEFAULT_TARGET.",
         "properties": {
           "config_path": {
             "description": "Refused (422): a path inside the replaced services' code base",

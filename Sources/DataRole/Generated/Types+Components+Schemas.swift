@@ -654,7 +654,7 @@ extension Components {
                 case statusUrl = "status_url"
             }
         }
-        /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to MLOPSD_DEFAULT_TARGET or else the target this dataset was last preprocessed with.
+        /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to the one this dataset was last preprocessed with or else MLOPSD_DEFAULT_TARGET.
         ///
         /// - Remark: Generated from `#/components/schemas/PreprocessRequest`.
         internal struct PreprocessRequest: Codable, Hashable, Sendable {

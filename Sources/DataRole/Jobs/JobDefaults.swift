@@ -65,11 +65,10 @@ struct JobDefaults: Sendable {
         return byName
     }
 
-    /// The configured target, else the one this dataset was last preprocessed with.
+    /// The target this dataset was last preprocessed with, else the configured one.
     private func target(for dataset: Dataset, catalog: any DataCatalog) async throws -> String {
-        if let target { return target }
         let previous = try await catalog.versions(kind: .processed, parent: dataset.id, limit: 1, offset: 0).versions.first
-        guard let target = previous?.manifest["target"]?.stringValue else {
+        guard let target = previous?.manifest["target"]?.stringValue ?? target else {
             throw APIError.validation(
                 field: "target",
                 problem: "no default for \(dataset.id): give target, set MLOPSD_DEFAULT_TARGET, or preprocess this dataset once with a target")

@@ -46,9 +46,10 @@ public struct RevocationFollower: Service {
 
     private func poll() async throws {
         var failing = false
+        var newest: Date?
         while true {
             do {
-                try await refresh()
+                newest = try await refresh(after: newest)
                 if failing { logger.notice("revocation feed reachable again") }
                 failing = false
             } catch {
@@ -62,13 +63,23 @@ public struct RevocationFollower: Service {
         }
     }
 
-    func refresh() async throws {
-        let since = Date().addingTimeInterval(-TimeInterval(horizon.components.seconds))
+    /// Applies what was recorded since the last poll (whose newest entry was `newest`), and
+    /// returns the newest entry now. The first poll reads a whole token lifetime; later ones only
+    /// what is new, less `overlap`: an entry is stamped before its transaction commits, so one
+    /// can appear after a poll that already saw a newer one.
+    func refresh(after newest: Date?) async throws -> Date? {
+        let horizon = Date().addingTimeInterval(-TimeInterval(self.horizon.components.seconds))
+        let since = max(horizon, newest.map { $0.addingTimeInterval(-Self.overlap) } ?? horizon)
+        var latest = newest
         for revocation in try await fetch(since: since) {
             codec.revocations.record(revocation)
+            latest = max(latest ?? revocation.at, revocation.at)
         }
-        codec.revocations.forget(before: since)
+        codec.revocations.forget(before: horizon)
+        return latest
     }
+
+    static let overlap: TimeInterval = 30
 
     private func fetch(since: Date) async throws -> [Revocation] {
         switch source {

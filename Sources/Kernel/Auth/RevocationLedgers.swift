@@ -3,9 +3,9 @@ import GRDB
 import Logging
 import PostgresNIO
 
-/// How long a signed-out token is remembered: longer than any access token lives
-/// (`ACCESS_TOKEN_EXPIRE_MINUTES` is at most a day), so the table holds a day or two of sign-outs.
-let signedOutTokenRetention: TimeInterval = 2 * 86_400
+/// How long a signed-out token is remembered: longer than any access token lives, so the table
+/// holds a day or two of sign-outs.
+let signedOutTokenRetention: TimeInterval = 2 * TokenRevocations.longestAccessLifetime
 
 /// `RevocationLedger` in the auth role's SQLite file.
 public struct SQLiteRevocationLedger: RevocationLedger {

@@ -12,7 +12,13 @@ public final class TokenRevocations: Sendable {
         var cutoffs: [String: Date] = [:]
         /// Token id → when it was signed out.
         var tokens: [String: Date] = [:]
+        /// Size at which `tokens` is next pruned.
+        var pruneAt = 1024
     }
+
+    /// No access token lives longer (`ACCESS_TOKEN_EXPIRE_MINUTES` is at most a day): a token
+    /// signed out before that has expired anyway.
+    public static let longestAccessLifetime: TimeInterval = 86_400
     private let board = Mutex(Board())
 
     public init() {}
@@ -32,6 +38,13 @@ public final class TokenRevocations: Sendable {
         board.withLock { board in
             if let tokenID = revocation.tokenID {
                 board.tokens[tokenID] = revocation.at
+                // Bounded where no follower calls `forget` (one process on SQLite): pruned as it
+                // doubles, so each sign-out costs amortised constant time.
+                if board.tokens.count >= board.pruneAt {
+                    let expired = revocation.at.addingTimeInterval(-Self.longestAccessLifetime)
+                    board.tokens = board.tokens.filter { $0.value >= expired }
+                    board.pruneAt = max(1024, board.tokens.count * 2)
+                }
                 return
             }
             let key = revocation.username.lowercased()

@@ -4,7 +4,7 @@ import Hummingbird
 /// decoder reads an explicit `null` as "left out", so a body could send `null` where the contract
 /// says an object or a string; like a FastAPI service, the role refuses it naming the field.
 struct RequestBodyNulls: Sendable {
-    /// Field paths (`metric`, `options.encoding`; array items share their array's path).
+    /// Field paths (`metric`, `options.encoding`; an array's items are `models[]`).
     let refused: Set<String>
 
     init(document: OpenAPIDocument, method: String, path: String) {
@@ -20,7 +20,7 @@ struct RequestBodyNulls: Sendable {
             if case .array(let parts)? = node["allOf"] {
                 for part in parts { walk(part, at: field, depth: depth + 1) }
             }
-            walk(node["items"], at: field, depth: depth + 1)
+            walk(node["items"], at: field + "[]", depth: depth + 1)
         }
         walk(schema, at: "", depth: 0)
         self.refused = refused
@@ -44,23 +44,31 @@ struct RequestBodyNulls: Sendable {
         guard !refused.isEmpty, body.readableBytesView.firstRange(of: Array("null".utf8)) != nil,
             let document = try? JSONParser.parse(body)
         else { return }
-        if let field = firstRefusedNull(in: document, at: "") {
+        if let field = firstRefusedNull(in: document, schemaPath: "", fieldPath: "") {
             throw APIError.validation(field: field, problem: "must not be null")
         }
     }
 
-    private func firstRefusedNull(in node: JSONValue, at field: String) -> String? {
+    /// `schemaPath` names the property in the document (`models[]`), `fieldPath` the value in the
+    /// body (`models[2]`).
+    private func firstRefusedNull(in node: JSONValue, schemaPath: String, fieldPath: String) -> String? {
         switch node {
         case .null:
-            return refused.contains(field) ? field : nil
+            return refused.contains(schemaPath) ? fieldPath : nil
         case .object(let members):
             for key in members.keys.sorted() {
                 guard let value = members[key] else { continue }
-                if let found = firstRefusedNull(in: value, at: field.isEmpty ? key : "\(field).\(key)") { return found }
+                let schema = schemaPath.isEmpty ? key : "\(schemaPath).\(key)"
+                if let found = firstRefusedNull(in: value, schemaPath: schema, fieldPath: fieldPath.isEmpty ? key : "\(fieldPath).\(key)") {
+                    return found
+                }
             }
             return nil
         case .array(let values):
-            return values.lazy.compactMap { firstRefusedNull(in: $0, at: field) }.first
+            for (index, value) in values.enumerated() {
+                if let found = firstRefusedNull(in: value, schemaPath: schemaPath + "[]", fieldPath: "\(fieldPath)[\(index)]") { return found }
+            }
+            return nil
         default:
             return nil
         }

@@ -4942,7 +4942,7 @@ public struct Client: APIProtocol {
     }
     /// Queue a training job: each model type fitted on one data version, compared on the held-out split
     ///
-    /// Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent feature set is trained on (or, if there is none, the most recent processed version). `{}` is a complete request.
+    /// Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent one (feature set or processed split) is trained on. `{}` is a complete request.
     ///
     /// - Remark: HTTP `POST /api/v1/train`.
     /// - Remark: Generated from `#/paths//api/v1/train/post(train)`.

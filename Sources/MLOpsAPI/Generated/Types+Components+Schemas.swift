@@ -1454,7 +1454,7 @@ extension Components {
         public struct ForgotPasswordAnswer: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/message`.
             public var message: Swift.String
-            /// Debug mode only
+            /// Debug mode only, and only when exactly one account matched
             ///
             /// - Remark: Generated from `#/components/schemas/ForgotPasswordAnswer/reset_token`.
             public var resetToken: Swift.String?
@@ -1466,7 +1466,7 @@ extension Components {
             ///
             /// - Parameters:
             ///   - message:
-            ///   - resetToken: Debug mode only
+            ///   - resetToken: Debug mode only, and only when exactly one account matched
             ///   - expiresIn: Seconds the token lives
             public init(
                 message: Swift.String,
@@ -1956,7 +1956,7 @@ extension Components {
                 try self.value2.encode(to: encoder)
             }
         }
-        /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to MLOPSD_DEFAULT_TARGET or else the target this dataset was last preprocessed with.
+        /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to the one this dataset was last preprocessed with or else MLOPSD_DEFAULT_TARGET.
         ///
         /// - Remark: Generated from `#/components/schemas/PreprocessRequest`.
         public struct PreprocessRequest: Codable, Hashable, Sendable {
@@ -2436,7 +2436,7 @@ extension Components {
                 case tokenType = "token_type"
             }
         }
-        /// Exactly one of features_version and processed_version. With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.
+        /// At most one of features_version and processed_version (none, the most recent). With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.
         ///
         /// - Remark: Generated from `#/components/schemas/TrainRequest`.
         public struct TrainRequest: Codable, Hashable, Sendable {

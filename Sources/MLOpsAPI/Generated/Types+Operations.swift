@@ -1059,7 +1059,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// Too many requests for this username or email; see Retry-After
+            /// Too many requests for this username or email (from this address, or from all); see Retry-After
             ///
             /// - Remark: Generated from `#/paths//api/v1/auth/forgot-password/post(forgotPassword)/responses/429`.
             ///
@@ -8033,7 +8033,7 @@ public enum Operations {
     }
     /// Queue a training job: each model type fitted on one data version, compared on the held-out split
     ///
-    /// Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent feature set is trained on (or, if there is none, the most recent processed version). `{}` is a complete request.
+    /// Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent one (feature set or processed split) is trained on. `{}` is a complete request.
     ///
     /// - Remark: HTTP `POST /api/v1/train`.
     /// - Remark: Generated from `#/paths//api/v1/train/post(train)`.

@@ -15,7 +15,7 @@ enum TrainAPIDocument {
     "/api/v1/train": {
       "post": {
         "summary": "Queue a training job: each model type fitted on one data version, compared on the held-out split",
-        "description": "Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent feature set is trained on (or, if there is none, the most recent processed version). `{}` is a complete request.",
+        "description": "Fields left out come from the training configuration (`GET /api/v1/train/config`); with no data version named, the most recent one (feature set or processed split) is trained on. `{}` is a complete request.",
         "operationId": "train",
         "tags": [
           "train"
@@ -1192,7 +1192,7 @@ enum TrainAPIDocument {
         "type": "object"
       },
       "TrainRequest": {
-        "description": "Exactly one of features_version and processed_version. With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.",
+        "description": "At most one of features_version and processed_version (none, the most recent). With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.",
         "properties": {
           "cv_folds": {
             "maximum": 20,

@@ -785,7 +785,7 @@ extension Components {
                 case trackingError = "tracking_error"
             }
         }
-        /// Exactly one of features_version and processed_version. With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.
+        /// At most one of features_version and processed_version (none, the most recent). With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.
         ///
         /// - Remark: Generated from `#/components/schemas/TrainRequest`.
         internal struct TrainRequest: Codable, Hashable, Sendable {

@@ -35,7 +35,8 @@ struct TrainAPI: APIProtocol {
         let submission = try JSONValue(encoding: json).decode(TrainSubmission.self)
         let configuration = try await configurations.current()
         // The job keeps the completed request as its parameters, in the form it reads them back.
-        var request = try submission.resolved(with: configuration) { try TrainingData.latest(in: dataDirectory) }
+        let dataDirectory = dataDirectory
+        var request = try await submission.resolved(with: configuration) { try await Offload.run { TrainingData.latest(in: dataDirectory) } }
         let problems = request.problems()
         guard problems.isEmpty else { throw APIError.validation(problems) }
         // The data version must exist, and the metric must be one its task reports.

@@ -48,15 +48,15 @@ struct TrainSubmission: Decodable, Sendable {
     }
 
     /// The job's parameters: what the body gives, else the configuration's; with no data version
-    /// named, `latest` (the most recent feature set, else processed version).
-    func resolved(with stored: StoredTrainingConfiguration, latest: () throws -> (kind: String, version: String)?) throws -> TrainRequest {
+    /// named, `latest` (the most recent one).
+    func resolved(with stored: StoredTrainingConfiguration, latest: () async throws -> (kind: String, version: String)?) async throws -> TrainRequest {
         let problems = refusals()
         guard problems.isEmpty else { throw APIError.validation(problems) }
         let configuration = stored.configuration
         var featuresVersion = featuresVersion
         var processedVersion = processedVersion
         if featuresVersion == nil, processedVersion == nil {
-            guard let found = try latest() else {
+            guard let found = try await latest() else {
                 throw APIError(
                     .notFound, code: "not_found", message: "No data version exists yet; build features or preprocess a dataset first",
                     details: [FieldProblem(field: "features_version", problem: "none exists yet")])
@@ -75,20 +75,19 @@ struct TrainSubmission: Decodable, Sendable {
 }
 
 extension TrainingData {
-    /// The most recently created feature set in the data directory or, without one, the most
-    /// recent processed version: what a job naming no data version trains on.
-    static func latest(in dataDirectory: URL) throws -> (kind: String, version: String)? {
-        for kind in ["features", "processed"] {
+    /// The most recently created data version in the data directory, feature set or processed
+    /// split: what a job naming none trains on. A directory without a readable manifest is not a
+    /// version (it may be one being published).
+    static func latest(in dataDirectory: URL) -> (kind: String, version: String)? {
+        var newest: (created: Date, kind: String, version: String)?
+        for (kind, prefix) in [("features", "fs-"), ("processed", "pp-")] {
             let directory = dataDirectory.appendingPathComponent(kind)
-            let prefix = kind == "features" ? "fs-" : "pp-"
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-            var newest: (created: Date, version: String)?
             for name in names where isVersionID(name, prefix: prefix) {
-                guard let manifest = try manifest(in: directory.appendingPathComponent(name)) else { continue }
-                if newest.map({ manifest.createdAt > $0.created }) ?? true { newest = (manifest.createdAt, name) }
+                guard let manifest = try? manifest(in: directory.appendingPathComponent(name)) else { continue }
+                if newest.map({ manifest.createdAt > $0.created }) ?? true { newest = (manifest.createdAt, kind, name) }
             }
-            if let newest { return (kind, newest.version) }
         }
-        return nil
+        return newest.map { ($0.kind, $0.version) }
     }
 }

@@ -163,7 +163,7 @@ struct ClientJobs: ParsableCommand {
                 for role in try role.roles {
                     let page = try await client.jobs(role: role, limit: 50)
                     pages[role.rawValue] = page
-                    rows += (page.jobs ?? []).map { job in
+                    rows += page.jobs.map { job in
                         [
                             Terminal.timestamp(job.createdAt), job.jobId, job.jobType, job.status.rawValue, "\(job.progress)%",
                             Terminal.plain(job.message ?? ""),
