@@ -33,8 +33,8 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: #"Hyperparameters as JSON: {"random_forest": {"n_estimators": 200}}."#)
     var params: String?
 
-    @Option(help: "none, class_weights or smote (classification only).")
-    var imbalance = "none"
+    @Option(help: "auto, none, class_weights or smote (classification only); auto tunes the decision threshold of an imbalanced binary target.")
+    var imbalance = "auto"
 
     @Option(help: "k-fold cross-validation on the training split.")
     var cvFolds: Int?
@@ -57,7 +57,7 @@ struct PipelineCommand: ParsableCommand {
     func run() throws {
         let table: Table
         do { table = try CSVReader.read(path: data) } catch { throw ValidationError("\(data): \(error)") }
-        guard let imbalance = ImbalanceHandling(rawValue: imbalance) else { throw ValidationError("--imbalance: expected none, class_weights or smote") }
+        guard let imbalance = ImbalanceHandling(rawValue: imbalance) else { throw ValidationError("--imbalance: expected auto, none, class_weights or smote") }
         let taskKind: TaskKind?
         switch task {
         case "auto": taskKind = nil
@@ -91,7 +91,7 @@ struct PipelineCommand: ParsableCommand {
         for modelType in modelTypes {
             let request = Trainer.Request(
                 modelType: modelType, parameters: hyperparameters[modelType], imbalance: imbalance, seed: seed, cvFolds: cvFolds,
-                dataVersion: version, preprocess: spec
+                dataVersion: version, preprocess: spec, metric: ranking
             )
             let trained: TrainedModel
             do { trained = try Trainer.train(request, split: split, target: target) } catch { throw ValidationError("\(modelType): \(error)") }
@@ -100,7 +100,8 @@ struct PipelineCommand: ParsableCommand {
             entries.append(
                 .init(
                     modelType: modelType, modelName: modelType, metrics: .init(additionalProperties: trained.metrics),
-                    crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: path))
+                    crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: path,
+                    decisionThreshold: trained.decisionThreshold))
         }
         entries.sort { ranking.ranks($0.metrics.additionalProperties, above: $1.metrics.additionalProperties) }
         let leaderboard = Leaderboard(
@@ -165,12 +166,14 @@ enum LeaderboardTable {
 
     static func render(_ leaderboard: Leaderboard) -> String {
         let columns = columns(for: leaderboard.task)
-        var rows = [["#", "model"] + columns + ["fit s"]]
+        // Shown when a threshold was tuned: the metrics above were measured with it.
+        let thresholds = leaderboard.models.contains { $0.decisionThreshold != nil }
+        var rows = [["#", "model"] + columns + (thresholds ? ["threshold"] : []) + ["fit s"]]
         for (rank, entry) in leaderboard.models.enumerated() {
+            let threshold = thresholds ? [entry.decisionThreshold.map { String(format: "%.3f", $0) } ?? "–"] : []
             rows.append(
-                ["\(rank + 1)", entry.modelType] + columns.map { entry.metrics.additionalProperties[$0].map { String(format: "%.4f", $0) } ?? "–" } + [
-                    String(format: "%.2f", entry.fitSeconds)
-                ])
+                ["\(rank + 1)", entry.modelType] + columns.map { entry.metrics.additionalProperties[$0].map { String(format: "%.4f", $0) } ?? "–" }
+                    + threshold + [String(format: "%.2f", entry.fitSeconds)])
         }
         let widths = rows[0].indices.map { index in rows.map { $0[index].count }.max() ?? 0 }
         var lines = [

@@ -67,8 +67,13 @@ extension FeaturePipeline {
 
 extension ModelBundle {
     /// Checks the model against the pipeline that feeds it and the labels it predicts.
-    static func validate(_ model: any Model, pipeline: FeaturePipeline, task: TaskKind, classLabels: [String]) throws(BundleInconsistency) {
+    static func validate(
+        _ model: any Model, pipeline: FeaturePipeline, task: TaskKind, classLabels: [String], decisionThreshold: Double? = nil
+    ) throws(BundleInconsistency) {
         try pipeline.validate()
+        if let decisionThreshold, task != .classification || classLabels.count != 2 || !(0...1).contains(decisionThreshold) {
+            throw BundleInconsistency("a decision threshold (\(decisionThreshold)) needs a binary classifier and a value from 0 to 1")
+        }
         if task == .classification, classLabels.count < 2 {
             throw BundleInconsistency("a classifier needs at least two class labels, the bundle has \(classLabels.count)")
         }

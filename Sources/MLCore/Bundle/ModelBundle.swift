@@ -43,7 +43,9 @@ public struct Prediction: Sendable, Equatable {
 /// labels, metrics, and how it was trained. Prediction never needs the training data.
 public struct ModelBundle: Sendable {
     public static let format = "mlopsd-model-bundle"
-    public static let formatVersion = 1
+    /// 2 added `decision_threshold`: an earlier mlopsd must refuse such a bundle rather than
+    /// predict with the wrong cut.
+    public static let formatVersion = 2
 
     public var name: String
     public var task: TaskKind
@@ -53,13 +55,16 @@ public struct ModelBundle: Sendable {
     public var training: TrainingRecord
     public var createdAt: Date
     public var model: any Model
+    /// A binary classifier predicts the second class when its probability is at least this (a
+    /// threshold tuned in training); without one, the likelier class.
+    public var decisionThreshold: Double?
 
     public var modelType: String { type(of: model).modelType }
     public var inputSchema: [ColumnSchema] { pipeline.inputSchema }
 
     public init(
         name: String, task: TaskKind, pipeline: FeaturePipeline, classLabels: [String], metrics: [String: Double],
-        training: TrainingRecord, createdAt: Date = Date(), model: any Model
+        training: TrainingRecord, createdAt: Date = Date(), model: any Model, decisionThreshold: Double? = nil
     ) {
         self.name = name
         self.task = task
@@ -69,6 +74,7 @@ public struct ModelBundle: Sendable {
         self.training = training
         self.createdAt = createdAt
         self.model = model
+        self.decisionThreshold = decisionThreshold
     }
 
     /// Predicts every record; a bad record yields its field issues without failing the others.
@@ -80,7 +86,7 @@ public struct ModelBundle: Sendable {
         )
         // Classification derives the class from the probabilities rather than scoring twice.
         let probabilities = model.predictProbabilities(matrix)
-        let values = probabilities.map { rows in rows.map { row in Double(row.indices.max { row[$0] < row[$1] } ?? 0) } } ?? model.predict(matrix)
+        let values = probabilities.map { rows in rows.map(predictedClass) } ?? model.predict(matrix)
         var next = 0
         return transformed.map { result in
             result.map { record in
@@ -88,6 +94,12 @@ public struct ModelBundle: Sendable {
                 return prediction(value: values[next], probabilities: probabilities?[next], unknownFields: record.unknownFields)
             }
         }
+    }
+
+    /// The class index (as Double) a row of probabilities predicts.
+    func predictedClass(_ probabilities: [Double]) -> Double {
+        if let decisionThreshold, probabilities.count == 2 { return probabilities[1] >= decisionThreshold ? 1 : 0 }
+        return Double(probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0)
     }
 
     private func prediction(value: Double, probabilities: [Double]?, unknownFields: [String]) -> Prediction {
@@ -117,6 +129,7 @@ extension ModelBundle: Codable {
         case metrics, training
         case createdAt = "created_at"
         case model
+        case decisionThreshold = "decision_threshold"
     }
 
     public enum LoadError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -148,7 +161,8 @@ extension ModelBundle: Codable {
         training = try container.decode(TrainingRecord.self, forKey: .training)
         createdAt = try container.decode(Date.self, forKey: .createdAt)
         model = try type.init(from: container.superDecoder(forKey: .model))
-        try Self.validate(model, pipeline: pipeline, task: task, classLabels: classLabels)
+        decisionThreshold = try container.decodeIfPresent(Double.self, forKey: .decisionThreshold)
+        try Self.validate(model, pipeline: pipeline, task: task, classLabels: classLabels, decisionThreshold: decisionThreshold)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -164,6 +178,7 @@ extension ModelBundle: Codable {
         try container.encode(training, forKey: .training)
         try container.encode(createdAt, forKey: .createdAt)
         try model.encode(to: container.superEncoder(forKey: .model))
+        try container.encodeIfPresent(decisionThreshold, forKey: .decisionThreshold)
     }
 
     /// The bundle file: JSON with sorted keys (diff-friendly), ISO 8601 dates.

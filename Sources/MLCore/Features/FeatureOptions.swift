@@ -6,6 +6,9 @@ public enum CategoricalEncoding: String, Codable, Sendable {
 }
 
 public enum ImbalanceHandling: String, Codable, Sendable {
+    /// Decided at training time: a tuned decision threshold for an imbalanced binary target,
+    /// nothing else (`Trainer.train`). Fitted pipelines record `none`; the bundle keeps the threshold.
+    case auto
     case none
     /// Sample weights n / (k × n_class), scikit-learn's `class_weight="balanced"`.
     case classWeights = "class_weights"

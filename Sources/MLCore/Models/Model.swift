@@ -29,6 +29,11 @@ public protocol Model: Sendable, Codable {
 }
 
 extension Model {
+    /// A model of the same type and hyperparameters, not fitted.
+    func unfitted() -> any Model {
+        Self(parameters: parameters)
+    }
+
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?, progress: FitProgress?) throws {
         try fit(features, targets, weights: weights)
     }

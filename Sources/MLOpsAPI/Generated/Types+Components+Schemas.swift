@@ -2346,6 +2346,10 @@ extension Components {
             public var plots: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/tracking_error`.
             public var trackingError: Swift.String?
+            /// The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
+            ///
+            /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/decision_threshold`.
+            public var decisionThreshold: Swift.Double?
             /// Creates a new `LeaderboardEntry`.
             ///
             /// - Parameters:
@@ -2359,6 +2363,7 @@ extension Components {
             ///   - bundlePath:
             ///   - plots:
             ///   - trackingError:
+            ///   - decisionThreshold: The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
             public init(
                 modelType: Swift.String,
                 modelName: Swift.String,
@@ -2369,7 +2374,8 @@ extension Components {
                 fitSeconds: Swift.Double,
                 bundlePath: Swift.String? = nil,
                 plots: [Swift.String]? = nil,
-                trackingError: Swift.String? = nil
+                trackingError: Swift.String? = nil,
+                decisionThreshold: Swift.Double? = nil
             ) {
                 self.modelType = modelType
                 self.modelName = modelName
@@ -2381,6 +2387,7 @@ extension Components {
                 self.bundlePath = bundlePath
                 self.plots = plots
                 self.trackingError = trackingError
+                self.decisionThreshold = decisionThreshold
             }
             public enum CodingKeys: String, CodingKey {
                 case modelType = "model_type"
@@ -2393,6 +2400,7 @@ extension Components {
                 case bundlePath = "bundle_path"
                 case plots
                 case trackingError = "tracking_error"
+                case decisionThreshold = "decision_threshold"
             }
         }
         /// - Remark: Generated from `#/components/schemas/TokenPair`.
@@ -2470,12 +2478,17 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/hyperparameters`.
             public var hyperparameters: Components.Schemas.TrainRequest.HyperparametersPayload?
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/imbalance`.
             @frozen public enum ImbalancePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case auto = "auto"
                 case none = "none"
                 case classWeights = "class_weights"
                 case smote = "smote"
             }
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/imbalance`.
             public var imbalance: Components.Schemas.TrainRequest.ImbalancePayload?
             /// Leaderboard order; f1 for classification and rmse for regression by default
@@ -2518,7 +2531,7 @@ extension Components {
             ///   - experimentName:
             ///   - featuresVersion:
             ///   - hyperparameters: Per model type; absent keys take their defaults
-            ///   - imbalance:
+            ///   - imbalance: auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
             ///   - metric: Leaderboard order; f1 for classification and rmse for regression by default
             ///   - modelTypes:
             ///   - models: The replaced services' name for model_types; give one of the two
@@ -2642,12 +2655,17 @@ extension Components {
             public var cvFolds: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/experiment_name`.
             public var experimentName: Swift.String?
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
             @frozen public enum ImbalancePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case auto = "auto"
                 case none = "none"
                 case classWeights = "class_weights"
                 case smote = "smote"
             }
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
             public var imbalance: Components.Schemas.TrainingConfigurationInput.ImbalancePayload?
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/seed`.
@@ -2684,7 +2702,7 @@ extension Components {
             ///   - metric: The leaderboard metric per task (f1 and rmse when left out)
             ///   - cvFolds:
             ///   - experimentName:
-            ///   - imbalance:
+            ///   - imbalance: auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
             ///   - seed:
             ///   - minMetrics: Promotion gates used when a promotion request names none
             public init(

@@ -27,7 +27,7 @@ struct TrainingConfiguration: Codable, Sendable, Equatable {
     var metric = MetricChoice()
     var cvFolds: Int?
     var experimentName = TrainRequest.defaultExperiment
-    var imbalance = ImbalanceHandling.none
+    var imbalance = ImbalanceHandling.auto
     var seed: UInt64 = 42
     var minMetrics: [String: Double] = [:]
 

@@ -1181,6 +1181,10 @@ enum TrainAPIDocument {
           },
           "tracking_error": {
             "type": "string"
+          },
+          "decision_threshold": {
+            "description": "The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class",
+            "type": "number"
           }
         },
         "required": [
@@ -1215,8 +1219,10 @@ enum TrainAPIDocument {
             "type": "object"
           },
           "imbalance": {
-            "default": "none",
+            "default": "auto",
+            "description": "auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise",
             "enum": [
+              "auto",
               "none",
               "class_weights",
               "smote"
@@ -1321,8 +1327,10 @@ enum TrainAPIDocument {
             "type": "string"
           },
           "imbalance": {
-            "default": "none",
+            "default": "auto",
+            "description": "auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise",
             "enum": [
+              "auto",
               "none",
               "class_weights",
               "smote"

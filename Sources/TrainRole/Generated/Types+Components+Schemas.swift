@@ -736,6 +736,10 @@ extension Components {
             internal var plots: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/tracking_error`.
             internal var trackingError: Swift.String?
+            /// The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
+            ///
+            /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/decision_threshold`.
+            internal var decisionThreshold: Swift.Double?
             /// Creates a new `LeaderboardEntry`.
             ///
             /// - Parameters:
@@ -749,6 +753,7 @@ extension Components {
             ///   - bundlePath:
             ///   - plots:
             ///   - trackingError:
+            ///   - decisionThreshold: The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
             internal init(
                 modelType: Swift.String,
                 modelName: Swift.String,
@@ -759,7 +764,8 @@ extension Components {
                 fitSeconds: Swift.Double,
                 bundlePath: Swift.String? = nil,
                 plots: [Swift.String]? = nil,
-                trackingError: Swift.String? = nil
+                trackingError: Swift.String? = nil,
+                decisionThreshold: Swift.Double? = nil
             ) {
                 self.modelType = modelType
                 self.modelName = modelName
@@ -771,6 +777,7 @@ extension Components {
                 self.bundlePath = bundlePath
                 self.plots = plots
                 self.trackingError = trackingError
+                self.decisionThreshold = decisionThreshold
             }
             internal enum CodingKeys: String, CodingKey {
                 case modelType = "model_type"
@@ -783,6 +790,7 @@ extension Components {
                 case bundlePath = "bundle_path"
                 case plots
                 case trackingError = "tracking_error"
+                case decisionThreshold = "decision_threshold"
             }
         }
         /// At most one of features_version and processed_version (none, the most recent). With a feature set every model uses its fitted pipeline; with a processed split each model type gets the encoding suited to it.
@@ -819,12 +827,17 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/hyperparameters`.
             internal var hyperparameters: Components.Schemas.TrainRequest.HyperparametersPayload?
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/imbalance`.
             internal enum ImbalancePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case auto = "auto"
                 case none = "none"
                 case classWeights = "class_weights"
                 case smote = "smote"
             }
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/imbalance`.
             internal var imbalance: Components.Schemas.TrainRequest.ImbalancePayload?
             /// Leaderboard order; f1 for classification and rmse for regression by default
@@ -867,7 +880,7 @@ extension Components {
             ///   - experimentName:
             ///   - featuresVersion:
             ///   - hyperparameters: Per model type; absent keys take their defaults
-            ///   - imbalance:
+            ///   - imbalance: auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
             ///   - metric: Leaderboard order; f1 for classification and rmse for regression by default
             ///   - modelTypes:
             ///   - models: The replaced services' name for model_types; give one of the two
@@ -991,12 +1004,17 @@ extension Components {
             internal var cvFolds: Swift.Int?
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/experiment_name`.
             internal var experimentName: Swift.String?
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
             internal enum ImbalancePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case auto = "auto"
                 case none = "none"
                 case classWeights = "class_weights"
                 case smote = "smote"
             }
+            /// auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
+            ///
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/imbalance`.
             internal var imbalance: Components.Schemas.TrainingConfigurationInput.ImbalancePayload?
             /// - Remark: Generated from `#/components/schemas/TrainingConfigurationInput/seed`.
@@ -1033,7 +1051,7 @@ extension Components {
             ///   - metric: The leaderboard metric per task (f1 and rmse when left out)
             ///   - cvFolds:
             ///   - experimentName:
-            ///   - imbalance:
+            ///   - imbalance: auto: a decision threshold tuned for the metric on held-out training rows when a binary target is imbalanced (the rarer class under a quarter of the commoner), nothing otherwise
             ///   - seed:
             ///   - minMetrics: Promotion gates used when a promotion request names none
             internal init(

@@ -46,7 +46,7 @@ struct TrainJob: Sendable {
                 parameters: request.hyperparameters[modelType].map { Data($0.jsonString().utf8) },
                 imbalance: request.imbalance, seed: request.seed, cvFolds: request.cvFolds,
                 dataVersion: data.dataVersion,
-                preprocess: try? data.processedManifest.parameters.decode(PreprocessSpec.self)
+                preprocess: try? data.processedManifest.parameters.decode(PreprocessSpec.self), metric: metric
             )
             let split = data.split
             let target = data.manifest.target
@@ -160,7 +160,8 @@ struct TrainJob: Sendable {
         var entry = Entry(
             modelType: modelType, modelName: modelName, metrics: .init(additionalProperties: metrics),
             crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: bundlePath,
-            plots: plots.map { "runs/\(execution.job.jobID)/\(modelType)/plots/\($0.name)" }, trackingError: nil
+            plots: plots.map { "runs/\(execution.job.jobID)/\(modelType)/plots/\($0.name)" }, trackingError: nil,
+            decisionThreshold: trained.decisionThreshold
         )
         var runID: String?
         do {
@@ -212,10 +213,11 @@ struct TrainJob: Sendable {
             "seed": String(request.seed),
             "feature_encoding": bundle.pipeline.options.encoding.rawValue,
             "feature_scale": String(bundle.pipeline.options.scale),
-            "imbalance": bundle.pipeline.options.imbalance.rawValue,
+            "imbalance": bundle.training.features.imbalance.rawValue,
             "feature_count": String(bundle.pipeline.featureNames.count),
         ]
         if let folds = request.cvFolds { params["cv_folds"] = String(folds) }
+        if let threshold = bundle.decisionThreshold { params["decision_threshold"] = String(threshold) }
         let encoded = try JSONValue(encoding: AnyModelParameters(bundle.model))
         if case .object(let members) = encoded {
             for (key, value) in members { params[key] = value.stringValue ?? value.jsonString() }

@@ -56,7 +56,7 @@ struct TrainRequest: Codable, Sendable {
         cvFolds = try container.decodeIfPresent(Int.self, forKey: .cvFolds)
         experimentName = try container.decodeIfPresent(String.self, forKey: .experimentName) ?? Self.defaultExperiment
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 42
-        imbalance = try container.decodeIfPresent(ImbalanceHandling.self, forKey: .imbalance) ?? ImbalanceHandling.none
+        imbalance = try container.decodeIfPresent(ImbalanceHandling.self, forKey: .imbalance) ?? .auto
         configurationVersion = try container.decodeIfPresent(Int.self, forKey: .configurationVersion)
     }
 

@@ -58,12 +58,14 @@ enum TrainingResultTable {
         let usual = LeaderboardTable.columns(for: TaskKind(rawValue: result.task.rawValue) ?? .classification)
         let reported = Set(result.leaderboard.flatMap { $0.metrics.additionalProperties.keys })
         let names = [result.metric] + usual.filter { $0 != result.metric && reported.contains($0) }
+        let thresholds = result.leaderboard.contains { $0.decisionThreshold != nil }
         let rows = result.leaderboard.enumerated().map { rank, entry in
             [String(rank + 1), entry.modelType] + names.map { Terminal.number(entry.metrics.additionalProperties[$0]) }
+                + (thresholds ? [Terminal.number(entry.decisionThreshold)] : [])
                 + [Terminal.number(entry.fitSeconds), entry.version.map { "\(entry.modelName) v\($0)" } ?? ""]
         }
         return "experiment \(result.experimentName), ranked by \(result.metric) (tracker: \(result.tracker))\n"
-            + Terminal.table(["#", "model"] + names + ["fit s", "registered"], rows)
+            + Terminal.table(["#", "model"] + names + (thresholds ? ["threshold"] : []) + ["fit s", "registered"], rows)
     }
 }
 
