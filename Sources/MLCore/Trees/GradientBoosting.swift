@@ -195,11 +195,14 @@ public struct GradientBoosting: Model {
         var bestLoss = Double.infinity
         var gradients = [Double](repeating: 0, count: n)
         var hessians = [Double](repeating: 0, count: n)
-        let grower = LeafWiseGrower(data: data, parameters: parameters)
+        let workers = FitWorkers()
+        defer { workers.finish() }
+        let grower = LeafWiseGrower(data: data, parameters: parameters, workers: workers)
+        let allRows = (0..<n).map { Int32($0) }
 
         for round in 0..<parameters.estimators {
             try progress?.checkStop()
-            let rows = bagging(n, &generator)
+            let rows = bagging(allRows, &generator)
             let featureMask = featureSubset(data.columns, &generator)
             for track in 0..<tracks {
                 objective.gradients(track: track, scores: scores, targets: fitTargets, weights: fitWeights, gradients: &gradients, hessians: &hessians)
@@ -234,8 +237,9 @@ public struct GradientBoosting: Model {
         featureImportances = total > 0 ? importances.map { $0 / total } : importances
     }
 
-    private func bagging(_ n: Int, _ generator: inout SeededGenerator) -> [Int32] {
-        guard parameters.baggingFraction < 1 else { return (0..<n).map { Int32($0) } }
+    private func bagging(_ allRows: [Int32], _ generator: inout SeededGenerator) -> [Int32] {
+        let n = allRows.count
+        guard parameters.baggingFraction < 1 else { return allRows }
         return (0..<n).filter { _ in generator.nextUnit() < parameters.baggingFraction }.map { Int32($0) }
     }
 

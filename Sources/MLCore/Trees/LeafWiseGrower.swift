@@ -11,10 +11,30 @@ final class LeafWiseGrower {
     private let offsets: [Int]
     private let histogramSize: Int
     private let storage: UnsafeMutablePointer<Double>
+    /// The bins row-major (`[row * columns + feature]`), when a whole leaf histogram stays in
+    /// cache: then a row's bins are one read and its gradient pair is loaded once for every
+    /// feature (LightGBM's row-wise histograms), instead of one gather per feature.
+    private let rowBins: UnsafeMutablePointer<UInt8>?
+    /// Histograms of the row chunks other cores add up, merged into the leaf's afterwards.
+    private let partials: UnsafeMutablePointer<Double>
+    private let offsetTable: UnsafeMutablePointer<Int>
+    /// Gradient pairs gathered in leaf order for the column-wise path.
+    private let ordered: UnsafeMutablePointer<Double>
+    /// The right side of a partition while the left is compacted in place.
+    private let partitionScratch: UnsafeMutablePointer<Int32>
 
-    init(data: BinnedMatrix, parameters: GradientBoosting.Parameters) {
+    /// Largest histogram (in doubles) built row-wise: 256 KiB, about what one core's L2 holds
+    /// beside the rows streaming through.
+    static let rowWiseHistogramLimit = 32 * 1024
+
+    /// Runs row chunks of one histogram on every core.
+    private let workers: FitWorkers
+
+    /// `rowWise` nil chooses by histogram size; tests set it to compare the two ways.
+    init(data: BinnedMatrix, parameters: GradientBoosting.Parameters, workers: FitWorkers, rowWise: Bool? = nil) {
         self.data = data
         self.parameters = parameters
+        self.workers = workers
         var offsets: [Int] = []
         var total = 0
         for count in data.binCounts {
@@ -24,10 +44,31 @@ final class LeafWiseGrower {
         self.offsets = offsets
         histogramSize = total
         storage = .allocate(capacity: max(1, total * parameters.numLeaves))
+        partials = .allocate(capacity: max(1, total * (workers.parts - 1)))
+        offsetTable = .allocate(capacity: max(1, offsets.count))
+        offsetTable.initialize(from: offsets, count: offsets.count)
+        ordered = .allocate(capacity: max(1, data.rows * 2))
+        partitionScratch = .allocate(capacity: max(1, data.rows))
+        if rowWise ?? (total <= Self.rowWiseHistogramLimit) {
+            let rowMajor = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, data.rows * data.columns))
+            data.bins.withUnsafeBufferPointer { bins in
+                for column in 0..<data.columns {
+                    for row in 0..<data.rows { rowMajor[row * data.columns + column] = bins[column * data.rows + row] }
+                }
+            }
+            rowBins = rowMajor
+        } else {
+            rowBins = nil
+        }
     }
 
     deinit {
         storage.deallocate()
+        partials.deallocate()
+        offsetTable.deallocate()
+        ordered.deallocate()
+        partitionScratch.deallocate()
+        rowBins?.deallocate()
     }
 
     private func slot(_ index: Int) -> UnsafeMutablePointer<Double> { storage + index * histogramSize }
@@ -77,17 +118,7 @@ final class LeafWiseGrower {
             else { break }
             let parent = leaves[chosen]
             gains[split.feature] += split.gain
-            let column = split.feature * data.rows
-            let middle = data.bins.withUnsafeBufferPointer { bins in
-                indices.withUnsafeMutableBufferPointer { indices in
-                    var middle = parent.range.lowerBound
-                    for index in parent.range where Int(bins[column + Int(indices[index])]) <= split.bin {
-                        indices.swapAt(index, middle)
-                        middle += 1
-                    }
-                    return middle
-                }
-            }
+            let middle = partition(&indices, parent.range, feature: split.feature, bin: split.bin)
             let leftRange = parent.range.lowerBound..<middle
             let rightRange = middle..<parent.range.upperBound
             // Build the smaller child's histogram; the parent's slot becomes the sibling by subtraction.
@@ -135,15 +166,100 @@ final class LeafWiseGrower {
         return (tree, leafOfRow, gains)
     }
 
+    /// Moves the rows of `range` whose bin of `feature` is at most `bin` to its front, keeping
+    /// their order, and returns where the others start. Without a branch per row: each row is
+    /// written to both sides and only the side it belongs to moves on, so a split's unpredictable
+    /// left-or-right costs no mispredictions.
+    private func partition(_ indices: inout [Int32], _ range: Range<Int>, feature: Int, bin: Int) -> Int {
+        let limit = UInt8(bin)
+        let others = partitionScratch
+        return data.bins.withUnsafeBufferPointer { bins in
+            indices.withUnsafeMutableBufferPointer { indices in
+                let column = bins.baseAddress! + feature * data.rows
+                let rows = indices.baseAddress!
+                var left = range.lowerBound
+                var right = 0
+                for index in range {
+                    let row = rows[index]
+                    let goesLeft = column[Int(row)] <= limit ? 1 : 0
+                    rows[left] = row
+                    others[right] = row
+                    left += goesLeft
+                    right += 1 - goesLeft
+                }
+                (rows + left).update(from: others, count: right)
+                return left
+            }
+        }
+    }
+
     private func fillHistogram(
         _ output: UnsafeMutablePointer<Double>, _ indices: [Int32], _ range: Range<Int>, _ gradients: [Double], _ hessians: [Double]
     ) {
         output.update(repeating: 0, count: histogramSize)
+        if let rowBins {
+            fillRowWise(output, rowBins, indices, range, gradients, hessians)
+        } else {
+            fillColumnWise(output, indices, range, gradients, hessians)
+        }
+    }
+
+    /// Each core adds up a chunk of the leaf's rows into a histogram of its own; the chunks are
+    /// merged into `output` afterwards.
+    private func fillRowWise(
+        _ output: UnsafeMutablePointer<Double>, _ rowBins: UnsafeMutablePointer<UInt8>, _ indices: [Int32], _ range: Range<Int>,
+        _ gradients: [Double], _ hessians: [Double]
+    ) {
+        let columns = data.columns
+        // Below this a helper's part is too short to pay for handing it over.
+        let parts = range.count * columns >= 16_384 ? workers.parts : 1
+        let size = histogramSize
+        let partials = UncheckedBox(partials)
+        let offsets = UncheckedBox(offsetTable)
+        let target = UncheckedBox(output)
+        indices.withUnsafeBufferPointer { indices in
+            gradients.withUnsafeBufferPointer { gradients in
+                hessians.withUnsafeBufferPointer { hessians in
+                    let shared = UncheckedBox((indices, gradients, hessians, rowBins))
+                    let fill = { (part: Int) in
+                        let (indices, gradients, hessians, rowBins) = shared.value
+                        let histogram = part == 0 ? target.value : partials.value + (part - 1) * size
+                        if part > 0 { histogram.update(repeating: 0, count: size) }
+                        let offsets = offsets.value
+                        let lower = range.lowerBound + range.count * part / parts
+                        let upper = range.lowerBound + range.count * (part + 1) / parts
+                        for position in lower..<upper {
+                            let row = Int(indices[position])
+                            let gradient = gradients[row]
+                            let hessian = hessians[row]
+                            let bins = rowBins + row * columns
+                            for feature in 0..<columns {
+                                let cell = histogram + offsets[feature] + Int(bins[feature]) * 3
+                                cell[0] += gradient
+                                cell[1] += hessian
+                                cell[2] += 1
+                            }
+                        }
+                    }
+                    if parts == 1 { fill(0) } else { workers.run(fill) }
+                }
+            }
+        }
+        for part in 1..<parts {
+            let partial = partials.value + (part - 1) * size
+            for index in 0..<size { output[index] += partial[index] }
+        }
+    }
+
+    /// For wide data, whose histogram outgrows the cache: one feature at a time, cores taking
+    /// disjoint features, over the leaf's gradient pairs gathered in leaf order (LightGBM's
+    /// "ordered gradients").
+    private func fillColumnWise(
+        _ output: UnsafeMutablePointer<Double>, _ indices: [Int32], _ range: Range<Int>, _ gradients: [Double], _ hessians: [Double]
+    ) {
         let columns = data.columns
         let rows = data.rows
-        // Gather the node's gradients once, in node order, so the per-feature loops read them
-        // sequentially (LightGBM's "ordered gradients").
-        var ordered = [Double](repeating: 0, count: range.count * 2)
+        let ordered = ordered
         indices.withUnsafeBufferPointer { indices in
             for (position, index) in range.enumerated() {
                 let row = Int(indices[index])
@@ -151,38 +267,34 @@ final class LeafWiseGrower {
                 ordered[2 * position + 1] = hessians[row]
             }
         }
-        do {
-            let shared = UncheckedBox(output)
-            let fill = { (features: Range<Int>) in
-                self.data.bins.withUnsafeBufferPointer { bins in
-                    indices.withUnsafeBufferPointer { indices in
-                        ordered.withUnsafeBufferPointer { ordered in
-                            let histogram = shared.value
-                            let first = range.lowerBound
-                            for feature in features {
-                                let base = histogram + self.offsets[feature]
-                                let column = bins.baseAddress! + feature * rows
-                                for position in 0..<range.count {
-                                    let cell = base + Int(column[Int(indices[first + position])]) * 3
-                                    cell[0] += ordered[2 * position]
-                                    cell[1] += ordered[2 * position + 1]
-                                    cell[2] += 1
-                                }
-                            }
+        let shared = UncheckedBox((output, ordered))
+        let fill = { (features: Range<Int>) in
+            self.data.bins.withUnsafeBufferPointer { bins in
+                indices.withUnsafeBufferPointer { indices in
+                    let (histogram, ordered) = shared.value
+                    let first = range.lowerBound
+                    for feature in features {
+                        let base = histogram + self.offsets[feature]
+                        let column = bins.baseAddress! + feature * rows
+                        for position in 0..<range.count {
+                            let cell = base + Int(column[Int(indices[first + position])]) * 3
+                            cell[0] += ordered[2 * position]
+                            cell[1] += ordered[2 * position + 1]
+                            cell[2] += 1
                         }
                     }
                 }
             }
-            // Features fill disjoint parts of the histogram, so they can be split across cores.
-            if range.count * columns >= 50_000, Parallel.cores > 1, columns > 1 {
-                let parts = min(Parallel.cores, columns)
-                let work = UncheckedBox(fill)
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    work.value((columns * part / parts)..<(columns * (part + 1) / parts))
-                }
-            } else {
-                fill(0..<columns)
+        }
+        // Features fill disjoint parts of the histogram, so they can be split across cores.
+        if range.count * columns >= 50_000, Parallel.cores > 1, columns > 1 {
+            let parts = min(Parallel.cores, columns)
+            let work = UncheckedBox(fill)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                work.value((columns * part / parts)..<(columns * (part + 1) / parts))
             }
+        } else {
+            fill(0..<columns)
         }
     }
 
