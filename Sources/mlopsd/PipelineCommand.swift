@@ -36,6 +36,18 @@ struct PipelineCommand: ParsableCommand {
     @Option(help: "auto, none, class_weights or smote (classification only); auto tunes the decision threshold of an imbalanced binary target.")
     var imbalance = "auto"
 
+    @Flag(help: "Search each model type's hyperparameters first (cross-validated on the training split; --params stay fixed).")
+    var tune = false
+
+    @Option(help: "Configurations a search tries per model type.")
+    var tuneTrials = 20
+
+    @Option(help: "Seconds a search may take per model type.")
+    var tuneBudget = 300.0
+
+    @Option(help: "random, or halving (successive halving over growing shares of the rows).")
+    var tuneMethod = "random"
+
     @Option(help: "k-fold cross-validation on the training split.")
     var cvFolds: Int?
 
@@ -57,6 +69,15 @@ struct PipelineCommand: ParsableCommand {
     func run() throws {
         let table: Table
         do { table = try CSVReader.read(path: data) } catch { throw ValidationError("\(data): \(error)") }
+        var tuning: TuningOptions?
+        if tune {
+            guard let method = TuningOptions.Method(rawValue: tuneMethod) else { throw ValidationError("--tune-method: expected random or halving") }
+            let options = TuningOptions(trials: tuneTrials, budgetSeconds: tuneBudget, method: method)
+            if let problem = options.problems().first {
+                throw ValidationError("--tune-\(problem.field == "budget_seconds" ? "budget" : problem.field): \(problem.problem)")
+            }
+            tuning = options
+        }
         guard let imbalance = ImbalanceHandling(rawValue: imbalance) else { throw ValidationError("--imbalance: expected auto, none, class_weights or smote") }
         let taskKind: TaskKind?
         switch task {
@@ -91,7 +112,7 @@ struct PipelineCommand: ParsableCommand {
         for modelType in modelTypes {
             let request = Trainer.Request(
                 modelType: modelType, parameters: hyperparameters[modelType], imbalance: imbalance, seed: seed, cvFolds: cvFolds,
-                dataVersion: version, preprocess: spec, metric: ranking
+                dataVersion: version, preprocess: spec, metric: ranking, tuning: tuning
             )
             let trained: TrainedModel
             do { trained = try Trainer.train(request, split: split, target: target) } catch { throw ValidationError("\(modelType): \(error)") }
@@ -101,7 +122,7 @@ struct PipelineCommand: ParsableCommand {
                 .init(
                     modelType: modelType, modelName: modelType, metrics: .init(additionalProperties: trained.metrics),
                     crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: path,
-                    decisionThreshold: trained.decisionThreshold))
+                    tuning: trained.tuning.map(TrainingResultTable.summary), decisionThreshold: trained.decisionThreshold))
         }
         entries.sort { ranking.ranks($0.metrics.additionalProperties, above: $1.metrics.additionalProperties) }
         let leaderboard = Leaderboard(
@@ -187,6 +208,13 @@ enum LeaderboardTable {
                     return column <= 1 ? cell + padding : padding + cell
                 }.joined(separator: "  "))
             if index == 0 { lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+        }
+        for entry in leaderboard.models {
+            guard let tuning = entry.tuning else { continue }
+            let score = tuning.bestScore.map { String(format: "%.4f", $0) } ?? "–"
+            lines.append(
+                "\(entry.modelType): trial \(tuning.bestTrial) of \(tuning.trials) (\(tuning.method.rawValue)), cross-validated \(tuning.metric) \(score), "
+                    + String(format: "%.1f s", tuning.seconds) + (tuning.stoppedByBudget ? ", stopped by the budget" : ""))
         }
         return lines.joined(separator: "\n")
     }

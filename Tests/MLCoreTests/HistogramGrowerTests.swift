@@ -5,8 +5,8 @@ import Testing
 @testable import MLCore
 
 @Suite struct HistogramGrowerTests {
-    /// Row-wise histograms (narrow data) and column-wise ones (wide data) are two ways to one sum:
-    /// the same tree grows from either, in parallel chunks or not.
+    /// Row-wise histograms (narrow data, in chunks over three threads) and column-wise ones (wide
+    /// data) are two ways to one sum: the same tree grows from either.
     @Test func rowWiseAndColumnWiseHistogramsGrowTheSameTree() {
         var generator = SeededGenerator(seed: 3)
         let rows = 5000
@@ -16,7 +16,7 @@ import Testing
         let gradients = (0..<rows).map { row in values[row * columns] - values[row * columns + 3] + Double.random(in: -0.1..<0.1, using: &generator) }
         let hessians = [Double](repeating: 1, count: rows)
         let data = BinnedMatrix(features)
-        let workers = FitWorkers(parts: 2)
+        let workers = FitWorkers(parts: 3)
         defer { workers.finish() }
         let everyRow = (0..<rows).map { Int32($0) }
         let mask = [Bool](repeating: true, count: columns)
@@ -38,13 +38,26 @@ import Testing
         for _ in 0..<2000 {
             workers.run { part in counts.withLock { $0[part] += 1 } }
         }
-        workers.finish()
         #expect(counts.withLock { $0 } == [2000, 2000, 2000])
-        // One part: the caller's thread alone.
+        workers.finish()
+        // One part: the caller's thread alone, and no helper is ever started.
         let alone = FitWorkers(parts: 1)
-        var ran = 0
-        alone.run { _ in ran += 1 }
-        #expect(ran == 1)
+        let ran = Mutex(0)
+        alone.run { _ in ran.withLock { $0 += 1 } }
+        #expect(ran.withLock { $0 } == 1)
+    }
+
+    /// Helpers that went to sleep between parts are woken for the next ones, and stopped while asleep.
+    @Test func sleepingWorkersWakeForWorkAndStop() async throws {
+        let workers = FitWorkers(parts: 2)
+        let counts = Mutex([0, 0])
+        for _ in 0..<3 {
+            workers.run { part in counts.withLock { $0[part] += 1 } }
+            // Longer than a helper spins before it sleeps.
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(counts.withLock { $0 } == [3, 3])
+        workers.finish()
     }
 }
 

@@ -101,6 +101,33 @@ struct MLflowTrackingTests {
 }
 
 extension MLflowTrackingTests {
+    /// A search's trials are MLflow nested runs of the model's run; a promotion never picks one.
+    @Test func searchTrialsAreNestedRunsThatPromotionPassesOver() async throws {
+        let harness = try await TrainHarness(overrides: ["MLFLOW_TRACKING_URI": Self.uri])
+        defer { harness.environment.removeFiles() }
+        let experiment = "mlopsd-tuning-\(UUID().uuidString.prefix(8))"
+        let (parent, champion) = try await harness.run { client in
+            let processed = try await client.dataVersion(csv: TrainRoleTests.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "processed_version": .string(processed), "experiment_name": .string(experiment), "model_types": ["logistic_regression"],
+                        "tuning": ["trials": 3],
+                    ], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["result"]?["tracking_errors"] == 0, "\(job)")
+            let promoted = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["experiment_name": .string(experiment)], token: harness.admin)
+            return (try #require(job["result"]?["leaderboard"]?[0]?["run_id"]?.stringValue), try promoted.json()["champion"]?["run_id"]?.stringValue)
+        }
+        #expect(champion == parent)
+        let found = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow/experiments/get-by-name?experiment_name=\(experiment)")
+        let experimentID = try #require(found["experiment"]?["experiment_id"]?.stringValue)
+        let children = try await Self.mlflowJSON(
+            .POST, "/api/2.0/mlflow/runs/search",
+            json: ["experiment_ids": [.string(experimentID)], "filter": .string("tags.mlflow.parentRunId = '\(parent)'"), "max_results": 10])
+        #expect(children["runs"]?.arrayCount == 3)
+    }
+
     /// Several workers asking for the same new experiment at once all get the one MLflow created.
     @Test func experimentCreationIsRaceSafe() async throws {
         let tracker = MLflowTracker(client: MLflowClient(configuration: .init(trackingURI: Self.uri)))

@@ -1,5 +1,6 @@
 import DataRole
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Kernel
@@ -213,7 +214,7 @@ func isWellFormedXML(_ data: Data) -> Bool {
             let cases: [(JSONValue, HTTPResponse.Status, String)] = [
                 (["model_types": ["random_forest"], "config_path": "config/config.yaml"], .unprocessableContent, "config_path"),
                 (["processed_version": .string(processed), "models": ["random_forest"], "model_types": ["random_forest"]], .unprocessableContent, "models"),
-                (["processed_version": .string(processed), "grid_search": true], .unprocessableContent, "grid_search"),
+                (["processed_version": .string(processed), "tuning": ["trials": 0]], .unprocessableContent, "tuning.trials"),
                 (["features_version": "fs-0000000000000000", "processed_version": .string(processed)], .unprocessableContent, "processed_version"),
                 (["processed_version": "../../etc", "model_types": ["random_forest"]], .unprocessableContent, "processed_version"),
                 (["processed_version": "pp-0000000000000000", "model_types": ["random_forest"]], .notFound, "processed_version"),
@@ -309,6 +310,42 @@ func isWellFormedXML(_ data: Data) -> Bool {
             #expect(try gated.json()["error"]?["details"]?[0]?["field"] == "min_metrics.accuracy")
             let ungated = try await client.send(.post, "/api/v1/train/fetch-best-model", json: ["min_metrics": [:]], token: harness.admin)
             #expect(ungated.status == .ok, "a request's own (empty) gates replace the configuration's")
+        }
+    }
+
+    /// `tuning` (and the replaced services' `grid_search: true`) searches each model type before
+    /// its fit; every trial is a child run of the model's run, and the leaderboard says what won.
+    @Test func tuningSearchesAndTracksEveryTrialAsAChildRun() async throws {
+        let harness = try await TrainHarness()
+        defer { harness.environment.removeFiles() }
+        try await harness.run { client in
+            let processed = try await client.dataVersion(csv: Self.penguins, name: "penguins", target: "species", features: nil, token: harness.admin)
+            let job = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train",
+                    json: [
+                        "processed_version": .string(processed), "model_types": ["decision_tree"], "experiment_name": "tuned",
+                        "tuning": ["trials": 4, "method": "halving", "budget_seconds": 120],
+                    ], token: harness.admin), role: "train", token: harness.admin)
+            #expect(job["status"] == "completed", "\(job)")
+            let tuning = try #require(job["result"]?["leaderboard"]?[0]?["tuning"])
+            #expect(tuning["method"] == "halving")
+            #expect(tuning["trials"] == 6, "4 on most of penguins' few rows (at least 200), the best 2 on all of them")
+            #expect(tuning["stopped_by_budget"] == false)
+            let parent = try #require(job["result"]?["leaderboard"]?[0]?["run_id"]?.stringValue)
+
+            let database = try DatabaseQueue(path: harness.environment.settings.stateDirectory + "/train.sqlite")
+            let children = try database.read { db in
+                try Row.fetchAll(db, sql: "SELECT name, tags, metrics FROM tracking_runs WHERE tags LIKE ?", arguments: ["%\(parent)%"])
+            }
+            #expect(children.count == 6)
+            #expect(children.allSatisfy { ($0["metrics"] as String).contains("cv_accuracy") && !($0["metrics"] as String).contains("\"f1\"") })
+
+            let aliased = try await client.finishedJob(
+                try await client.send(
+                    .post, "/api/v1/train", json: ["processed_version": .string(processed), "models": ["logistic_regression"], "grid_search": true],
+                    token: harness.admin), role: "train", token: harness.admin)
+            #expect(aliased["result"]?["leaderboard"]?[0]?["tuning"]?["trials"] == 20)
         }
     }
 

@@ -43,8 +43,9 @@ public struct Prediction: Sendable, Equatable {
 /// labels, metrics, and how it was trained. Prediction never needs the training data.
 public struct ModelBundle: Sendable {
     public static let format = "mlopsd-model-bundle"
-    /// 2 added `decision_threshold`: an earlier mlopsd must refuse such a bundle rather than
-    /// predict with the wrong cut.
+    /// The newest format this build reads. 2 added `decision_threshold`; a bundle without one is
+    /// still written as 1, so an earlier mlopsd (in a rolling upgrade) keeps reading it, and one
+    /// with a threshold is refused there rather than served with the wrong cut.
     public static let formatVersion = 2
 
     public var name: String
@@ -168,7 +169,7 @@ extension ModelBundle: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.format, forKey: .format)
-        try container.encode(Self.formatVersion, forKey: .formatVersion)
+        try container.encode(decisionThreshold == nil ? 1 : 2, forKey: .formatVersion)
         try container.encode(name, forKey: .name)
         try container.encode(modelType, forKey: .modelType)
         try container.encode(task, forKey: .task)

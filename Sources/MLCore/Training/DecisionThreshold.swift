@@ -11,6 +11,10 @@ public enum DecisionThreshold {
     /// imbalanced (crashes' deaths: 0.05).
     public static let imbalanceRatio = 0.25
 
+    /// Fewer positives than this among the held-out rows and a threshold would be fitted to a
+    /// handful of rows: none is tuned.
+    public static let minimumPositives = 10
+
     public static func isImbalanced(_ targets: Targets) -> Bool {
         guard targets.task == .classification, targets.classCount >= 2 else { return false }
         var counts = [Int](repeating: 0, count: targets.classCount)
@@ -25,6 +29,8 @@ public enum DecisionThreshold {
     /// among equally good ones the one nearest 0.5 wins.
     public static func best(scores: [Double], positives: [Bool], metric: Metric) -> (threshold: Double, value: Double) {
         let metric = tunable.contains(metric) ? metric : .f1
+        // A score that is not a number would never equal itself in the grouping below.
+        let scores = scores.map { $0.isFinite ? $0 : 0 }
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
         let total = positives.count
         let totalPositives = positives.lazy.filter { $0 }.count

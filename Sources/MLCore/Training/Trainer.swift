@@ -12,6 +12,8 @@ public struct TrainedModel: Sendable {
     public var featureImportances: [(name: String, importance: Double)]
     /// The cut on the positive class's probability it predicts with, when one was tuned.
     public var decisionThreshold: Double? { bundle.decisionThreshold }
+    /// The hyperparameter search that chose its configuration, when the request asked for one.
+    public var tuning: TuningReport?
 }
 
 public struct HeldOutPredictions: Sendable {
@@ -34,10 +36,12 @@ public enum Trainer {
         public var preprocess: PreprocessSpec?
         /// The job's metric, which a tuned decision threshold maximises.
         public var metric: Metric?
+        /// Search hyperparameters before the fit; `parameters` stay fixed in the search.
+        public var tuning: TuningOptions?
 
         public init(
             modelType: String, parameters: Data? = nil, imbalance: ImbalanceHandling = .auto, seed: UInt64 = 42,
-            cvFolds: Int? = nil, dataVersion: String, preprocess: PreprocessSpec? = nil, metric: Metric? = nil
+            cvFolds: Int? = nil, dataVersion: String, preprocess: PreprocessSpec? = nil, metric: Metric? = nil, tuning: TuningOptions? = nil
         ) {
             self.modelType = modelType
             self.parameters = parameters
@@ -47,6 +51,7 @@ public enum Trainer {
             self.dataVersion = dataVersion
             self.preprocess = preprocess
             self.metric = metric
+            self.tuning = tuning
         }
     }
 
@@ -77,7 +82,8 @@ public enum Trainer {
         let tunesThreshold =
             request.imbalance == .auto && options.imbalance != .smote && imbalanced && labels.count == 2
             && request.modelType != BaselineModel.modelType
-        progress?.plan(fits: (request.cvFolds ?? 0) + 1 + (tunesThreshold ? 1 : 0))
+        let searchFits = request.tuning.map { HyperparameterSearch.plannedFits($0, modelType: request.modelType) } ?? 0
+        progress?.plan(fits: searchFits + (request.cvFolds ?? 0) + 1 + (tunesThreshold ? 1 : 0))
         let pipeline = try fittedPipeline ?? FeaturePipeline.fit(split.train, target: target, options: options)
         var features = try pipeline.transform(split.train)
         let test = try pipeline.transform(split.test)
@@ -93,10 +99,23 @@ public enum Trainer {
             targets = resampled.targets
         }
 
+        let metric = request.metric ?? .default(for: task)
+        var tuning: TuningReport?
+        if let options = request.tuning {
+            // With a threshold to tune afterwards, configurations compete on ranking (ROC AUC),
+            // which the threshold cannot change, not on F1 at 0.5.
+            let searchMetric = tunesThreshold && DecisionThreshold.tunable.contains(metric) ? Metric.rocAUC : metric
+            let report = try HyperparameterSearch.run(
+                modelType: request.modelType, fixed: request.parameters, features: features, targets: targets, weights: weights,
+                metric: searchMetric, options: options, seed: request.seed, progress: progress)
+            model = try ModelCatalog.make(request.modelType, parameters: report.bestParameters)
+            tuning = report
+        }
+
         var threshold: Double?
         if tunesThreshold {
             threshold = try tunedThreshold(
-                model, features: features, targets: targets, weights: weights, metric: request.metric ?? .default(for: task), seed: request.seed,
+                model, features: features, targets: targets, weights: weights, metric: metric, seed: request.seed,
                 progress: progress)
         }
 
@@ -128,12 +147,13 @@ public enum Trainer {
         return TrainedModel(
             bundle: bundle, metrics: metrics, fitSeconds: fitSeconds, crossValidation: crossValidation,
             heldOut: HeldOutPredictions(truth: testTargets, predicted: predicted, probabilities: probabilities),
-            featureImportances: Array(zip(pipeline.featureNames, model.featureImportances)).map { (name: $0.0, importance: $0.1) }
+            featureImportances: Array(zip(pipeline.featureNames, model.featureImportances)).map { (name: $0.0, importance: $0.1) },
+            tuning: tuning
         )
     }
 
     /// Fits a copy of `model` on four fifths of the rows (stratified) and chooses the threshold
-    /// on the rest; nil when the model gives no probabilities.
+    /// on the rest; nil when the model gives no probabilities or the rest holds too few positives.
     static func tunedThreshold(
         _ model: any Model, features: FeatureMatrix, targets: Targets, weights: [Double]?, metric: Metric, seed: UInt64,
         progress: FitProgress?
@@ -144,8 +164,10 @@ public enum Trainer {
             features.selecting(rows: fitRows), targets.selecting(rows: fitRows), weights: weights.map { w in fitRows.map { w[$0] } },
             progress: progress)
         progress?.completeFit()
-        guard let probabilities = probe.predictProbabilities(features.selecting(rows: validationRows)) else { return nil }
         let classes = targets.classes
+        guard validationRows.count(where: { classes[$0] == 1 }) >= DecisionThreshold.minimumPositives,
+            let probabilities = probe.predictProbabilities(features.selecting(rows: validationRows))
+        else { return nil }
         return DecisionThreshold.best(
             scores: probabilities.map { $0[1] }, positives: validationRows.map { classes[$0] == 1 }, metric: metric
         ).threshold

@@ -23,11 +23,15 @@ final class LeafWiseGrower {
     /// The right side of a partition while the left is compacted in place.
     private let partitionScratch: UnsafeMutablePointer<Int32>
 
+    /// Row chunks of a large row-wise histogram, summed in this order whatever the core count, so
+    /// a fit gives the same trees on any machine.
+    static let chunks = 4
+
     /// Largest histogram (in doubles) built row-wise: 256 KiB, about what one core's L2 holds
     /// beside the rows streaming through.
     static let rowWiseHistogramLimit = 32 * 1024
 
-    /// Runs row chunks of one histogram on every core.
+    /// Runs the row chunks of one histogram on every core.
     private let workers: FitWorkers
 
     /// `rowWise` nil chooses by histogram size; tests set it to compare the two ways.
@@ -44,12 +48,13 @@ final class LeafWiseGrower {
         self.offsets = offsets
         histogramSize = total
         storage = .allocate(capacity: max(1, total * parameters.numLeaves))
-        partials = .allocate(capacity: max(1, total * (workers.parts - 1)))
+        let useRowWise = rowWise ?? (total <= Self.rowWiseHistogramLimit)
+        partials = .allocate(capacity: useRowWise ? total * (Self.chunks - 1) : 1)
         offsetTable = .allocate(capacity: max(1, offsets.count))
         offsetTable.initialize(from: offsets, count: offsets.count)
         ordered = .allocate(capacity: max(1, data.rows * 2))
         partitionScratch = .allocate(capacity: max(1, data.rows))
-        if rowWise ?? (total <= Self.rowWiseHistogramLimit) {
+        if useRowWise {
             let rowMajor = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, data.rows * data.columns))
             data.bins.withUnsafeBufferPointer { bins in
                 for column in 0..<data.columns {
@@ -204,30 +209,31 @@ final class LeafWiseGrower {
         }
     }
 
-    /// Each core adds up a chunk of the leaf's rows into a histogram of its own; the chunks are
-    /// merged into `output` afterwards.
+    /// A large leaf's rows go in `chunks` chunks, each summed into a histogram of its own by
+    /// whichever core takes it, and merged into `output` in chunk order.
     private func fillRowWise(
         _ output: UnsafeMutablePointer<Double>, _ rowBins: UnsafeMutablePointer<UInt8>, _ indices: [Int32], _ range: Range<Int>,
         _ gradients: [Double], _ hessians: [Double]
     ) {
         let columns = data.columns
-        // Below this a helper's part is too short to pay for handing it over.
-        let parts = range.count * columns >= 16_384 ? workers.parts : 1
+        // Below this a chunk is too short to pay for handing it over.
+        let chunks = range.count * columns >= 16_384 ? Self.chunks : 1
         let size = histogramSize
         let partials = UncheckedBox(partials)
         let offsets = UncheckedBox(offsetTable)
         let target = UncheckedBox(output)
+        let cores = workers.parts
         indices.withUnsafeBufferPointer { indices in
             gradients.withUnsafeBufferPointer { gradients in
                 hessians.withUnsafeBufferPointer { hessians in
                     let shared = UncheckedBox((indices, gradients, hessians, rowBins))
-                    let fill = { (part: Int) in
+                    let fill: @Sendable (Int) -> Void = { chunk in
                         let (indices, gradients, hessians, rowBins) = shared.value
-                        let histogram = part == 0 ? target.value : partials.value + (part - 1) * size
-                        if part > 0 { histogram.update(repeating: 0, count: size) }
+                        let histogram = chunk == 0 ? target.value : partials.value + (chunk - 1) * size
+                        if chunk > 0 { histogram.update(repeating: 0, count: size) }
                         let offsets = offsets.value
-                        let lower = range.lowerBound + range.count * part / parts
-                        let upper = range.lowerBound + range.count * (part + 1) / parts
+                        let lower = range.lowerBound + range.count * chunk / chunks
+                        let upper = range.lowerBound + range.count * (chunk + 1) / chunks
                         for position in lower..<upper {
                             let row = Int(indices[position])
                             let gradient = gradients[row]
@@ -241,12 +247,18 @@ final class LeafWiseGrower {
                             }
                         }
                     }
-                    if parts == 1 { fill(0) } else { workers.run(fill) }
+                    if chunks == 1 {
+                        fill(0)
+                    } else {
+                        workers.run { part in
+                            for chunk in stride(from: part, to: chunks, by: cores) { fill(chunk) }
+                        }
+                    }
                 }
             }
         }
-        for part in 1..<parts {
-            let partial = partials.value + (part - 1) * size
+        for chunk in 1..<chunks {
+            let partial = partials.value + (chunk - 1) * size
             for index in 0..<size { output[index] += partial[index] }
         }
     }

@@ -2346,6 +2346,8 @@ extension Components {
             public var plots: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/tracking_error`.
             public var trackingError: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/tuning`.
+            public var tuning: Components.Schemas.TuningSummary?
             /// The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
             ///
             /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/decision_threshold`.
@@ -2363,6 +2365,7 @@ extension Components {
             ///   - bundlePath:
             ///   - plots:
             ///   - trackingError:
+            ///   - tuning:
             ///   - decisionThreshold: The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
             public init(
                 modelType: Swift.String,
@@ -2375,6 +2378,7 @@ extension Components {
                 bundlePath: Swift.String? = nil,
                 plots: [Swift.String]? = nil,
                 trackingError: Swift.String? = nil,
+                tuning: Components.Schemas.TuningSummary? = nil,
                 decisionThreshold: Swift.Double? = nil
             ) {
                 self.modelType = modelType
@@ -2387,6 +2391,7 @@ extension Components {
                 self.bundlePath = bundlePath
                 self.plots = plots
                 self.trackingError = trackingError
+                self.tuning = tuning
                 self.decisionThreshold = decisionThreshold
             }
             public enum CodingKeys: String, CodingKey {
@@ -2400,6 +2405,7 @@ extension Components {
                 case bundlePath = "bundle_path"
                 case plots
                 case trackingError = "tracking_error"
+                case tuning
                 case decisionThreshold = "decision_threshold"
             }
         }
@@ -2512,10 +2518,12 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/models`.
             public var models: [Swift.String]?
-            /// The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            /// The replaced services' switch for hyperparameter search: true is tuning with its defaults
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/grid_search`.
             public var gridSearch: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/tuning`.
+            public var tuning: Components.Schemas.TuningOptions?
             /// Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/config_path`.
@@ -2535,7 +2543,8 @@ extension Components {
             ///   - metric: Leaderboard order; f1 for classification and rmse for regression by default
             ///   - modelTypes:
             ///   - models: The replaced services' name for model_types; give one of the two
-            ///   - gridSearch: The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            ///   - gridSearch: The replaced services' switch for hyperparameter search: true is tuning with its defaults
+            ///   - tuning:
             ///   - configPath: Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
             ///   - processedVersion:
             ///   - seed:
@@ -2549,6 +2558,7 @@ extension Components {
                 modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload? = nil,
                 models: [Swift.String]? = nil,
                 gridSearch: Swift.Bool? = nil,
+                tuning: Components.Schemas.TuningOptions? = nil,
                 configPath: Swift.String? = nil,
                 processedVersion: Swift.String? = nil,
                 seed: Swift.Int? = nil
@@ -2562,6 +2572,7 @@ extension Components {
                 self.modelTypes = modelTypes
                 self.models = models
                 self.gridSearch = gridSearch
+                self.tuning = tuning
                 self.configPath = configPath
                 self.processedVersion = processedVersion
                 self.seed = seed
@@ -2576,9 +2587,112 @@ extension Components {
                 case modelTypes = "model_types"
                 case models
                 case gridSearch = "grid_search"
+                case tuning
                 case configPath = "config_path"
                 case processedVersion = "processed_version"
                 case seed
+            }
+        }
+        /// Search each model type's hyperparameters before its fit: random search, or successive halving (many trials on a third of the rows, the best third on three times as many, up to all), every trial cross-validated on the training rows and tracked as a child run. The request's own hyperparameters stay fixed. The first trial is the defaults.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TuningOptions`.
+        public struct TuningOptions: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/trials`.
+            public var trials: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/budget_seconds`.
+            public var budgetSeconds: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/method`.
+            @frozen public enum MethodPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case random = "random"
+                case halving = "halving"
+            }
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/method`.
+            public var method: Components.Schemas.TuningOptions.MethodPayload?
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/folds`.
+            public var folds: Swift.Int?
+            /// Creates a new `TuningOptions`.
+            ///
+            /// - Parameters:
+            ///   - trials:
+            ///   - budgetSeconds:
+            ///   - method:
+            ///   - folds:
+            public init(
+                trials: Swift.Int? = nil,
+                budgetSeconds: Swift.Double? = nil,
+                method: Components.Schemas.TuningOptions.MethodPayload? = nil,
+                folds: Swift.Int? = nil
+            ) {
+                self.trials = trials
+                self.budgetSeconds = budgetSeconds
+                self.method = method
+                self.folds = folds
+            }
+            public enum CodingKeys: String, CodingKey {
+                case trials
+                case budgetSeconds = "budget_seconds"
+                case method
+                case folds
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TuningSummary`.
+        public struct TuningSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/method`.
+            @frozen public enum MethodPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case random = "random"
+                case halving = "halving"
+            }
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/method`.
+            public var method: Components.Schemas.TuningSummary.MethodPayload
+            /// What trials were ranked by: the job's metric, or ROC AUC when a decision threshold is tuned afterwards
+            ///
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/metric`.
+            public var metric: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/trials`.
+            public var trials: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/best_trial`.
+            public var bestTrial: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/best_score`.
+            public var bestScore: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/seconds`.
+            public var seconds: Swift.Double
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/stopped_by_budget`.
+            public var stoppedByBudget: Swift.Bool
+            /// Creates a new `TuningSummary`.
+            ///
+            /// - Parameters:
+            ///   - method:
+            ///   - metric: What trials were ranked by: the job's metric, or ROC AUC when a decision threshold is tuned afterwards
+            ///   - trials:
+            ///   - bestTrial:
+            ///   - bestScore:
+            ///   - seconds:
+            ///   - stoppedByBudget:
+            public init(
+                method: Components.Schemas.TuningSummary.MethodPayload,
+                metric: Swift.String,
+                trials: Swift.Int,
+                bestTrial: Swift.Int,
+                bestScore: Swift.Double? = nil,
+                seconds: Swift.Double,
+                stoppedByBudget: Swift.Bool
+            ) {
+                self.method = method
+                self.metric = metric
+                self.trials = trials
+                self.bestTrial = bestTrial
+                self.bestScore = bestScore
+                self.seconds = seconds
+                self.stoppedByBudget = stoppedByBudget
+            }
+            public enum CodingKeys: String, CodingKey {
+                case method
+                case metric
+                case trials
+                case bestTrial = "best_trial"
+                case bestScore = "best_score"
+                case seconds
+                case stoppedByBudget = "stopped_by_budget"
             }
         }
         /// The defaults of training jobs and of promotion; every field is optional

@@ -1182,6 +1182,9 @@ enum TrainAPIDocument {
           "tracking_error": {
             "type": "string"
           },
+          "tuning": {
+            "$ref": "#/components/schemas/TuningSummary"
+          },
           "decision_threshold": {
             "description": "The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class",
             "type": "number"
@@ -1255,8 +1258,11 @@ enum TrainAPIDocument {
             "type": "array"
           },
           "grid_search": {
-            "description": "The replaced services' switch for hyperparameter search; only false is accepted until tuning is available",
+            "description": "The replaced services' switch for hyperparameter search: true is tuning with its defaults",
             "type": "boolean"
+          },
+          "tuning": {
+            "$ref": "#/components/schemas/TuningOptions"
           },
           "config_path": {
             "description": "Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config",
@@ -1272,6 +1278,77 @@ enum TrainAPIDocument {
             "type": "integer"
           }
         },
+        "type": "object"
+      },
+      "TuningOptions": {
+        "description": "Search each model type's hyperparameters before its fit: random search, or successive halving (many trials on a third of the rows, the best third on three times as many, up to all), every trial cross-validated on the training rows and tracked as a child run. The request's own hyperparameters stay fixed. The first trial is the defaults.",
+        "properties": {
+          "trials": {
+            "default": 20,
+            "maximum": 500,
+            "minimum": 1,
+            "type": "integer"
+          },
+          "budget_seconds": {
+            "default": 300,
+            "exclusiveMinimum": 0,
+            "maximum": 86400,
+            "type": "number"
+          },
+          "method": {
+            "default": "random",
+            "enum": [
+              "random",
+              "halving"
+            ],
+            "type": "string"
+          },
+          "folds": {
+            "default": 3,
+            "maximum": 10,
+            "minimum": 2,
+            "type": "integer"
+          }
+        },
+        "type": "object"
+      },
+      "TuningSummary": {
+        "properties": {
+          "method": {
+            "enum": [
+              "random",
+              "halving"
+            ],
+            "type": "string"
+          },
+          "metric": {
+            "description": "What trials were ranked by: the job's metric, or ROC AUC when a decision threshold is tuned afterwards",
+            "type": "string"
+          },
+          "trials": {
+            "type": "integer"
+          },
+          "best_trial": {
+            "type": "integer"
+          },
+          "best_score": {
+            "type": "number"
+          },
+          "seconds": {
+            "type": "number"
+          },
+          "stopped_by_budget": {
+            "type": "boolean"
+          }
+        },
+        "required": [
+          "method",
+          "metric",
+          "trials",
+          "best_trial",
+          "seconds",
+          "stopped_by_budget"
+        ],
         "type": "object"
       },
       "TrainingConfigurationInput": {

@@ -736,6 +736,8 @@ extension Components {
             internal var plots: [Swift.String]?
             /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/tracking_error`.
             internal var trackingError: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/tuning`.
+            internal var tuning: Components.Schemas.TuningSummary?
             /// The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
             ///
             /// - Remark: Generated from `#/components/schemas/LeaderboardEntry/decision_threshold`.
@@ -753,6 +755,7 @@ extension Components {
             ///   - bundlePath:
             ///   - plots:
             ///   - trackingError:
+            ///   - tuning:
             ///   - decisionThreshold: The cut on the positive class's probability the model predicts with, tuned on held-out training rows (imbalance: auto on an imbalanced binary target); absent: the likelier class
             internal init(
                 modelType: Swift.String,
@@ -765,6 +768,7 @@ extension Components {
                 bundlePath: Swift.String? = nil,
                 plots: [Swift.String]? = nil,
                 trackingError: Swift.String? = nil,
+                tuning: Components.Schemas.TuningSummary? = nil,
                 decisionThreshold: Swift.Double? = nil
             ) {
                 self.modelType = modelType
@@ -777,6 +781,7 @@ extension Components {
                 self.bundlePath = bundlePath
                 self.plots = plots
                 self.trackingError = trackingError
+                self.tuning = tuning
                 self.decisionThreshold = decisionThreshold
             }
             internal enum CodingKeys: String, CodingKey {
@@ -790,6 +795,7 @@ extension Components {
                 case bundlePath = "bundle_path"
                 case plots
                 case trackingError = "tracking_error"
+                case tuning
                 case decisionThreshold = "decision_threshold"
             }
         }
@@ -861,10 +867,12 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/models`.
             internal var models: [Swift.String]?
-            /// The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            /// The replaced services' switch for hyperparameter search: true is tuning with its defaults
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/grid_search`.
             internal var gridSearch: Swift.Bool?
+            /// - Remark: Generated from `#/components/schemas/TrainRequest/tuning`.
+            internal var tuning: Components.Schemas.TuningOptions?
             /// Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
             ///
             /// - Remark: Generated from `#/components/schemas/TrainRequest/config_path`.
@@ -884,7 +892,8 @@ extension Components {
             ///   - metric: Leaderboard order; f1 for classification and rmse for regression by default
             ///   - modelTypes:
             ///   - models: The replaced services' name for model_types; give one of the two
-            ///   - gridSearch: The replaced services' switch for hyperparameter search; only false is accepted until tuning is available
+            ///   - gridSearch: The replaced services' switch for hyperparameter search: true is tuning with its defaults
+            ///   - tuning:
             ///   - configPath: Refused (422): a path inside the replaced services' code base. Use PUT /api/v1/train/config
             ///   - processedVersion:
             ///   - seed:
@@ -898,6 +907,7 @@ extension Components {
                 modelTypes: Components.Schemas.TrainRequest.ModelTypesPayload? = nil,
                 models: [Swift.String]? = nil,
                 gridSearch: Swift.Bool? = nil,
+                tuning: Components.Schemas.TuningOptions? = nil,
                 configPath: Swift.String? = nil,
                 processedVersion: Swift.String? = nil,
                 seed: Swift.Int? = nil
@@ -911,6 +921,7 @@ extension Components {
                 self.modelTypes = modelTypes
                 self.models = models
                 self.gridSearch = gridSearch
+                self.tuning = tuning
                 self.configPath = configPath
                 self.processedVersion = processedVersion
                 self.seed = seed
@@ -925,9 +936,112 @@ extension Components {
                 case modelTypes = "model_types"
                 case models
                 case gridSearch = "grid_search"
+                case tuning
                 case configPath = "config_path"
                 case processedVersion = "processed_version"
                 case seed
+            }
+        }
+        /// Search each model type's hyperparameters before its fit: random search, or successive halving (many trials on a third of the rows, the best third on three times as many, up to all), every trial cross-validated on the training rows and tracked as a child run. The request's own hyperparameters stay fixed. The first trial is the defaults.
+        ///
+        /// - Remark: Generated from `#/components/schemas/TuningOptions`.
+        internal struct TuningOptions: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/trials`.
+            internal var trials: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/budget_seconds`.
+            internal var budgetSeconds: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/method`.
+            internal enum MethodPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case random = "random"
+                case halving = "halving"
+            }
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/method`.
+            internal var method: Components.Schemas.TuningOptions.MethodPayload?
+            /// - Remark: Generated from `#/components/schemas/TuningOptions/folds`.
+            internal var folds: Swift.Int?
+            /// Creates a new `TuningOptions`.
+            ///
+            /// - Parameters:
+            ///   - trials:
+            ///   - budgetSeconds:
+            ///   - method:
+            ///   - folds:
+            internal init(
+                trials: Swift.Int? = nil,
+                budgetSeconds: Swift.Double? = nil,
+                method: Components.Schemas.TuningOptions.MethodPayload? = nil,
+                folds: Swift.Int? = nil
+            ) {
+                self.trials = trials
+                self.budgetSeconds = budgetSeconds
+                self.method = method
+                self.folds = folds
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case trials
+                case budgetSeconds = "budget_seconds"
+                case method
+                case folds
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/TuningSummary`.
+        internal struct TuningSummary: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/method`.
+            internal enum MethodPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case random = "random"
+                case halving = "halving"
+            }
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/method`.
+            internal var method: Components.Schemas.TuningSummary.MethodPayload
+            /// What trials were ranked by: the job's metric, or ROC AUC when a decision threshold is tuned afterwards
+            ///
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/metric`.
+            internal var metric: Swift.String
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/trials`.
+            internal var trials: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/best_trial`.
+            internal var bestTrial: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/best_score`.
+            internal var bestScore: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/seconds`.
+            internal var seconds: Swift.Double
+            /// - Remark: Generated from `#/components/schemas/TuningSummary/stopped_by_budget`.
+            internal var stoppedByBudget: Swift.Bool
+            /// Creates a new `TuningSummary`.
+            ///
+            /// - Parameters:
+            ///   - method:
+            ///   - metric: What trials were ranked by: the job's metric, or ROC AUC when a decision threshold is tuned afterwards
+            ///   - trials:
+            ///   - bestTrial:
+            ///   - bestScore:
+            ///   - seconds:
+            ///   - stoppedByBudget:
+            internal init(
+                method: Components.Schemas.TuningSummary.MethodPayload,
+                metric: Swift.String,
+                trials: Swift.Int,
+                bestTrial: Swift.Int,
+                bestScore: Swift.Double? = nil,
+                seconds: Swift.Double,
+                stoppedByBudget: Swift.Bool
+            ) {
+                self.method = method
+                self.metric = metric
+                self.trials = trials
+                self.bestTrial = bestTrial
+                self.bestScore = bestScore
+                self.seconds = seconds
+                self.stoppedByBudget = stoppedByBudget
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case method
+                case metric
+                case trials
+                case bestTrial = "best_trial"
+                case bestScore = "best_score"
+                case seconds
+                case stoppedByBudget = "stopped_by_budget"
             }
         }
         /// The defaults of training jobs and of promotion; every field is optional

@@ -46,7 +46,7 @@ struct TrainJob: Sendable {
                 parameters: request.hyperparameters[modelType].map { Data($0.jsonString().utf8) },
                 imbalance: request.imbalance, seed: request.seed, cvFolds: request.cvFolds,
                 dataVersion: data.dataVersion,
-                preprocess: try? data.processedManifest.parameters.decode(PreprocessSpec.self), metric: metric
+                preprocess: try? data.processedManifest.parameters.decode(PreprocessSpec.self), metric: metric, tuning: request.tuning
             )
             let split = data.split
             let target = data.manifest.target
@@ -161,7 +161,7 @@ struct TrainJob: Sendable {
             modelType: modelType, modelName: modelName, metrics: .init(additionalProperties: metrics),
             crossValidation: trained.crossValidation.map { .init(additionalProperties: $0) }, fitSeconds: trained.fitSeconds, bundlePath: bundlePath,
             plots: plots.map { "runs/\(execution.job.jobID)/\(modelType)/plots/\($0.name)" }, trackingError: nil,
-            decisionThreshold: trained.decisionThreshold
+            tuning: trained.tuning.map(Self.summary), decisionThreshold: trained.decisionThreshold
         )
         var runID: String?
         do {
@@ -178,6 +178,15 @@ struct TrainJob: Sendable {
             for (name, svg) in plots { try await tracker.uploadArtifact(runID: id, path: "plots/\(name)", data: Data(svg.utf8)) }
             try await tracker.finishRun(runID: id, status: .finished)
             entry.version = try await tracker.registerModelVersion(modelName: modelName, runID: id, artifactPath: "model")
+            if let tuning = trained.tuning {
+                // After the registration: a trial that fails to be tracked costs only its own record.
+                do {
+                    try await logTrials(tuning, parent: id, experimentID: experimentID, modelType: modelType, data: data, job: execution.job)
+                } catch {
+                    entry.trackingError = "trials: \(error)"
+                    logger.warning("tracking the search's trials failed", metadata: ["model_type": "\(modelType)", "error": "\(error)"])
+                }
+            }
         } catch {
             entry.trackingError = "\(error)"
             logger.warning("tracking failed; the bundle is kept locally", metadata: ["model_type": "\(modelType)", "error": "\(error)"])
@@ -191,6 +200,30 @@ struct TrainJob: Sendable {
             ))
         FaultPoint.modelRegistered.reached()
         return entry
+    }
+
+    /// Each trial of a search as a child run of the model's run (MLflow's nested runs). Its
+    /// metrics are cross-validated means named `cv_…`: a trial has no bundle, and a promotion,
+    /// which ranks runs by the plain metric names, never picks one.
+    private func logTrials(_ tuning: TuningReport, parent: String, experimentID: String, modelType: String, data: TrainingData, job: Job) async throws {
+        for trial in tuning.trials {
+            var tags = runTags(modelType, data: data, job: job)
+            tags["mlflow.parentRunId"] = parent
+            tags["mlopsd.trial"] = String(trial.number)
+            let id = try await tracker.startRun(experimentID: experimentID, name: "\(modelType) trial \(trial.number)", tags: tags)
+            var metrics: [String: Double] = ["search_score": trial.score, "trial_seconds": trial.seconds, "trial_rows": Double(trial.rows)]
+            for (name, value) in trial.metrics where value.isFinite { metrics["cv_\(name)"] = value }
+            let params = trial.parameters.mapValues(\.description).merging(["search_method": tuning.method.rawValue]) { mine, _ in mine }
+            try await tracker.log(runID: id, params: params, metrics: metrics.filter { $0.value.isFinite }, tags: [:])
+            try await tracker.finishRun(runID: id, status: .finished)
+        }
+    }
+
+    static func summary(_ tuning: TuningReport) -> Components.Schemas.TuningSummary {
+        .init(
+            method: .init(rawValue: tuning.method.rawValue) ?? .random, metric: tuning.metric.rawValue, trials: tuning.trials.count,
+            bestTrial: tuning.best.number, bestScore: tuning.best.score.isFinite ? tuning.best.score : nil, seconds: tuning.seconds,
+            stoppedByBudget: tuning.stoppedByBudget)
     }
 
     private func runTags(_ modelType: String, data: TrainingData, job: Job) -> [String: String] {
@@ -218,6 +251,10 @@ struct TrainJob: Sendable {
         ]
         if let folds = request.cvFolds { params["cv_folds"] = String(folds) }
         if let threshold = bundle.decisionThreshold { params["decision_threshold"] = String(threshold) }
+        if let tuning = request.tuning {
+            params["tuning_method"] = tuning.method.rawValue
+            params["tuning_trials"] = String(tuning.trials)
+        }
         let encoded = try JSONValue(encoding: AnyModelParameters(bundle.model))
         if case .object(let members) = encoded {
             for (key, value) in members { params[key] = value.stringValue ?? value.jsonString() }

@@ -16,6 +16,8 @@ struct TrainRequest: Codable, Sendable {
     var imbalance: ImbalanceHandling
     /// The version of the training configuration that filled in what the body left out.
     var configurationVersion: Int?
+    /// Search hyperparameters per model type before its fit.
+    var tuning: TuningOptions?
 
     static let defaultExperiment = "mlopsd"
 
@@ -28,11 +30,13 @@ struct TrainRequest: Codable, Sendable {
         case experimentName = "experiment_name"
         case seed, imbalance
         case configurationVersion = "configuration_version"
+        case tuning
     }
 
     init(
         featuresVersion: String?, processedVersion: String?, modelTypes: [String], hyperparameters: [String: JSONValue], metric: String?,
-        cvFolds: Int?, experimentName: String, seed: UInt64, imbalance: ImbalanceHandling, configurationVersion: Int?
+        cvFolds: Int?, experimentName: String, seed: UInt64, imbalance: ImbalanceHandling, configurationVersion: Int?,
+        tuning: TuningOptions? = nil
     ) {
         self.featuresVersion = featuresVersion
         self.processedVersion = processedVersion
@@ -44,6 +48,7 @@ struct TrainRequest: Codable, Sendable {
         self.seed = seed
         self.imbalance = imbalance
         self.configurationVersion = configurationVersion
+        self.tuning = tuning
     }
 
     init(from decoder: any Decoder) throws {
@@ -58,6 +63,7 @@ struct TrainRequest: Codable, Sendable {
         seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? 42
         imbalance = try container.decodeIfPresent(ImbalanceHandling.self, forKey: .imbalance) ?? .auto
         configurationVersion = try container.decodeIfPresent(Int.self, forKey: .configurationVersion)
+        tuning = try container.decodeIfPresent(TuningOptions.self, forKey: .tuning)
     }
 
     /// Checks that need no data: one data version named the right way, and the choices.
@@ -76,6 +82,7 @@ struct TrainRequest: Codable, Sendable {
             break
         }
         problems += Self.choiceProblems(modelTypes: modelTypes, hyperparameters: hyperparameters, cvFolds: cvFolds, experimentName: experimentName)
+        problems += (tuning?.problems() ?? []).map { FieldProblem(field: "tuning.\($0.field)", problem: $0.problem) }
         return problems
     }
 

@@ -17,6 +17,7 @@ struct TrainSubmission: Decodable, Sendable {
     var seed: UInt64?
     var imbalance: ImbalanceHandling?
     var gridSearch: Bool?
+    var tuning: TuningOptions?
     var configPath: String?
 
     enum CodingKeys: String, CodingKey {
@@ -28,6 +29,7 @@ struct TrainSubmission: Decodable, Sendable {
         case experimentName = "experiment_name"
         case seed, imbalance
         case gridSearch = "grid_search"
+        case tuning
         case configPath = "config_path"
     }
 
@@ -40,9 +42,6 @@ struct TrainSubmission: Decodable, Sendable {
         }
         if modelTypes != nil, models != nil {
             problems.append(.init(field: "models", problem: "give model_types or models (the same list), not both"))
-        }
-        if gridSearch == true {
-            problems.append(.init(field: "grid_search", problem: "hyperparameter search is not available yet; set hyperparameters instead"))
         }
         return problems
     }
@@ -70,7 +69,9 @@ struct TrainSubmission: Decodable, Sendable {
         return TrainRequest(
             featuresVersion: featuresVersion, processedVersion: processedVersion, modelTypes: chosenTypes, hyperparameters: hyperparameters,
             metric: metric, cvFolds: cvFolds ?? configuration.cvFolds, experimentName: experimentName ?? configuration.experimentName,
-            seed: seed ?? configuration.seed, imbalance: imbalance ?? configuration.imbalance, configurationVersion: stored.version)
+            seed: seed ?? configuration.seed, imbalance: imbalance ?? configuration.imbalance, configurationVersion: stored.version,
+            // The replaced services' switch: their search, with mlopsd's default budget.
+            tuning: tuning ?? (gridSearch == true ? TuningOptions() : nil))
     }
 }
 

@@ -54,6 +54,14 @@ struct ClientTrain: AsyncParsableCommand {
 
 /// A training result as a table: one row per model, the ranking metric first.
 enum TrainingResultTable {
+    /// A search's report as the leaderboard shows it.
+    static func summary(_ tuning: TuningReport) -> Components.Schemas.TuningSummary {
+        .init(
+            method: .init(rawValue: tuning.method.rawValue) ?? .random, metric: tuning.metric.rawValue, trials: tuning.trials.count,
+            bestTrial: tuning.best.number, bestScore: tuning.best.score.isFinite ? tuning.best.score : nil, seconds: tuning.seconds,
+            stoppedByBudget: tuning.stoppedByBudget)
+    }
+
     static func render(_ result: Components.Schemas.TrainingResult) -> String {
         let usual = LeaderboardTable.columns(for: TaskKind(rawValue: result.task.rawValue) ?? .classification)
         let reported = Set(result.leaderboard.flatMap { $0.metrics.additionalProperties.keys })
