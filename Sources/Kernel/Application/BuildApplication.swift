@@ -172,7 +172,8 @@ struct JobGauges: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// In seconds, for logs and JSON.
+    public var seconds: Double {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -32,7 +32,9 @@ struct TrainJob: Sendable {
         let deadline = ContinuousClock.now + maxDuration
         try await execution.progress(2, "reading the training data")
         let dataDirectory = self.dataDirectory
+        let loadingStarted = ContinuousClock.now
         let data = try await Offload.run { try TrainingData.load(request, dataDirectory: dataDirectory) }
+        logger.info("training data read", metadata: ["seconds": "\((ContinuousClock.now - loadingStarted).seconds)"])
         let task = data.split.report.task
         let metric = try request.metric(for: task)
 
@@ -52,6 +54,8 @@ struct TrainJob: Sendable {
             let target = data.manifest.target
             let pipeline = data.pipeline
             let trained: TrainedModel
+            let clock = ContinuousClock()
+            let trainingStarted = clock.now
             do {
                 trained = try await Self.reportingProgress(
                     execution, from: 5 + index * share, span: share, label: label, deadline: deadline, maxDuration: maxDuration
@@ -62,7 +66,16 @@ struct TrainJob: Sendable {
                 throw JobFailure("\(modelType): \(error)")
             }
             try await execution.checkCancellation()
+            let recordingStarted = clock.now
             entries.append(try await record(trained, modelType: modelType, request: request, data: data, execution: execution))
+            // Where a job's time goes besides the final fit: the search, the threshold's probe
+            // fit, the pipeline and held-out predictions (training), bundles, plots and tracking (recording).
+            logger.info(
+                "model trained",
+                metadata: [
+                    "model_type": "\(modelType)", "fit_seconds": "\(trained.fitSeconds)",
+                    "training_seconds": "\((recordingStarted - trainingStarted).seconds)", "recording_seconds": "\((clock.now - recordingStarted).seconds)",
+                ])
         }
         entries.sort { metric.ranks($0.metrics.additionalProperties, above: $1.metrics.additionalProperties) }
         let result = Components.Schemas.TrainingResult(
