@@ -9,7 +9,8 @@ import Testing
     /// data) are two ways to one sum: the same tree grows from either.
     @Test func rowWiseAndColumnWiseHistogramsGrowTheSameTree() {
         var generator = SeededGenerator(seed: 3)
-        let rows = 5000
+        // Enough rows that the root's partition is cut into pieces too.
+        let rows = 70_000
         let columns = 6
         let values = (0..<(rows * columns)).map { _ in Double.random(in: 0..<1, using: &generator).rounded(toPlaces: 2) }
         let features = FeatureMatrix(rows: rows, columns: columns, values: values, names: (0..<columns).map { "x\($0)" })

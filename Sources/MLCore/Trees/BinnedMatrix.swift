@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Features quantised to at most 255 bins per column (stored column-major as bytes), the input
 /// of histogram-based tree building. Split thresholds map back to raw feature values, so fitted
 /// trees predict from unbinned features.
@@ -12,17 +14,26 @@ struct BinnedMatrix: Sendable {
     var binCounts: [Int] { thresholds.map { $0.count + 1 } }
 
     init(_ features: FeatureMatrix, maxBins: Int = 255) {
-        rows = features.rows
-        columns = features.columns
-        var thresholds: [[Double]] = []
+        let rows = features.rows
+        let columns = features.columns
+        self.rows = rows
+        self.columns = columns
+        var thresholds = [[Double]](repeating: [], count: columns)
         var bins = [UInt8](repeating: 0, count: rows * columns)
-        for column in 0..<columns {
-            var values = (0..<rows).map { features[$0, column] }
-            values.sort()
-            let edges = Self.edges(sorted: values, maxBins: maxBins)
-            thresholds.append(edges)
-            for row in 0..<rows {
-                bins[column * rows + row] = UInt8(Self.bin(of: features[row, column], edges: edges))
+        // Columns are binned independently (a sort each): spread them over the cores.
+        thresholds.withUnsafeMutableBufferPointer { thresholds in
+            bins.withUnsafeMutableBufferPointer { bins in
+                let shared = UncheckedBox((thresholds, bins))
+                DispatchQueue.concurrentPerform(iterations: columns) { column in
+                    let (thresholds, bins) = shared.value
+                    var values = (0..<rows).map { features[$0, column] }
+                    values.sort()
+                    let edges = Self.edges(sorted: values, maxBins: maxBins)
+                    thresholds[column] = edges
+                    for row in 0..<rows {
+                        bins[column * rows + row] = UInt8(Self.bin(of: features[row, column], edges: edges))
+                    }
+                }
             }
         }
         self.bins = bins

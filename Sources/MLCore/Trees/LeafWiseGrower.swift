@@ -174,25 +174,50 @@ final class LeafWiseGrower {
     /// Moves the rows of `range` whose bin of `feature` is at most `bin` to its front, keeping
     /// their order, and returns where the others start. Without a branch per row: each row is
     /// written to both sides and only the side it belongs to moves on, so a split's unpredictable
-    /// left-or-right costs no mispredictions.
+    /// left-or-right costs no mispredictions. A large range is cut into one piece per core, each
+    /// partitioned on its own, then the pieces' sides are put together in order: the result is
+    /// the same however many pieces there were.
     private func partition(_ indices: inout [Int32], _ range: Range<Int>, feature: Int, bin: Int) -> Int {
         let limit = UInt8(bin)
-        let others = partitionScratch
+        let scratch = UncheckedBox(partitionScratch)
+        let pieces = range.count >= 65_536 ? workers.parts : 1
         return data.bins.withUnsafeBufferPointer { bins in
             indices.withUnsafeMutableBufferPointer { indices in
-                let column = bins.baseAddress! + feature * data.rows
-                let rows = indices.baseAddress!
-                var left = range.lowerBound
-                var right = 0
-                for index in range {
-                    let row = rows[index]
-                    let goesLeft = column[Int(row)] <= limit ? 1 : 0
-                    rows[left] = row
-                    others[right] = row
-                    left += goesLeft
-                    right += 1 - goesLeft
+                let column = UncheckedBox(bins.baseAddress! + feature * data.rows)
+                let rows = UncheckedBox(indices.baseAddress!)
+                let bounds = (0...pieces).map { range.lowerBound + range.count * $0 / pieces }
+                // Per piece: how many of its rows go left (they now lead the piece); its others
+                // wait in the scratch buffer at the piece's own offset.
+                let lefts = UnsafeMutableBufferPointer<Int>.allocate(capacity: pieces)
+                defer { lefts.deallocate() }
+                let counts = UncheckedBox(lefts)
+                let split: @Sendable (Int) -> Void = { piece in
+                    let (rows, column) = (rows.value, column.value)
+                    let others = scratch.value + (bounds[piece] - range.lowerBound)
+                    var left = bounds[piece]
+                    var right = 0
+                    for index in bounds[piece]..<bounds[piece + 1] {
+                        let row = rows[index]
+                        let goesLeft = column[Int(row)] <= limit ? 1 : 0
+                        rows[left] = row
+                        others[right] = row
+                        left += goesLeft
+                        right += 1 - goesLeft
+                    }
+                    counts.value[piece] = left - bounds[piece]
                 }
-                (rows + left).update(from: others, count: right)
+                if pieces == 1 { split(0) } else { workers.run(split) }
+                var left = range.lowerBound
+                for piece in 0..<pieces {
+                    if left != bounds[piece] { (rows.value + left).update(from: rows.value + bounds[piece], count: lefts[piece]) }
+                    left += lefts[piece]
+                }
+                var next = left
+                for piece in 0..<pieces {
+                    let count = (bounds[piece + 1] - bounds[piece]) - lefts[piece]
+                    (rows.value + next).update(from: scratch.value + (bounds[piece] - range.lowerBound), count: count)
+                    next += count
+                }
                 return left
             }
         }
