@@ -87,7 +87,7 @@ public struct ModelBundle: Sendable {
         )
         // Classification derives the class from the probabilities rather than scoring twice.
         let probabilities = model.predictProbabilities(matrix)
-        let values = probabilities.map { rows in rows.map(predictedClass) } ?? model.predict(matrix)
+        let values = probabilities.map { rows in rows.map { Evaluation.predictedClass($0, threshold: decisionThreshold) } } ?? model.predict(matrix)
         var next = 0
         return transformed.map { result in
             result.map { record in
@@ -95,12 +95,6 @@ public struct ModelBundle: Sendable {
                 return prediction(value: values[next], probabilities: probabilities?[next], unknownFields: record.unknownFields)
             }
         }
-    }
-
-    /// The class index (as Double) a row of probabilities predicts.
-    func predictedClass(_ probabilities: [Double]) -> Double {
-        if let decisionThreshold, probabilities.count == 2 { return probabilities[1] >= decisionThreshold ? 1 : 0 }
-        return Double(probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0)
     }
 
     private func prediction(value: Double, probabilities: [Double]?, unknownFields: [String]) -> Prediction {

@@ -1,6 +1,14 @@
 /// Metrics of a fitted model on held-out data, keyed by the names used in leaderboards and
 /// tracking (`accuracy`, `f1`, `roc_auc`, `rmse`, …).
 public enum Evaluation {
+    /// The class index (as Double) a row of probabilities predicts: with a binary classifier's
+    /// tuned threshold, the second class from that probability on; otherwise the likelier class
+    /// (the first of equals, as every model's `predict`).
+    public static func predictedClass(_ probabilities: [Double], threshold: Double? = nil) -> Double {
+        if let threshold, probabilities.count == 2 { return probabilities[1] >= threshold ? 1 : 0 }
+        return Double(probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0)
+    }
+
     public static func metrics(truth: Targets, predicted: [Double], probabilities: [[Double]]?, positiveClass: Int? = nil) -> [String: Double] {
         switch truth.task {
         case .regression:
@@ -77,10 +85,11 @@ public enum CrossValidation {
             )
             progress?.completeFit()
             let held = features.selecting(rows: testRows)
+            let probabilities = fitted.predictProbabilities(held)
             let metrics = Evaluation.metrics(
                 truth: targets.selecting(rows: testRows),
-                predicted: fitted.predict(held),
-                probabilities: fitted.predictProbabilities(held)
+                predicted: probabilities.map { rows in rows.map { Evaluation.predictedClass($0) } } ?? fitted.predict(held),
+                probabilities: probabilities
             )
             return FoldResult(fold: fold, metrics: metrics)
         }
