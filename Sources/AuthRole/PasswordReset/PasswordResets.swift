@@ -56,8 +56,8 @@ struct PasswordResets: Sendable {
         return stored.user
     }
 
-    static func digest(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    static func digest(_ token: String) -> String {
+        AttemptKey.digest(token)
     }
 
     /// Apart from the login and refresh keys, and not the name in the clear.

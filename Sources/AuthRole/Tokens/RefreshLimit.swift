@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// How often one account may refresh its tokens: a client refreshing in a loop (or a stolen
@@ -17,7 +16,6 @@ struct RefreshLimit: Sendable {
 
     /// Apart from the login keys (which hash a name with an address), and not the name in the clear.
     static func key(_ username: String) -> String {
-        let digest = SHA256.hash(data: Data(("refresh\u{0}" + username.lowercased()).utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        AttemptKey.digest("refresh\u{0}" + username.lowercased())
     }
 }

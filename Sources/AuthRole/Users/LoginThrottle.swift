@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Brute-force brake on password logins, per username *and* client address: after
@@ -38,7 +37,6 @@ public struct LoginThrottle: Sendable {
 
     /// A fixed-size key that keeps neither the name nor the address in the clear.
     static func key(username: String, client: String) -> String {
-        let digest = SHA256.hash(data: Data((username.lowercased() + "\u{0}" + client).utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        AttemptKey.digest(username.lowercased() + "\u{0}" + client)
     }
 }

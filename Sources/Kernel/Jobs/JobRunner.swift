@@ -157,7 +157,7 @@ public actor JobRunner: Service {
 
     private func renewLeases() async {
         do {
-            let cancels = try await store.renewLeases(ids: Array(held), owner: owner, until: Date().addingTimeInterval(lease.timeInterval))
+            let cancels = try await store.renewLeases(ids: Array(held), owner: owner, until: Date().addingTimeInterval(lease.seconds))
             cancelRequested.formUnion(cancels)
             guard sharing == .shared else { return }
             let (requeued, failed) = try await store.requeueExpired(at: Date(), maxAttempts: maxAttempts)
@@ -176,7 +176,7 @@ public actor JobRunner: Service {
             do {
                 let now = Date()
                 let claimed = try await store.claim(
-                    type: kind.name, limit: capacity, owner: owner, at: now, leaseUntil: now.addingTimeInterval(lease.timeInterval)
+                    type: kind.name, limit: capacity, owner: owner, at: now, leaseUntil: now.addingTimeInterval(lease.seconds)
                 )
                 for job in claimed {
                     running[kind.name, default: 0] += 1
@@ -263,11 +263,5 @@ public actor JobRunner: Service {
         case let error as any LocalizedError: error.errorDescription ?? "\(error)"
         default: "\(error)"
         }
-    }
-}
-
-extension Duration {
-    var timeInterval: TimeInterval {
-        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
     }
 }

@@ -275,7 +275,3 @@ public enum HyperparameterSearch {
         return try JSONSerialization.data(withJSONObject: merged, options: [.sortedKeys])
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

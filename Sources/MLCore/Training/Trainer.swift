@@ -132,7 +132,7 @@ public enum Trainer {
         let clock = ContinuousClock()
         let elapsed = try clock.measure { try model.fit(features, targets, weights: weights, progress: progress) }
         progress?.completeFit()
-        let fitSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let fitSeconds = elapsed.seconds
         let probabilities = model.predictProbabilities(test)
         // Classes from the probabilities already computed: scoring the held-out rows twice was a
         // tenth of a forest's or boosting's job.
