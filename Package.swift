@@ -58,8 +58,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "MLCore",
+            dependencies: ["CZlib"],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -34,11 +34,19 @@ encode = ColumnTransformer([
                           OneHotEncoder(handle_unknown="ignore") if linear else OrdinalEncoder()), categorical),
 ])
 features = encode.fit_transform(x_train)
+if family == "gradient_boosting":
+    # mlopsd's boosting splits categorical columns by category set: LightGBM does the same given
+    # pandas categories, which makes it the like-for-like peer.
+    features = x_train.copy()
+    for column in numeric:
+        features[column] = features[column].fillna(features[column].median())
+    for column in categorical:
+        features[column] = features[column].astype("category")
 peers = {
     "logistic_regression": ("scikit-learn LogisticRegression", lambda: LogisticRegression(C=1.0, max_iter=1000)),
     "random_forest": ("scikit-learn RandomForest (n_jobs=2)", lambda: (RandomForestClassifier if classification else RandomForestRegressor)(
         n_estimators=100, max_depth=10, random_state=42, n_jobs=2)),
-    "gradient_boosting": ("LightGBM (2 threads)", lambda: (lgb.LGBMClassifier if classification else lgb.LGBMRegressor)(
+    "gradient_boosting": ("LightGBM (2 threads, categorical)", lambda: (lgb.LGBMClassifier if classification else lgb.LGBMRegressor)(
         n_estimators=300, learning_rate=0.1, num_leaves=31, max_depth=6, random_state=42, n_jobs=2, verbose=-1)),
 }
 name, make = peers[family]

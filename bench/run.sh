@@ -85,3 +85,22 @@ fit_case crashes.csv dead caseid,injSeverity random_forest "random_forest (100 t
 fit_case crashes.csv dead caseid,injSeverity gradient_boosting "gradient_boosting (300 rounds), crashes"
 fit_case diamonds.csv price - random_forest "random_forest (100 trees, depth 10), diamonds"
 fit_case diamonds.csv price - gradient_boosting "gradient_boosting (300 rounds), diamonds"
+
+# Bundle files: size and load time of the compact form (format 3) beside the JSON form.
+bundle_case() {  # file target drop model label
+    local result row
+    result=$("$bench" bundle "$datasets/$1" "$2" "$3" "$4")
+    row=$(python3 - "$result" "$5" <<'PY'
+import json, sys, datetime, os
+r, label = json.loads(sys.argv[1]), sys.argv[2]
+print(f"| {datetime.date.today()} | bundle {label}: size, load | {r['compact_bytes'] / 1e6:.2f} MB, {r['compact_load_ms']:.1f} ms "
+      f"| JSON form: {r['json_bytes'] / 1e6:.2f} MB, {r['json_load_ms']:.1f} ms "
+      f"| **{r['json_bytes'] / r['compact_bytes']:.1f}× smaller, {r['json_load_ms'] / r['compact_load_ms']:.1f}× faster** | {os.cpu_count()} cores |")
+PY
+)
+    python3 bench/add_row.py docs/benchmarks.md "$row"
+    echo "$row"
+}
+bundle_case diamonds.csv price - random_forest "random_forest (100 trees, depth 10), diamonds"
+bundle_case diamonds.csv price - gradient_boosting "gradient_boosting (300 rounds), diamonds"
+bundle_case crashes.csv dead caseid,injSeverity random_forest "random_forest (100 trees, depth 10), crashes"

@@ -59,11 +59,11 @@ build() {
     csv | bundle)
         if [ ! -f "$out/libMLCore.a" ] || [ -n "$(find Sources/MLCore -newer "$out/libMLCore.a" -name '*.swift')" ]; then
             swiftc "${flags[@]}" -enable-testing -module-name MLCore -emit-module -emit-module-path "$out/MLCore.swiftmodule" \
-                -emit-library -static -o "$out/libMLCore.a" $(find Sources/MLCore -name '*.swift' | sort)
+                -I Sources/CZlib -emit-library -static -o "$out/libMLCore.a" $(find Sources/MLCore -name '*.swift' | sort)
         fi
         local file=CSVReading
         [ "$target" = bundle ] && file=BundleDecoding
-        swiftc "${flags[@]}" -I "$out" -L "$out" -lMLCore fuzz/targets/$file.swift -o "$out/fuzz-$target"
+        swiftc "${flags[@]}" -I "$out" -I Sources/CZlib -L "$out" -lMLCore -lz fuzz/targets/$file.swift -o "$out/fuzz-$target"
         ;;
     json)
         mapfile -t nio < <(nio_flags)

@@ -60,6 +60,29 @@ enum BenchMain {
             print(
                 "{\"name\":\"predict\",\"model\":\"\(rest[3])\",\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\",\"single_us\":\(String(format: "%.2f", single.median * 1000)),\"batch_rows\":\(records.count),\"batch_rows_per_second\":\(String(format: "%.0f", Double(records.count) / (batch.median / 1000)))}"
             )
+        case "bundle":
+            // bundle FILE TARGET DROP MODEL: file size and load time of both bundle forms.
+            let rest = Array(arguments.dropFirst())
+            guard rest.count >= 4 else {
+                FileHandle.standardError.write(Data("usage: mlopsd-bench bundle FILE TARGET DROP MODEL\n".utf8))
+                exit(2)
+            }
+            let drop = rest[2] == "-" ? [] : rest[2].split(separator: ",").map(String.init)
+            let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: PreprocessSpec(target: rest[1], drop: drop))
+            let trained = try Trainer.train(Trainer.Request(modelType: rest[3], dataVersion: "bench"), split: split, target: rest[1])
+            let json = try trained.bundle.fileData(.json)
+            let compact = try trained.bundle.fileData()
+            let loadJSON = try measure(iterations: 10) { _ = try ModelBundle.load(from: json) }
+            let loadCompact = try measure(iterations: 10) { _ = try ModelBundle.load(from: compact) }
+            let writeJSON = try measure(iterations: 10) { _ = try trained.bundle.fileData(.json) }
+            let writeCompact = try measure(iterations: 10) { _ = try trained.bundle.fileData() }
+            let fields = [
+                "\"name\":\"bundle\"", "\"model\":\"\(rest[3])\"", "\"file\":\"\(URL(fileURLWithPath: rest[0]).lastPathComponent)\"",
+                "\"json_bytes\":\(json.count)", "\"compact_bytes\":\(compact.count)",
+                "\"json_load_ms\":\(String(format: "%.2f", loadJSON.median))", "\"compact_load_ms\":\(String(format: "%.2f", loadCompact.median))",
+                "\"json_write_ms\":\(String(format: "%.2f", writeJSON.median))", "\"compact_write_ms\":\(String(format: "%.2f", writeCompact.median))",
+            ]
+            print("{" + fields.joined(separator: ",") + "}")
         default:
             FileHandle.standardError.write(Data("unknown suite '\(suite)'\n".utf8))
             exit(2)

@@ -116,7 +116,7 @@ struct PipelineCommand: ParsableCommand {
             )
             let trained: TrainedModel
             do { trained = try Trainer.train(request, split: split, target: target) } catch { throw ValidationError("\(modelType): \(error)") }
-            let path = URL(fileURLWithPath: out).appendingPathComponent("\(modelType).bundle.json").path
+            let path = URL(fileURLWithPath: out).appendingPathComponent("\(modelType).mlbundle").path
             try trained.bundle.fileData().write(to: URL(fileURLWithPath: path))
             entries.append(
                 .init(

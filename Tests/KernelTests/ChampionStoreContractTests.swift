@@ -37,7 +37,7 @@ extension StoreBackend {
     func pointer(version: String, bundle: Data) -> ChampionPointer {
         ChampionPointer(
             modelName: "penguins-forest", version: version, modelType: "random_forest", runID: "run-\(version)", metric: "f1",
-            metrics: ["f1": 0.97], bundlePath: "champion/penguins-forest-v\(version).bundle.json",
+            metrics: ["f1": 0.97], bundlePath: "champion/penguins-forest-v\(version).mlbundle",
             bundleMD5: DataVersion.digest(of: bundle).md5, tracker: "embedded",
             promotedAt: Date(timeIntervalSince1970: 1_800_000_000), promotedBy: "admin"
         )

@@ -5,14 +5,14 @@ import Testing
 /// A bundle is a file: one edited by hand, truncated or crafted must be refused with a reason when
 /// it loads, never crash the process that predicts with it.
 @Suite struct BundleValidationTests {
-    /// A fitted penguins bundle of `modelType`, as JSON to tamper with.
+    /// A fitted penguins bundle of `modelType`, in the JSON form, to tamper with.
     static func bundle(_ modelType: String, parameters: String = "{}") throws -> [String: Any] {
         let table = try CSVReader.read(path: RealDatasetTests.datasets.appendingPathComponent("penguins.csv").path)
         let split = try Preprocessor.run(table, spec: PreprocessSpec(target: "species"))
         let trained = try Trainer.train(
             .init(modelType: modelType, parameters: Data(parameters.utf8), dataVersion: "test"), split: split, target: "species"
         )
-        return try #require(try JSONSerialization.jsonObject(with: trained.bundle.fileData()) as? [String: Any])
+        return try #require(try JSONSerialization.jsonObject(with: trained.bundle.fileData(.json)) as? [String: Any])
     }
 
     static func load(_ json: [String: Any]) throws -> ModelBundle {

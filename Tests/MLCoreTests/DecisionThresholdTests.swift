@@ -82,7 +82,7 @@ import Testing
         forced.decisionThreshold = 0
         #expect(try forced.predict(records: [record])[0].get().label == "yes", "every row is at least 0")
         // A threshold on a regressor, or outside 0…1, is refused on load.
-        var broken = try JSONSerialization.jsonObject(with: automatic.bundle.fileData()) as? [String: Any] ?? [:]
+        var broken = try JSONSerialization.jsonObject(with: automatic.bundle.fileData(.json)) as? [String: Any] ?? [:]
         broken["decision_threshold"] = 1.5
         #expect(throws: (any Error).self) { try ModelBundle.load(from: try JSONSerialization.data(withJSONObject: broken)) }
     }

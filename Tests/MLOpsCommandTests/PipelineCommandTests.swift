@@ -34,7 +34,7 @@ import Testing
             #"[{"island": "Biscoe", "bill_length_mm": 48, "bill_depth_mm": 15, "flipper_length_mm": 220, "body_mass_g": 5400, "sex": "male", "year": 2009}, {"island": 3}]"#
             .write(to: records, atomically: true, encoding: .utf8)
         let predicted = try await Binary.run(
-            ["predict", "--bundle", out + "/random_forest.bundle.json", "--input", records.path], environment: [:], directory: directory
+            ["predict", "--bundle", out + "/random_forest.mlbundle", "--input", records.path], environment: [:], directory: directory
         )
         #expect(predicted.status == 0, "\(predicted.errors)")
         let results = predicted.output.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }

@@ -45,7 +45,7 @@ struct PredictHarness: Sendable {
 
     /// Writes the bundle and then the pointer, as promotion does.
     func promote(_ bundle: Data, name: String, version: String) throws {
-        let path = "champion/\(name)-v\(version).bundle.json"
+        let path = "champion/\(name)-v\(version).mlbundle"
         try FileManager.default.createDirectory(at: modelsDirectory.appendingPathComponent("champion"), withIntermediateDirectories: true)
         try bundle.write(to: modelsDirectory.appendingPathComponent(path), options: .atomic)
         try ChampionPointer(

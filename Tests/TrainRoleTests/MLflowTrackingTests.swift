@@ -78,7 +78,7 @@ struct MLflowTrackingTests {
             // The bundle is downloadable through the artifact proxy and loads; the plots are there.
             let artifactURI = try #require(run["info"]?["artifact_uri"]?.stringValue)
             let location = artifactURI.replacingOccurrences(of: "mlflow-artifacts:/", with: "")
-            let bundle = try await Self.mlflow(.GET, "/api/2.0/mlflow-artifacts/artifacts/\(location)/model/bundle.json")
+            let bundle = try await Self.mlflow(.GET, "/api/2.0/mlflow-artifacts/artifacts/\(location)/model/model.mlbundle")
             #expect(bundle.status == 200)
             #expect(try ModelBundle.load(from: Data(bundle.body)).classLabels == ["Adelie", "Chinstrap", "Gentoo"])
             let plots = try await Self.mlflowJSON(.GET, "/api/2.0/mlflow-artifacts/artifacts?path=\(location)/plots")

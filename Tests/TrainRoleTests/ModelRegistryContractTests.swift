@@ -29,7 +29,7 @@ extension StoreBackend {
     func version(_ name: String, _ number: Int, type: String, run: String) -> ModelVersion {
         ModelVersion(
             name: name, version: "\(number)", modelType: type, runID: run, experimentName: "crashes",
-            metrics: ["f1": 0.37, "roc_auc": 0.91], bundlePath: "runs/\(run)/model.bundle.json", dataVersion: "md5-\(run)",
+            metrics: ["f1": 0.37, "roc_auc": 0.91], bundlePath: "runs/\(run)/model.mlbundle", dataVersion: "md5-\(run)",
             jobID: "job-\(run)", createdAt: now.addingTimeInterval(TimeInterval(number))
         )
     }

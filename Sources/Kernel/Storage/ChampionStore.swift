@@ -46,7 +46,7 @@ extension ChampionRecord {
     }
 }
 
-/// `champion.json` and `champion/<name>-v<version>.bundle.json` under `MLOPSD_MODELS_DIR`. The
+/// `champion.json` and `champion/<name>-v<version>.mlbundle` under `MLOPSD_MODELS_DIR`. The
 /// bundle is written first under a name of its own, then the pointer by one rename, so a reader
 /// sees the old champion or the new one, never half of either. Followers poll a `stat`, which is
 /// cheaper than any notification set-up and works on every volume type.

@@ -11,12 +11,25 @@ public struct BundleInconsistency: Error, Sendable, Equatable, CustomStringConve
 
 extension TreeStructure {
     /// A tree is a tree: node arrays of one length, split features below `featureCount`, children
-    /// after their parent and each reached once (so no cycle and no shared subtree), and every
-    /// leaf pointing at `leafWidth` values that exist.
+    /// after their parent and each reached once (so no cycle and no shared subtree), every leaf
+    /// pointing at `leafWidth` values that exist, and category sets sorted, of codes that can be.
     func validate(featureCount: Int, leafWidth: Int, name: String) throws(BundleInconsistency) {
         let count = feature.count
         guard count > 0, threshold.count == count, left.count == count, right.count == count else {
             throw BundleInconsistency("\(name): node arrays are empty or of different lengths")
+        }
+        if !categorySet.isEmpty {
+            guard categorySet.count == count else { throw BundleInconsistency("\(name): \(categorySet.count) category set indices for \(count) nodes") }
+            for node in 0..<count where categorySet[node] >= 0 {
+                guard feature[node] >= 0, Int(categorySet[node]) < categorySets.count else {
+                    throw BundleInconsistency("\(name): node \(node) names category set \(categorySet[node]) of \(categorySets.count)")
+                }
+            }
+            for (index, codes) in categorySets.enumerated() {
+                guard let first = codes.first, first >= 0, zip(codes, codes.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                    throw BundleInconsistency("\(name): category set \(index) is empty, unsorted or has a negative code")
+                }
+            }
         }
         var reached = [Bool](repeating: false, count: count)
         for node in 0..<count {

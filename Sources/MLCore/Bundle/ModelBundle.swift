@@ -43,10 +43,11 @@ public struct Prediction: Sendable, Equatable {
 /// labels, metrics, and how it was trained. Prediction never needs the training data.
 public struct ModelBundle: Sendable {
     public static let format = "mlopsd-model-bundle"
-    /// The newest format this build reads. 2 added `decision_threshold`; a bundle without one is
-    /// still written as 1, so an earlier mlopsd (in a rolling upgrade) keeps reading it, and one
-    /// with a threshold is refused there rather than served with the wrong cut.
-    public static let formatVersion = 2
+    /// The newest format this build reads. 2 added `decision_threshold`, 3 the compact file
+    /// (`FileForm`) and categorical splits. A JSON bundle is written with the oldest version that holds it, so an
+    /// earlier mlopsd (in a rolling upgrade) keeps reading what it can and refuses the rest with
+    /// a reason rather than serving it wrongly.
+    public static let formatVersion = 3
 
     public var name: String
     public var task: TaskKind
@@ -163,7 +164,10 @@ extension ModelBundle: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.format, forKey: .format)
-        try container.encode(decisionThreshold == nil ? 1 : 2, forKey: .formatVersion)
+        // Categorical splits are new in format 3 as well: an older mlopsd would read past them.
+        let needsThree = encoder.userInfo[.bundleBlocks] != nil || (model as? GradientBoosting)?.hasCategoricalSplits == true
+        let version = needsThree ? CompactBundle.formatVersion : decisionThreshold == nil ? 1 : 2
+        try container.encode(version, forKey: .formatVersion)
         try container.encode(name, forKey: .name)
         try container.encode(modelType, forKey: .modelType)
         try container.encode(task, forKey: .task)
@@ -176,19 +180,40 @@ extension ModelBundle: Codable {
         try container.encodeIfPresent(decisionThreshold, forKey: .decisionThreshold)
     }
 
-    /// The bundle file: JSON with sorted keys (diff-friendly), ISO 8601 dates.
-    public func fileData() throws -> Data {
+    /// How a bundle file is written.
+    public enum FileForm: Sendable {
+        /// Format 3: deflated, trees as compact blocks; about a fifth of the JSON form, and
+        /// loaded several times faster.
+        case compact
+        /// Formats 1 and 2: one JSON document, trees as arrays of numbers, which any JSON tool
+        /// and an mlopsd older than format 3 can read.
+        case json
+    }
+
+    /// The bundle file. Its JSON (the whole file, or the compact form's header) has sorted keys
+    /// and ISO 8601 dates.
+    public func fileData(_ form: FileForm = .compact) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try encoder.encode(self)
+        guard form == .compact else { return try encoder.encode(self) }
+        let blocks = BundleBlocks()
+        encoder.userInfo[.bundleBlocks] = blocks
+        let header = try encoder.encode(self)
+        return CompactBundle.write(header: header, blocks: blocks.bytes)
     }
 
+    /// Reads either form, telling them apart by the first bytes.
     public static func load(from data: Data) throws -> ModelBundle {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return try decoder.decode(ModelBundle.self, from: data)
+        guard CompactBundle.isCompact(data) else { return try decoder.decode(ModelBundle.self, from: data) }
+        let version = try CompactBundle.formatVersion(of: data)
+        guard version <= formatVersion else { throw LoadError.unsupportedVersion(version) }
+        let (header, blocks) = try CompactBundle.read(data)
+        decoder.userInfo[.bundleBlocks] = BundleBlocks(blocks)
+        return try decoder.decode(ModelBundle.self, from: header)
     }
 }

@@ -46,6 +46,12 @@ public enum ColumnTransform: Codable, Sendable, Equatable {
         }
     }
 
+    /// Per output: the category count of an ordinal code column, 0 for anything else.
+    var categoryCounts: [Int] {
+        if case .categorical(let transform) = self, transform.encoding == .ordinal { return [transform.kept.count] }
+        return outputNames.map { _ in 0 }
+    }
+
     /// Whether standard scaling applies to these outputs (0/1 indicator columns are left alone).
     var scalable: [Bool] {
         switch self {

@@ -4,14 +4,19 @@ public struct FeatureMatrix: Sendable, Equatable {
     public var columns: Int
     public var values: [Double]
     public var names: [String]
+    /// Per column: how many categories its codes stand for (codes 0..<k, -1 for none), or 0 for
+    /// a numeric column. Boosting splits categorical columns by category sets, not by code order.
+    public var categoryCounts: [Int]
 
-    public init(rows: Int, columns: Int, values: [Double], names: [String]) {
+    public init(rows: Int, columns: Int, values: [Double], names: [String], categoryCounts: [Int]? = nil) {
         precondition(values.count == rows * columns, "feature values do not fill rows × columns")
         precondition(names.count == columns, "one name per feature column")
+        precondition(categoryCounts.map { $0.count == columns } ?? true, "one category count per feature column")
         self.rows = rows
         self.columns = columns
         self.values = values
         self.names = names
+        self.categoryCounts = categoryCounts ?? Array(repeating: 0, count: columns)
     }
 
     @inline(__always)
@@ -28,6 +33,6 @@ public struct FeatureMatrix: Sendable, Equatable {
         var selected: [Double] = []
         selected.reserveCapacity(indices.count * columns)
         for index in indices { selected.append(contentsOf: row(index)) }
-        return FeatureMatrix(rows: indices.count, columns: columns, values: selected, names: names)
+        return FeatureMatrix(rows: indices.count, columns: columns, values: selected, names: names, categoryCounts: categoryCounts)
     }
 }

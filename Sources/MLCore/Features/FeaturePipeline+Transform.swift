@@ -104,7 +104,8 @@ extension FeaturePipeline {
             }
             offset += outputs
         }
-        return FeatureMatrix(rows: table.rowCount, columns: width, values: values, names: featureNames)
+        return FeatureMatrix(
+            rows: table.rowCount, columns: width, values: values, names: featureNames, categoryCounts: transforms.flatMap(\.categoryCounts))
     }
 
     private func append(_ value: RecordValue?, through transform: ColumnTransform, to features: inout [Double]) {

@@ -7,9 +7,10 @@ struct TreeSettings: Sendable {
     var featuresPerSplit: Int?
 }
 
-/// A fitted binary tree in flat arrays. Internal nodes test `x[feature] <= threshold`; leaves
+/// A fitted binary tree in flat arrays. Internal nodes test `x[feature] <= threshold`, or, for a
+/// categorical split, whether the category code `x[feature]` is in the node's category set; leaves
 /// hold class probabilities (classification) or a mean (regression) in `leafValues`.
-public struct TreeStructure: Codable, Sendable, Equatable {
+public struct TreeStructure: Sendable, Equatable {
     /// -1 marks a leaf.
     public var feature: [Int32] = []
     public var threshold: [Double] = []
@@ -17,14 +18,90 @@ public struct TreeStructure: Codable, Sendable, Equatable {
     public var left: [Int32] = []
     public var right: [Int32] = []
     public var leafValues: [Double] = []
+    /// Per node, the index of its category set in `categorySets`, or -1 for a threshold split;
+    /// empty when the tree has no categorical split.
+    public var categorySet: [Int32] = []
+    /// Sorted category codes that go left; any other code, a missing value or an unseen one goes right.
+    public var categorySets: [[Int32]] = []
 
     func leafOffset(for row: ArraySlice<Double>) -> Int {
         var node = 0
         let base = row.startIndex
         while feature[node] >= 0 {
-            node = Int(row[base + Int(feature[node])] <= threshold[node] ? left[node] : right[node])
+            let value = row[base + Int(feature[node])]
+            let goesLeft =
+                categorySet.isEmpty || categorySet[node] < 0
+                ? value <= threshold[node] : Self.contains(categorySets[Int(categorySet[node])], code: value)
+            node = Int(goesLeft ? left[node] : right[node])
         }
         return Int(left[node])
+    }
+
+    /// Whether `value` is a category code in the sorted `codes`.
+    @inline(__always)
+    static func contains(_ codes: [Int32], code value: Double) -> Bool {
+        guard let code = Int32(exactly: value) else { return false }
+        var low = 0
+        var high = codes.count
+        while low < high {
+            let middle = (low + high) / 2
+            if codes[middle] < code { low = middle + 1 } else { high = middle }
+        }
+        return low < codes.count && codes[low] == code
+    }
+}
+
+extension TreeStructure {
+    func isCategorical(_ node: Int) -> Bool {
+        !categorySet.isEmpty && categorySet[node] >= 0
+    }
+
+    /// Makes `node` a categorical split on the sorted `codes`.
+    mutating func setCategories(_ codes: [Int32], of node: Int) {
+        if categorySet.isEmpty { categorySet = [Int32](repeating: -1, count: feature.count) }
+        categorySet[node] = Int32(categorySets.count)
+        categorySets.append(codes)
+    }
+
+    /// A new leaf node; returns its index.
+    mutating func appendNode() -> Int {
+        feature.append(-1)
+        threshold.append(0)
+        left.append(0)
+        right.append(0)
+        if !categorySet.isEmpty { categorySet.append(-1) }
+        return feature.count - 1
+    }
+}
+
+extension TreeStructure: Codable {
+    enum CodingKeys: String, CodingKey {
+        case feature, threshold, left, right, leafValues, categorySet, categorySets
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        feature = try container.decode([Int32].self, forKey: .feature)
+        threshold = try container.decode([Double].self, forKey: .threshold)
+        left = try container.decode([Int32].self, forKey: .left)
+        right = try container.decode([Int32].self, forKey: .right)
+        leafValues = try container.decode([Double].self, forKey: .leafValues)
+        categorySet = try container.decodeIfPresent([Int32].self, forKey: .categorySet) ?? []
+        categorySets = try container.decodeIfPresent([[Int32]].self, forKey: .categorySets) ?? []
+    }
+
+    /// A tree without categorical splits is written as before they existed.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(feature, forKey: .feature)
+        try container.encode(threshold, forKey: .threshold)
+        try container.encode(left, forKey: .left)
+        try container.encode(right, forKey: .right)
+        try container.encode(leafValues, forKey: .leafValues)
+        if !categorySet.isEmpty {
+            try container.encode(categorySet, forKey: .categorySet)
+            try container.encode(categorySets, forKey: .categorySets)
+        }
     }
 }
 
@@ -80,13 +157,7 @@ struct TreeGrower {
         return tree
     }
 
-    private mutating func newNode() -> Int {
-        tree.feature.append(-1)
-        tree.threshold.append(0)
-        tree.left.append(0)
-        tree.right.append(0)
-        return tree.feature.count - 1
-    }
+    private mutating func newNode() -> Int { tree.appendNode() }
 
     /// stats[0] = total weight; then class weights, or the weighted sum of y.
     private func nodeStats(_ rows: [Int32], _ range: Range<Int>, _ weights: [Double], into stats: inout [Double]) {

@@ -24,11 +24,27 @@ public struct GradientBoosting: Model {
         public var maxBins: Int
         public var seed: UInt64
         public var classWeight: String?
+        /// Split categorical columns by sets of categories (LightGBM's way) rather than by the
+        /// order of their codes; the settings below are LightGBM's, with its defaults.
+        public var categoricalSplits: Bool
+        /// At most this many categories on the left of one split.
+        public var maxCatThreshold: Int
+        /// Added to each category's hessian when categories are ordered, and the fewest rows a
+        /// category needs in a leaf to be sent left on its own merit.
+        public var catSmooth: Double
+        /// Extra L2 regularisation of categorical splits.
+        public var catL2: Double
+        /// Rows between two candidate cuts of the ordered categories.
+        public var minDataPerGroup: Int
+        /// Up to this many categories in a leaf, one category against the rest.
+        public var maxCatToOnehot: Int
 
         public init(
             estimators: Int = 300, learningRate: Double = 0.1, numLeaves: Int = 31, maxDepth: Int? = 6, minDataInLeaf: Int = 20,
             minSumHessianInLeaf: Double = 1e-3, lambdaL2: Double = 0, featureFraction: Double = 1, baggingFraction: Double = 1,
-            validationFraction: Double = 0, earlyStoppingRounds: Int = 20, maxBins: Int = 255, seed: UInt64 = 42, classWeight: String? = nil
+            validationFraction: Double = 0, earlyStoppingRounds: Int = 20, maxBins: Int = 255, seed: UInt64 = 42, classWeight: String? = nil,
+            categoricalSplits: Bool = true, maxCatThreshold: Int = 32, catSmooth: Double = 10, catL2: Double = 10, minDataPerGroup: Int = 100,
+            maxCatToOnehot: Int = 4
         ) {
             self.estimators = estimators
             self.learningRate = learningRate
@@ -44,6 +60,12 @@ public struct GradientBoosting: Model {
             self.maxBins = maxBins
             self.seed = seed
             self.classWeight = classWeight
+            self.categoricalSplits = categoricalSplits
+            self.maxCatThreshold = maxCatThreshold
+            self.catSmooth = catSmooth
+            self.catL2 = catL2
+            self.minDataPerGroup = minDataPerGroup
+            self.maxCatToOnehot = maxCatToOnehot
         }
 
         enum CodingKeys: String, CodingKey {
@@ -61,6 +83,12 @@ public struct GradientBoosting: Model {
             case maxBins = "max_bins"
             case seed
             case classWeight = "class_weight"
+            case categoricalSplits = "categorical_splits"
+            case maxCatThreshold = "max_cat_threshold"
+            case catSmooth = "cat_smooth"
+            case catL2 = "cat_l2"
+            case minDataPerGroup = "min_data_per_group"
+            case maxCatToOnehot = "max_cat_to_onehot"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -80,6 +108,12 @@ public struct GradientBoosting: Model {
             maxBins = try container.decodeIfPresent(Int.self, forKey: .maxBins) ?? d.maxBins
             seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
             classWeight = try container.decodeIfPresent(String.self, forKey: .classWeight)
+            categoricalSplits = try container.decodeIfPresent(Bool.self, forKey: .categoricalSplits) ?? d.categoricalSplits
+            maxCatThreshold = try container.decodeIfPresent(Int.self, forKey: .maxCatThreshold) ?? d.maxCatThreshold
+            catSmooth = try container.decodeIfPresent(Double.self, forKey: .catSmooth) ?? d.catSmooth
+            catL2 = try container.decodeIfPresent(Double.self, forKey: .catL2) ?? d.catL2
+            minDataPerGroup = try container.decodeIfPresent(Int.self, forKey: .minDataPerGroup) ?? d.minDataPerGroup
+            maxCatToOnehot = try container.decodeIfPresent(Int.self, forKey: .maxCatToOnehot) ?? d.maxCatToOnehot
         }
 
         /// Bounds that keep one job from running for days or exhausting memory; LightGBM's own
@@ -101,6 +135,11 @@ public struct GradientBoosting: Model {
             if !(validationFraction >= 0 && validationFraction < 1) { try fail("validation_fraction", "must be in [0, 1)") }
             if earlyStoppingRounds < 1 { try fail("early_stopping_rounds", "must be at least 1") }
             if !(2...255).contains(maxBins) { try fail("max_bins", "must be between 2 and 255") }
+            if maxCatThreshold < 1 { try fail("max_cat_threshold", "must be at least 1") }
+            if !(catSmooth >= 0) { try fail("cat_smooth", "must be ≥ 0") }
+            if !(catL2 >= 0) { try fail("cat_l2", "must be ≥ 0") }
+            if minDataPerGroup < 1 { try fail("min_data_per_group", "must be at least 1") }
+            if maxCatToOnehot < 1 { try fail("max_cat_to_onehot", "must be at least 1") }
             try ClassWeights.validate(classWeight)
         }
     }
@@ -137,13 +176,27 @@ public struct GradientBoosting: Model {
         tracks = try container.decode(Int.self, forKey: .tracks)
         classCount = try container.decode(Int.self, forKey: .classCount)
         initialScores = try container.decode([Double].self, forKey: .initialScores)
-        trees = try container.decode([TreeStructure].self, forKey: .trees)
+        trees = try container.decodeTrees(forKey: .trees, leafWidth: 1, userInfo: decoder.userInfo)
         trainingLoss = try container.decode([Double].self, forKey: .trainingLoss)
         validationLoss = try container.decode([Double].self, forKey: .validationLoss)
         bestRound = try container.decodeIfPresent(Int.self, forKey: .bestRound)
         featureImportances = try container.decode([Double].self, forKey: .featureImportances)
         try validateTrees()
         packed = PackedForest(trees)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(task, forKey: .task)
+        try container.encode(tracks, forKey: .tracks)
+        try container.encode(classCount, forKey: .classCount)
+        try container.encode(initialScores, forKey: .initialScores)
+        try container.encodeTrees(trees, leafWidth: 1, forKey: .trees, userInfo: encoder.userInfo)
+        try container.encode(trainingLoss, forKey: .trainingLoss)
+        try container.encode(validationLoss, forKey: .validationLoss)
+        try container.encodeIfPresent(bestRound, forKey: .bestRound)
+        try container.encode(featureImportances, forKey: .featureImportances)
     }
 
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
@@ -178,7 +231,7 @@ public struct GradientBoosting: Model {
         let validationTargets = targets.selecting(rows: validationRows)
         let validationWeights = validationRows.map { sampleWeights[$0] }
 
-        let data = BinnedMatrix(fitFeatures, maxBins: parameters.maxBins)
+        let data = BinnedMatrix(fitFeatures, maxBins: parameters.maxBins, categorical: parameters.categoricalSplits)
         let n = data.rows
         initialScores = objective.initialScores(fitTargets, fitWeights)
         var scores = [Double](repeating: 0, count: n * tracks)
@@ -284,6 +337,8 @@ public struct GradientBoosting: Model {
 }
 
 extension GradientBoosting {
+    var hasCategoricalSplits: Bool { trees.contains { !$0.categorySet.isEmpty } }
+
     public func validate(featureCount: Int, classCount: Int) throws(BundleInconsistency) {
         guard featureImportances.count == featureCount else {
             throw BundleInconsistency("gradient_boosting: \(featureImportances.count) importances for \(featureCount) features")

@@ -80,8 +80,22 @@ final class LeafWiseGrower {
 
     private struct Split {
         var feature: Int
+        /// A threshold split sends bins up to this one left.
         var bin: Int
         var gain: Double
+        /// A categorical split sends these bins left, and every other bin right.
+        var categoryBins: [Int]? = nil
+
+        /// Per bin value, 1 when it goes left.
+        var sides: [UInt8] {
+            var sides = [UInt8](repeating: 0, count: 256)
+            if let categoryBins {
+                for bin in categoryBins { sides[bin] = 1 }
+            } else {
+                for bin in 0...bin { sides[bin] = 1 }
+            }
+            return sides
+        }
     }
 
     private struct Leaf {
@@ -100,13 +114,7 @@ final class LeafWiseGrower {
         var indices = rows
         var tree = TreeStructure()
         var gains = [Double](repeating: 0, count: data.columns)
-        func newNode() -> Int {
-            tree.feature.append(-1)
-            tree.threshold.append(0)
-            tree.left.append(0)
-            tree.right.append(0)
-            return tree.feature.count - 1
-        }
+        func newNode() -> Int { tree.appendNode() }
         var freeSlots = Array((1..<parameters.numLeaves).reversed())
         fillHistogram(slot(0), indices, 0..<indices.count, gradients, hessians)
         var root = Leaf(range: 0..<indices.count, depth: 0, node: newNode(), slot: 0, gradient: 0, hessian: 0, best: nil)
@@ -123,7 +131,8 @@ final class LeafWiseGrower {
             else { break }
             let parent = leaves[chosen]
             gains[split.feature] += split.gain
-            let middle = partition(&indices, parent.range, feature: split.feature, bin: split.bin)
+            let sides = split.sides
+            let middle = partition(&indices, parent.range, feature: split.feature, sides: sides)
             let leftRange = parent.range.lowerBound..<middle
             let rightRange = middle..<parent.range.upperBound
             // Build the smaller child's histogram; the parent's slot becomes the sibling by subtraction.
@@ -139,14 +148,18 @@ final class LeafWiseGrower {
             var leftHessian = 0.0
             let base = offsets[split.feature]
             let leftHistogram = slot(leftSlot)
-            for bin in 0...split.bin {
+            for bin in 0..<data.binCounts[split.feature] where sides[bin] == 1 {
                 leftGradient += leftHistogram[base + bin * 3]
                 leftHessian += leftHistogram[base + bin * 3 + 1]
             }
             let leftNode = newNode()
             let rightNode = newNode()
             tree.feature[parent.node] = Int32(split.feature)
-            tree.threshold[parent.node] = data.thresholds[split.feature][split.bin]
+            if let categoryBins = split.categoryBins {
+                tree.setCategories(categoryBins.map { data.categories[split.feature][$0 - 1] }.sorted(), of: parent.node)
+            } else {
+                tree.threshold[parent.node] = data.thresholds[split.feature][split.bin]
+            }
             tree.left[parent.node] = Int32(leftNode)
             tree.right[parent.node] = Int32(rightNode)
             var left = Leaf(
@@ -171,14 +184,14 @@ final class LeafWiseGrower {
         return (tree, leafOfRow, gains)
     }
 
-    /// Moves the rows of `range` whose bin of `feature` is at most `bin` to its front, keeping
-    /// their order, and returns where the others start. Without a branch per row: each row is
+    /// Moves the rows of `range` whose bin of `feature` goes left (`sides[bin] == 1`) to its
+    /// front, keeping their order, and returns where the others start. Without a branch per row: each row is
     /// written to both sides and only the side it belongs to moves on, so a split's unpredictable
     /// left-or-right costs no mispredictions. A large range is cut into one piece per core, each
     /// partitioned on its own, then the pieces' sides are put together in order: the result is
     /// the same however many pieces there were.
-    private func partition(_ indices: inout [Int32], _ range: Range<Int>, feature: Int, bin: Int) -> Int {
-        let limit = UInt8(bin)
+    private func partition(_ indices: inout [Int32], _ range: Range<Int>, feature: Int, sides: [UInt8]) -> Int {
+        let sides = UncheckedBox(sides)
         let scratch = UncheckedBox(partitionScratch)
         let pieces = range.count >= 65_536 ? workers.parts : 1
         return data.bins.withUnsafeBufferPointer { bins in
@@ -192,13 +205,13 @@ final class LeafWiseGrower {
                 defer { lefts.deallocate() }
                 let counts = UncheckedBox(lefts)
                 let split: @Sendable (Int) -> Void = { piece in
-                    let (rows, column) = (rows.value, column.value)
+                    let (rows, column, sides) = (rows.value, column.value, sides.value)
                     let others = scratch.value + (bounds[piece] - range.lowerBound)
                     var left = bounds[piece]
                     var right = 0
                     for index in bounds[piece]..<bounds[piece + 1] {
                         let row = rows[index]
-                        let goesLeft = column[Int(row)] <= limit ? 1 : 0
+                        let goesLeft = Int(sides[Int(column[Int(row)])])
                         rows[left] = row
                         others[right] = row
                         left += goesLeft
@@ -343,6 +356,14 @@ final class LeafWiseGrower {
         let histogram = slot(leaf.slot)
         var best: Split?
         for feature in 0..<data.columns where mask[feature] {
+            if data.isCategorical(feature) {
+                if let split = bestCategoricalSplit(leaf, feature: feature, histogram: histogram, parentScore: parentScore),
+                    split.gain > (best?.gain ?? 0)
+                {
+                    best = split
+                }
+                continue
+            }
             let base = offsets[feature]
             let bins = data.thresholds[feature].count + 1
             var gradient = 0.0
@@ -360,6 +381,67 @@ final class LeafWiseGrower {
                 if rightHessian < parameters.minSumHessianInLeaf { continue }
                 let gain = gradient * gradient / (hessian + lambda) + rightGradient * rightGradient / (rightHessian + lambda) - parentScore
                 if gain > 1e-12, gain > (best?.gain ?? 0) { best = Split(feature: feature, bin: bin, gain: gain) }
+            }
+        }
+        return best
+    }
+
+    /// LightGBM's categorical split. With few categories, one against the rest; otherwise the
+    /// categories with at least `cat_smooth` rows, ordered by Σg / (Σh + cat_smooth), and the best
+    /// run of up to `max_cat_threshold` of them from either end, scored with `cat_l2` added to
+    /// `lambda_l2` and only at steps of `min_data_per_group` rows. Bin 0 (missing, unseen and
+    /// rare categories) always goes right.
+    private func bestCategoricalSplit(_ leaf: Leaf, feature: Int, histogram: UnsafeMutablePointer<Double>, parentScore: Double) -> Split? {
+        let cells = histogram + offsets[feature]
+        let total = Double(leaf.range.count)
+        let minData = Double(parameters.minDataInLeaf)
+        let minHessian = parameters.minSumHessianInLeaf
+        var used: [Int] = []
+        for bin in 1..<data.binCounts[feature] where cells[bin * 3 + 2] > 0 { used.append(bin) }
+        var best: Split?
+        func score(_ gradient: Double, _ hessian: Double, _ count: Double, lambda: Double) -> Double? {
+            let rightCount = total - count
+            let rightHessian = leaf.hessian - hessian
+            guard count >= minData, hessian >= minHessian, rightCount >= minData, rightHessian >= minHessian else { return nil }
+            let rightGradient = leaf.gradient - gradient
+            return gradient * gradient / (hessian + lambda) + rightGradient * rightGradient / (rightHessian + lambda) - parentScore
+        }
+        if used.count <= parameters.maxCatToOnehot {
+            for bin in used {
+                if let gain = score(cells[bin * 3], cells[bin * 3 + 1], cells[bin * 3 + 2], lambda: parameters.lambdaL2), gain > 1e-12,
+                    gain > (best?.gain ?? 0)
+                {
+                    best = Split(feature: feature, bin: 0, gain: gain, categoryBins: [bin])
+                }
+            }
+            return best
+        }
+        let smooth = parameters.catSmooth
+        var ordered: [(ratio: Double, bin: Int)] = []
+        ordered.reserveCapacity(used.count)
+        for bin in used where cells[bin * 3 + 2] >= smooth { ordered.append((cells[bin * 3] / (cells[bin * 3 + 1] + smooth), bin)) }
+        ordered.sort { $0 < $1 }
+        let limit = min(parameters.maxCatThreshold, (ordered.count + 1) / 2)
+        let lambda = parameters.lambdaL2 + parameters.catL2
+        let minGroup = Double(parameters.minDataPerGroup)
+        for reversed in [false, true] {
+            var gradient = 0.0
+            var hessian = 0.0
+            var count = 0.0
+            var group = 0.0
+            for taken in 0..<limit {
+                let bin = ordered[reversed ? ordered.count - 1 - taken : taken].bin
+                gradient += cells[bin * 3]
+                hessian += cells[bin * 3 + 1]
+                count += cells[bin * 3 + 2]
+                group += cells[bin * 3 + 2]
+                if total - count < max(minData, minGroup) || leaf.hessian - hessian < minHessian { break }
+                guard group >= minGroup, let gain = score(gradient, hessian, count, lambda: lambda) else { continue }
+                group = 0
+                if gain > 1e-12, gain > (best?.gain ?? 0) {
+                    let chosen = reversed ? ordered.suffix(taken + 1) : ordered.prefix(taken + 1)
+                    best = Split(feature: feature, bin: 0, gain: gain, categoryBins: chosen.map(\.bin))
+                }
             }
         }
         return best

@@ -1,6 +1,7 @@
 /// All trees of an ensemble in one contiguous array, for fast prediction: a node is 16 bytes
 /// (threshold, feature, right child; the left child is the next node), leaves keep their value
-/// in `threshold`. Built from `TreeStructure`s after fitting or loading.
+/// in `threshold`. A categorical split has `categoricalFlag` added to its feature and the index of
+/// its category set in `threshold`. Built from `TreeStructure`s after fitting or loading.
 struct PackedForest: Sendable, Equatable {
     struct Node: Sendable, Equatable {
         var threshold: Double
@@ -9,8 +10,24 @@ struct PackedForest: Sendable, Equatable {
         var right: Int32
     }
 
+    static let categoricalFlag: Int32 = 1 << 30
+    /// Sets whose codes are all below this are bitsets (at most 128 bytes each, so a crafted
+    /// bundle cannot make a small set expensive); larger codes are searched in a sorted run.
+    static let bitsetCodeLimit: Int32 = 1024
+
+    /// A category set: `count` words of `words` from `start` as a bitset, or, when `sorted`,
+    /// `count` sorted codes of `codes`.
+    struct CategorySet: Sendable, Equatable {
+        var start: Int
+        var count: Int
+        var sorted: Bool
+    }
+
     private(set) var nodes: [Node] = []
     private(set) var roots: [Int32] = []
+    private(set) var sets: [CategorySet] = []
+    private(set) var words: [UInt64] = []
+    private(set) var codes: [Int32] = []
 
     init() {}
 
@@ -34,23 +51,65 @@ struct PackedForest: Sendable, Equatable {
                 continue
             }
             let index = nodes.count
-            nodes.append(Node(threshold: tree.threshold[node], feature: tree.feature[node], right: -1))
+            if !tree.categorySet.isEmpty, tree.categorySet[node] >= 0 {
+                appendSet(tree.categorySets[Int(tree.categorySet[node])])
+                nodes.append(Node(threshold: Double(sets.count - 1), feature: tree.feature[node] + Self.categoricalFlag, right: -1))
+            } else {
+                nodes.append(Node(threshold: tree.threshold[node], feature: tree.feature[node], right: -1))
+            }
             pending.append((Int(tree.right[node]), index))
             pending.append((Int(tree.left[node]), nil))
         }
     }
 
+    private mutating func appendSet(_ set: [Int32]) {
+        guard let largest = set.last, largest < Self.bitsetCodeLimit else {
+            sets.append(CategorySet(start: codes.count, count: set.count, sorted: true))
+            codes.append(contentsOf: set)
+            return
+        }
+        let count = Int(largest) / 64 + 1
+        sets.append(CategorySet(start: words.count, count: count, sorted: false))
+        words.append(contentsOf: repeatElement(0, count: count))
+        for code in set { words[words.count - count + Int(code) / 64] |= 1 << UInt64(code % 64) }
+    }
+
     /// Adds each tree's output for one row to `scores[tree % tracks]`.
     func accumulate(row: UnsafeBufferPointer<Double>, tracks: Int, into scores: UnsafeMutableBufferPointer<Double>) {
         nodes.withUnsafeBufferPointer { nodes in
-            for (index, root) in roots.enumerated() {
-                var node = Int(root)
-                while nodes[node].feature >= 0 {
-                    let current = nodes[node]
-                    node = row[Int(current.feature)] <= current.threshold ? node + 1 : Int(current.right)
+            sets.withUnsafeBufferPointer { sets in
+                words.withUnsafeBufferPointer { words in
+                    codes.withUnsafeBufferPointer { codes in
+                        for (index, root) in roots.enumerated() {
+                            var node = Int(root)
+                            while nodes[node].feature >= 0 {
+                                let current = nodes[node]
+                                let goesLeft =
+                                    current.feature < Self.categoricalFlag
+                                    ? row[Int(current.feature)] <= current.threshold
+                                    : Self.contains(
+                                        sets[Int(current.threshold)], row[Int(current.feature - Self.categoricalFlag)], words: words, codes: codes)
+                                node = goesLeft ? node + 1 : Int(current.right)
+                            }
+                            scores[index % tracks] += nodes[node].threshold
+                        }
+                    }
                 }
-                scores[index % tracks] += nodes[node].threshold
             }
         }
+    }
+
+    /// Whether `value` is a code of `set`.
+    @inline(__always)
+    private static func contains(_ set: CategorySet, _ value: Double, words: UnsafeBufferPointer<UInt64>, codes: UnsafeBufferPointer<Int32>) -> Bool {
+        guard let code = Int(exactly: value), code >= 0 else { return false }
+        guard set.sorted else { return code < set.count * 64 && words[set.start + code / 64] & (1 << UInt64(code % 64)) != 0 }
+        var low = set.start
+        var high = set.start + set.count
+        while low < high {
+            let middle = (low + high) / 2
+            if Int(codes[middle]) < code { low = middle + 1 } else { high = middle }
+        }
+        return low < set.start + set.count && Int(codes[low]) == code
     }
 }

@@ -84,6 +84,29 @@ public struct RandomForest: Model {
         self.parameters = parameters
     }
 
+    enum CodingKeys: String, CodingKey {
+        case parameters, trees, task, outputs, featureImportances
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        parameters = try container.decode(Parameters.self, forKey: .parameters)
+        task = try container.decode(TaskKind.self, forKey: .task)
+        outputs = try container.decode(Int.self, forKey: .outputs)
+        guard outputs > 0 else { throw BundleInconsistency("random_forest: \(outputs) outputs per leaf") }
+        trees = try container.decodeTrees(forKey: .trees, leafWidth: outputs, userInfo: decoder.userInfo)
+        featureImportances = try container.decode([Double].self, forKey: .featureImportances)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(task, forKey: .task)
+        try container.encode(outputs, forKey: .outputs)
+        try container.encodeTrees(trees, leafWidth: outputs, forKey: .trees, userInfo: encoder.userInfo)
+        try container.encode(featureImportances, forKey: .featureImportances)
+    }
+
     public mutating func fit(_ features: FeatureMatrix, _ targets: Targets, weights: [Double]?) throws {
         try fit(features, targets, weights: weights, progress: nil)
     }

@@ -70,7 +70,7 @@ struct Promotion: Sendable {
             )
         }
 
-        let bundleData = try await fromTracker { try await tracker.downloadArtifact(runID: winner.runID, path: TrainJob.bundleArtifact) }
+        let bundleData = try await fromTracker { try await Self.bundle(ofRun: winner.runID, in: tracker) }
         let bundle: ModelBundle
         do {
             bundle = try ModelBundle.load(from: bundleData)
@@ -85,7 +85,7 @@ struct Promotion: Sendable {
         let previous = try? await champions.current()
         let pointer = ChampionPointer(
             modelName: name, version: version, modelType: modelType, runID: winner.runID, metric: metric,
-            metrics: winner.metrics, bundlePath: "champion/\(Self.safe(name))-v\(Self.safe(version)).bundle.json",
+            metrics: winner.metrics, bundlePath: "champion/\(Self.safe(name))-v\(Self.safe(version)).mlbundle",
             bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
         try await champions.publish(pointer, bundle: bundleData)
@@ -145,6 +145,16 @@ struct Promotion: Sendable {
     /// A gate names a metric or its cross-validated mean (`cv_f1`), which has its direction.
     static func gateMetric(_ name: String) -> Metric? {
         Metric(rawValue: name) ?? (name.hasPrefix("cv_") ? Metric(rawValue: String(name.dropFirst(3))) : nil)
+    }
+
+    /// The run's bundle; a run recorded before compact bundles has it under the JSON name.
+    private static func bundle(ofRun runID: String, in tracker: any ExperimentTracker) async throws -> Data {
+        do {
+            return try await tracker.downloadArtifact(runID: runID, path: TrainJob.bundleArtifact)
+        } catch {
+            guard let legacy = try? await tracker.downloadArtifact(runID: runID, path: TrainJob.jsonBundleArtifact) else { throw error }
+            return legacy
+        }
     }
 
     private static func safe(_ text: String) -> String {

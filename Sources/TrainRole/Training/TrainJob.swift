@@ -9,7 +9,9 @@ import Synchronization
 /// registers a model version, and returns the leaderboard.
 struct TrainJob: Sendable {
     static let type = "train"
-    static let bundleArtifact = "model/bundle.json"
+    static let bundleArtifact = "model/model.mlbundle"
+    /// Where runs recorded before compact bundles keep theirs.
+    static let jsonBundleArtifact = "model/bundle.json"
     static let importanceArtifact = "feature_importance.json"
 
     let tracker: any ExperimentTracker
@@ -160,14 +162,14 @@ struct TrainJob: Sendable {
             let importanceData = Data(try JSONValue(encoding: importances).jsonString().utf8)
             try Durable.makeDirectory(localDirectory.appendingPathComponent("plots"))
             // Durable: the registry row added below names the bundle.
-            try Durable.write(bundleData, to: localDirectory.appendingPathComponent("bundle.json"))
+            try Durable.write(bundleData, to: localDirectory.appendingPathComponent("model.mlbundle"))
             try importanceData.write(to: localDirectory.appendingPathComponent(Self.importanceArtifact), options: .atomic)
             for (name, svg) in plots {
                 try Data(svg.utf8).write(to: localDirectory.appendingPathComponent("plots/\(name)"), options: .atomic)
             }
             return (bundleData, plots, importanceData)
         }
-        let bundlePath = "runs/\(execution.job.jobID)/\(modelType)/bundle.json"
+        let bundlePath = "runs/\(execution.job.jobID)/\(modelType)/model.mlbundle"
         FaultPoint.modelStored.reached()
 
         var entry = Entry(
