@@ -26,7 +26,8 @@ import Testing
                     try await app.runService(gracefulShutdownSignals: [])
                     return nil
                 }
-                let deadline = ContinuousClock.now + .seconds(10)
+                // Generous: the whole suite starts servers at once on two cores.
+                let deadline = ContinuousClock.now + .seconds(60)
                 while port.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
                 let port = try #require(port.withLock { $0 })
                 let result = try await body(try #require(URL(string: "http://127.0.0.1:\(port)/hook")))
