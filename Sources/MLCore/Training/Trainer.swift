@@ -5,6 +5,9 @@ public struct TrainedModel: Sendable {
     public var bundle: ModelBundle
     public var metrics: [String: Double]
     public var fitSeconds: Double
+    /// Every fit the training made: the search's, cross-validation's, the threshold's probe and
+    /// the final one (what a job spends fitting, against its other work).
+    public var fittingSeconds: Double = 0
     public var crossValidation: [String: Double]?
     /// What the model said about the held-out rows, for plots (confusion matrix, ROC, residuals).
     public var heldOut: HeldOutPredictions
@@ -100,6 +103,8 @@ public enum Trainer {
         }
 
         let metric = request.metric ?? .default(for: task)
+        let clock = ContinuousClock()
+        let fittingStarted = clock.now
         var tuning: TuningReport?
         if let options = request.tuning {
             // With a threshold to tune afterwards, configurations compete on ranking (ROC AUC),
@@ -129,10 +134,10 @@ public enum Trainer {
             crossValidation = means
         }
 
-        let clock = ContinuousClock()
         let elapsed = try clock.measure { try model.fit(features, targets, weights: weights, progress: progress) }
         progress?.completeFit()
         let fitSeconds = elapsed.seconds
+        let fittingSeconds = (clock.now - fittingStarted).seconds
         let probabilities = model.predictProbabilities(test)
         // Classes from the probabilities already computed: scoring the held-out rows twice was a
         // tenth of a forest's or boosting's job.
@@ -147,7 +152,7 @@ public enum Trainer {
             model: model, decisionThreshold: threshold
         )
         return TrainedModel(
-            bundle: bundle, metrics: metrics, fitSeconds: fitSeconds, crossValidation: crossValidation,
+            bundle: bundle, metrics: metrics, fitSeconds: fitSeconds, fittingSeconds: fittingSeconds, crossValidation: crossValidation,
             heldOut: HeldOutPredictions(truth: testTargets, predicted: predicted, probabilities: probabilities),
             featureImportances: Array(zip(pipeline.featureNames, model.featureImportances)).map { (name: $0.0, importance: $0.1) },
             tuning: tuning

@@ -306,15 +306,21 @@ public struct GradientBoosting: Model {
         return mask
     }
 
+    /// A large batch is scored on every core, each taking a contiguous run of rows.
     public func rawScores(_ features: FeatureMatrix) -> [Double] {
         var scores = [Double](repeating: 0, count: features.rows * tracks)
         let width = features.columns
+        let tracks = tracks
         features.values.withUnsafeBufferPointer { values in
             scores.withUnsafeMutableBufferPointer { scores in
-                for row in 0..<features.rows {
-                    let output = UnsafeMutableBufferPointer(rebasing: scores[(row * tracks)..<((row + 1) * tracks)])
-                    for track in 0..<tracks { output[track] = initialScores[track] }
-                    packed.accumulate(row: UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]), tracks: tracks, into: output)
+                let shared = UncheckedBox((values, scores))
+                _ = Parallel.map(ranges: features.rows, minimumPerTask: 1024) { rows in
+                    let (values, scores) = shared.value
+                    for row in rows {
+                        let output = UnsafeMutableBufferPointer(rebasing: scores[(row * tracks)..<((row + 1) * tracks)])
+                        for track in 0..<tracks { output[track] = initialScores[track] }
+                        packed.accumulate(row: UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]), tracks: tracks, into: output)
+                    }
                 }
             }
         }

@@ -1,6 +1,6 @@
 /// All trees of an ensemble in one contiguous array, for fast prediction: a node is 16 bytes
 /// (threshold, feature, right child; the left child is the next node), leaves keep their value
-/// in `threshold`. A categorical split has `categoricalFlag` added to its feature and the index of
+/// in `threshold` (or, for leaves of several values, where those start in `leafValues`). A categorical split has `categoricalFlag` added to its feature and the index of
 /// its category set in `threshold`. Built from `TreeStructure`s after fitting or loading.
 struct PackedForest: Sendable, Equatable {
     struct Node: Sendable, Equatable {
@@ -28,11 +28,15 @@ struct PackedForest: Sendable, Equatable {
     private(set) var sets: [CategorySet] = []
     private(set) var words: [UInt64] = []
     private(set) var codes: [Int32] = []
+    /// Values of leaves with more than one (a forest's class probabilities), `leafWidth` each.
+    private(set) var leafValues: [Double] = []
+    private(set) var leafWidth = 1
 
     init() {}
 
-    /// Packs single-output trees (leaf value = `leafValues[offset]`).
-    init(_ trees: [TreeStructure]) {
+    /// Packs trees whose leaves hold `leafWidth` values each (`TreeStructure.leafValues[offset...]`).
+    init(_ trees: [TreeStructure], leafWidth: Int = 1) {
+        self.leafWidth = leafWidth
         for tree in trees {
             roots.append(Int32(nodes.count))
             append(tree, node: 0)
@@ -47,7 +51,13 @@ struct PackedForest: Sendable, Equatable {
         while let (node, parent) = pending.popLast() {
             if let parent { nodes[parent].right = Int32(nodes.count) }
             if tree.feature[node] < 0 {
-                nodes.append(Node(threshold: tree.leafValues[Int(tree.left[node])], feature: -1, right: -1))
+                let offset = Int(tree.left[node])
+                if leafWidth == 1 {
+                    nodes.append(Node(threshold: tree.leafValues[offset], feature: -1, right: -1))
+                } else {
+                    nodes.append(Node(threshold: Double(leafValues.count), feature: -1, right: -1))
+                    leafValues.append(contentsOf: tree.leafValues[offset..<(offset + leafWidth)])
+                }
                 continue
             }
             let index = nodes.count
@@ -76,6 +86,24 @@ struct PackedForest: Sendable, Equatable {
 
     /// Adds each tree's output for one row to `scores[tree % tracks]`.
     func accumulate(row: UnsafeBufferPointer<Double>, tracks: Int, into scores: UnsafeMutableBufferPointer<Double>) {
+        forEachLeaf(row: row) { tree, value in scores[tree % tracks] += value }
+    }
+
+    /// Adds every tree's `leafWidth` leaf values for one row to `sums`.
+    func accumulateLeaves(row: UnsafeBufferPointer<Double>, into sums: UnsafeMutableBufferPointer<Double>) {
+        let width = leafWidth
+        guard width > 1 else { return forEachLeaf(row: row) { _, value in sums[0] += value } }
+        leafValues.withUnsafeBufferPointer { values in
+            forEachLeaf(row: row) { _, offset in
+                let start = Int(offset)
+                for output in 0..<width { sums[output] += values[start + output] }
+            }
+        }
+    }
+
+    /// Walks every tree for one row and hands over each tree's index and its leaf's `threshold`.
+    @inline(__always)
+    private func forEachLeaf(row: UnsafeBufferPointer<Double>, _ body: (Int, Double) -> Void) {
         nodes.withUnsafeBufferPointer { nodes in
             sets.withUnsafeBufferPointer { sets in
                 words.withUnsafeBufferPointer { words in
@@ -91,7 +119,7 @@ struct PackedForest: Sendable, Equatable {
                                         sets[Int(current.threshold)], row[Int(current.feature - Self.categoricalFlag)], words: words, codes: codes)
                                 node = goesLeft ? node + 1 : Int(current.right)
                             }
-                            scores[index % tracks] += nodes[node].threshold
+                            body(index, nodes[node].threshold)
                         }
                     }
                 }

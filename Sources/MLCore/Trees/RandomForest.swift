@@ -79,6 +79,8 @@ public struct RandomForest: Model {
     public private(set) var task: TaskKind = .regression
     public private(set) var outputs = 1
     public private(set) var featureImportances: [Double] = []
+    /// The trees packed for prediction; rebuilt after fitting and loading, never serialised.
+    private var packed = PackedForest()
 
     public init(parameters: Parameters = Parameters()) {
         self.parameters = parameters
@@ -96,6 +98,11 @@ public struct RandomForest: Model {
         guard outputs > 0 else { throw BundleInconsistency("random_forest: \(outputs) outputs per leaf") }
         trees = try container.decodeTrees(forKey: .trees, leafWidth: outputs, userInfo: decoder.userInfo)
         featureImportances = try container.decode([Double].self, forKey: .featureImportances)
+        // Packing reads the trees unchecked: they are checked first.
+        for (index, tree) in trees.enumerated() {
+            try tree.validate(featureCount: featureImportances.count, leafWidth: outputs, name: "random_forest tree \(index)")
+        }
+        packed = PackedForest(trees, leafWidth: outputs)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -132,6 +139,7 @@ public struct RandomForest: Model {
         )
         try progress?.checkStop()
         trees = grown.map(\.tree)
+        packed = PackedForest(trees, leafWidth: outputs)
         var importances = [Double](repeating: 0, count: features.columns)
         for tree in grown { for (index, value) in tree.importances.enumerated() { importances[index] += value } }
         let total = importances.reduce(0, +)
@@ -181,17 +189,26 @@ public struct RandomForest: Model {
         task == .classification ? averagedLeaves(features) : nil
     }
 
+    /// A large batch is averaged on every core, each taking a contiguous run of rows.
     private func averagedLeaves(_ features: FeatureMatrix) -> [[Double]] {
         let scale = 1 / Double(max(trees.count, 1))
-        return (0..<features.rows).map { row in
-            var sums = [Double](repeating: 0, count: outputs)
-            let values = features.row(row)
-            for tree in trees {
-                let offset = tree.leafOffset(for: values)
-                for output in 0..<outputs { sums[output] += tree.leafValues[offset + output] }
+        let width = features.columns
+        let outputs = outputs
+        var sums = [Double](repeating: 0, count: features.rows * outputs)
+        features.values.withUnsafeBufferPointer { values in
+            sums.withUnsafeMutableBufferPointer { sums in
+                let shared = UncheckedBox((values, sums))
+                _ = Parallel.map(ranges: features.rows, minimumPerTask: 512) { rows in
+                    let (values, sums) = shared.value
+                    for row in rows {
+                        packed.accumulateLeaves(
+                            row: UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]),
+                            into: UnsafeMutableBufferPointer(rebasing: sums[(row * outputs)..<((row + 1) * outputs)]))
+                    }
+                }
             }
-            return sums.map { $0 * scale }
         }
+        return (0..<features.rows).map { row in sums[(row * outputs)..<((row + 1) * outputs)].map { $0 * scale } }
     }
 }
 

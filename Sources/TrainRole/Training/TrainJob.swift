@@ -70,12 +70,13 @@ struct TrainJob: Sendable {
             try await execution.checkCancellation()
             let recordingStarted = clock.now
             entries.append(try await record(trained, modelType: modelType, request: request, data: data, execution: execution))
-            // Where a job's time goes besides the final fit: the search, the threshold's probe
-            // fit, the pipeline and held-out predictions (training), bundles, plots and tracking (recording).
+            // Where a job's time goes: every fit (fitting: the search, cross-validation, the
+            // threshold's probe, the final fit), the pipeline and held-out predictions (the rest of
+            // training), bundles, plots and tracking (recording).
             logger.info(
                 "model trained",
                 metadata: [
-                    "model_type": "\(modelType)", "fit_seconds": "\(trained.fitSeconds)",
+                    "model_type": "\(modelType)", "fit_seconds": "\(trained.fitSeconds)", "fitting_seconds": "\(trained.fittingSeconds)",
                     "training_seconds": "\((recordingStarted - trainingStarted).seconds)", "recording_seconds": "\((clock.now - recordingStarted).seconds)",
                 ])
         }
