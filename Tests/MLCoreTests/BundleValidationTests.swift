@@ -77,6 +77,17 @@ import Testing
         }
     }
 
+    /// Found in review: a forest claiming leaves of Int.max values overflowed the leaf check.
+    @Test func aForestWithAbsurdLeafWidthsIsRefused() throws {
+        var json = try Self.bundle("random_forest", parameters: #"{"n_estimators": 2}"#)
+        var model = json["model"] as? [String: Any] ?? [:]
+        for outputs in [Int.max, 0, -3, 10_001] {
+            model["outputs"] = outputs
+            json["model"] = model
+            #expect(throws: BundleInconsistency.self, "outputs \(outputs)") { try Self.load(json) }
+        }
+    }
+
     @Test func sizesThatDisagreeAreRefused() throws {
         var logistic = try Self.bundle("logistic_regression")
         var model = logistic["model"] as? [String: Any] ?? [:]

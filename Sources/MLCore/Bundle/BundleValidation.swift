@@ -35,12 +35,12 @@ extension TreeStructure {
         for node in 0..<count {
             if feature[node] < 0 {
                 let offset = Int(left[node])
-                guard offset >= 0, offset + leafWidth <= leafValues.count else {
+                guard offset >= 0, leafWidth <= leafValues.count, offset <= leafValues.count - leafWidth else {
                     throw BundleInconsistency("\(name): leaf \(node) points outside its \(leafValues.count) leaf values")
                 }
                 continue
             }
-            guard Int(feature[node]) < featureCount else {
+            guard Int(feature[node]) < featureCount, feature[node] < PackedForest.categoricalFlag else {
                 throw BundleInconsistency("\(name): node \(node) splits on feature \(feature[node]) of \(featureCount)")
             }
             for child in [Int(left[node]), Int(right[node])] {

@@ -11,8 +11,9 @@ import Foundation
 enum CompactBundle {
     static let magic: [UInt8] = [0x89, 0x4D, 0x4C, 0x42, 0x0D, 0x0A, 0x1A, 0x0A]
     static let formatVersion = 3
-    /// A bound on what one bundle may inflate to; deflate's own ceiling is about 1032:1.
-    static let maximumBodyLength = 1 << 30
+    /// A bound on what one bundle may inflate to (deflate's own ceiling is about 1032:1): the
+    /// largest bundles measured are under 1 MiB.
+    static let maximumBodyLength = 1 << 28
 
     static func isCompact(_ data: Data) -> Bool {
         data.starts(with: magic)

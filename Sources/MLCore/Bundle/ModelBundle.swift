@@ -44,9 +44,9 @@ public struct Prediction: Sendable, Equatable {
 public struct ModelBundle: Sendable {
     public static let format = "mlopsd-model-bundle"
     /// The newest format this build reads. 2 added `decision_threshold`, 3 the compact file
-    /// (`FileForm`) and categorical splits. A JSON bundle is written with the oldest version that holds it, so an
-    /// earlier mlopsd (in a rolling upgrade) keeps reading what it can and refuses the rest with
-    /// a reason rather than serving it wrongly.
+    /// (`FileForm`) and categorical splits. A JSON bundle is written with the oldest version
+    /// that holds it, so an earlier mlopsd (in a rolling upgrade) keeps reading what it can and
+    /// refuses the rest rather than serving it wrongly; a compact file it refuses as not JSON.
     public static let formatVersion = 3
 
     public var name: String

@@ -29,6 +29,29 @@ public struct FeatureMatrix: Sendable, Equatable {
         values[(index * columns)..<((index + 1) * columns)]
     }
 
+    /// `outputs` numbers per row, each row's written by `body` from the row's features; a large
+    /// matrix is shared out over the cores in contiguous runs of rows.
+    func mapRows(
+        outputs: Int, minimumPerTask: Int, _ body: (_ row: UnsafeBufferPointer<Double>, _ output: UnsafeMutableBufferPointer<Double>) -> Void
+    ) -> [Double] {
+        var results = [Double](repeating: 0, count: rows * outputs)
+        let width = columns
+        values.withUnsafeBufferPointer { values in
+            results.withUnsafeMutableBufferPointer { results in
+                let shared = UncheckedBox((values, results))
+                _ = Parallel.map(ranges: rows, minimumPerTask: minimumPerTask) { range in
+                    let (values, results) = shared.value
+                    for row in range {
+                        body(
+                            UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]),
+                            UnsafeMutableBufferPointer(rebasing: results[(row * outputs)..<((row + 1) * outputs)]))
+                    }
+                }
+            }
+        }
+        return results
+    }
+
     public func selecting(rows indices: [Int]) -> FeatureMatrix {
         var selected: [Double] = []
         selected.reserveCapacity(indices.count * columns)

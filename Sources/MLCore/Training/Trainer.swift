@@ -5,8 +5,9 @@ public struct TrainedModel: Sendable {
     public var bundle: ModelBundle
     public var metrics: [String: Double]
     public var fitSeconds: Double
-    /// Every fit the training made: the search's, cross-validation's, the threshold's probe and
-    /// the final one (what a job spends fitting, against its other work).
+    /// The search, cross-validation, the threshold's probe and the final fit, with the scoring
+    /// the first three do on their held-out rows: what a job spends on fitting, against its
+    /// pipeline, held-out predictions and recording.
     public var fittingSeconds: Double = 0
     public var crossValidation: [String: Double]?
     /// What the model said about the held-out rows, for plots (confusion matrix, ROC, residuals).

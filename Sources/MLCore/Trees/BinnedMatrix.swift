@@ -15,7 +15,7 @@ struct BinnedMatrix: Sendable {
     /// numeric column, whose bins are ordered by `thresholds`.
     let categories: [[Int32]]
 
-    var binCounts: [Int] { zip(thresholds, categories).map { $1.isEmpty ? $0.count + 1 : $1.count + 1 } }
+    let binCounts: [Int]
 
     func isCategorical(_ column: Int) -> Bool { !categories[column].isEmpty }
 
@@ -52,6 +52,7 @@ struct BinnedMatrix: Sendable {
         self.bins = bins
         self.thresholds = thresholds
         self.categories = categories
+        binCounts = zip(thresholds, categories).map { $1.isEmpty ? $0.count + 1 : $1.count + 1 }
     }
 
     /// One bin per category seen, the most frequent first (ties by code), up to `maxBins - 1`;

@@ -17,6 +17,8 @@
 enum CompactTrees {
     static let magic: [UInt8] = Array("MLTR".utf8)
     static let version: UInt8 = 1
+    /// 512 MiB of leaf values in one block, over a thousand times a large forest's.
+    static let maximumLeafValues = 1 << 26
 
     static func encode(_ trees: [TreeStructure], leafWidth: Int) -> [UInt8] {
         let orders = trees.map(\.preorder)
@@ -95,8 +97,9 @@ enum CompactTrees {
         return bytes
     }
 
-    /// Rebuilds the trees, numbering nodes as the tree grower does (children allocated in pairs,
-    /// the left subtree first), so a forest decodes equal to the one that was fitted. Every count
+    /// Rebuilds the trees, numbering nodes as the forests' tree grower does (children allocated in
+    /// pairs, the left subtree first), so a forest decodes equal to the one that was fitted;
+    /// boosting's leaf-wise trees come back renumbered, with the same splits and leaves. Every count
     /// is checked against the bytes left before anything is allocated for it.
     static func decode(_ bytes: [UInt8], leafWidth expectedWidth: Int) throws(BundleInconsistency) -> [TreeStructure] {
         precondition(expectedWidth > 0, "a leaf holds at least one value")
@@ -104,7 +107,7 @@ enum CompactTrees {
         guard try reader.bytes(magic.count) == magic[...] else { throw BundleInconsistency("compact trees: not a tree block") }
         let version = try reader.byte()
         guard version == Self.version else { throw BundleInconsistency("compact trees: version \(version) is not \(Self.version)") }
-        let leafWidth = try reader.count(atMost: reader.remaining)
+        let leafWidth = try reader.count(atMost: TreeStructure.maximumLeafWidth)
         guard leafWidth == expectedWidth else {
             throw BundleInconsistency("compact trees: \(leafWidth) values per leaf where the model has \(expectedWidth)")
         }
@@ -129,6 +132,8 @@ enum CompactTrees {
         }
         var trees: [TreeStructure] = []
         trees.reserveCapacity(treeCount)
+        // A tabled leaf of a few bytes expands to `leafWidth` values: the total is bounded too.
+        var leafValueBudget = Self.maximumLeafValues
         for _ in 0..<treeCount {
             var tree = TreeStructure()
             var pending = [tree.appendNode()]
@@ -136,6 +141,8 @@ enum CompactTrees {
                 // Each node takes at least one byte, so the node count is bounded by the input.
                 let tag = try reader.count(atMost: 2 * featureCount)
                 if tag == 0 {
+                    leafValueBudget -= leafWidth
+                    guard leafValueBudget >= 0 else { throw BundleInconsistency("compact trees: over \(Self.maximumLeafValues) leaf values") }
                     tree.left[node] = Int32(tree.leafValues.count)
                     if tabled {
                         let index = try reader.count(atMost: leaves.count / leafWidth - 1)

@@ -52,6 +52,10 @@ public struct TreeStructure: Sendable, Equatable {
 }
 
 extension TreeStructure {
+    /// The most values a leaf may hold (a forest's class probabilities): a bound on what a
+    /// loaded bundle can make prediction allocate per leaf.
+    static let maximumLeafWidth = 10_000
+
     func isCategorical(_ node: Int) -> Bool {
         !categorySet.isEmpty && categorySet[node] >= 0
     }

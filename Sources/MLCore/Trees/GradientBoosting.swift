@@ -306,25 +306,12 @@ public struct GradientBoosting: Model {
         return mask
     }
 
-    /// A large batch is scored on every core, each taking a contiguous run of rows.
+    /// A large batch is scored on every core.
     public func rawScores(_ features: FeatureMatrix) -> [Double] {
-        var scores = [Double](repeating: 0, count: features.rows * tracks)
-        let width = features.columns
-        let tracks = tracks
-        features.values.withUnsafeBufferPointer { values in
-            scores.withUnsafeMutableBufferPointer { scores in
-                let shared = UncheckedBox((values, scores))
-                _ = Parallel.map(ranges: features.rows, minimumPerTask: 1024) { rows in
-                    let (values, scores) = shared.value
-                    for row in rows {
-                        let output = UnsafeMutableBufferPointer(rebasing: scores[(row * tracks)..<((row + 1) * tracks)])
-                        for track in 0..<tracks { output[track] = initialScores[track] }
-                        packed.accumulate(row: UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]), tracks: tracks, into: output)
-                    }
-                }
-            }
+        features.mapRows(outputs: tracks, minimumPerTask: 1024) { row, output in
+            for track in output.indices { output[track] = initialScores[track] }
+            packed.accumulate(row: row, tracks: output.count, into: output)
         }
-        return scores
     }
 
     public func predict(_ features: FeatureMatrix) -> [Double] {

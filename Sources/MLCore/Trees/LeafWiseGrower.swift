@@ -80,7 +80,7 @@ final class LeafWiseGrower {
 
     private struct Split {
         var feature: Int
-        /// A threshold split sends bins up to this one left.
+        /// A threshold split sends bins up to this one left (unused by a categorical split).
         var bin: Int
         var gain: Double
         /// A categorical split sends these bins left, and every other bin right.
@@ -406,7 +406,8 @@ final class LeafWiseGrower {
             let rightGradient = leaf.gradient - gradient
             return gradient * gradient / (hessian + lambda) + rightGradient * rightGradient / (rightHessian + lambda) - parentScore
         }
-        if used.count <= parameters.maxCatToOnehot {
+        // LightGBM decides by the feature's categories, not by those present in the leaf.
+        if data.categories[feature].count <= parameters.maxCatToOnehot {
             for bin in used {
                 if let gain = score(cells[bin * 3], cells[bin * 3 + 1], cells[bin * 3 + 2], lambda: parameters.lambdaL2), gain > 1e-12,
                     gain > (best?.gain ?? 0)
@@ -419,7 +420,10 @@ final class LeafWiseGrower {
         let smooth = parameters.catSmooth
         var ordered: [(ratio: Double, bin: Int)] = []
         ordered.reserveCapacity(used.count)
-        for bin in used where cells[bin * 3 + 2] >= smooth { ordered.append((cells[bin * 3] / (cells[bin * 3 + 1] + smooth), bin)) }
+        for bin in used where cells[bin * 3 + 2] >= smooth {
+            let denominator = cells[bin * 3 + 1] + smooth
+            ordered.append((denominator > 0 ? cells[bin * 3] / denominator : 0, bin))
+        }
         ordered.sort { $0 < $1 }
         let limit = min(parameters.maxCatThreshold, (ordered.count + 1) / 2)
         let lambda = parameters.lambdaL2 + parameters.catL2

@@ -15,12 +15,16 @@ struct PackedForest: Sendable, Equatable {
     /// bundle cannot make a small set expensive); larger codes are searched in a sorted run.
     static let bitsetCodeLimit: Int32 = 1024
 
-    /// A category set: `count` words of `words` from `start` as a bitset, or, when `sorted`,
-    /// `count` sorted codes of `codes`.
+    /// A category set: `count` words of `words` from `start`, or `count` sorted codes of `codes`.
     struct CategorySet: Sendable, Equatable {
+        enum Storage: Sendable, Equatable {
+            case bitset
+            case sortedCodes
+        }
+
         var start: Int
         var count: Int
-        var sorted: Bool
+        var storage: Storage
     }
 
     private(set) var nodes: [Node] = []
@@ -74,12 +78,12 @@ struct PackedForest: Sendable, Equatable {
 
     private mutating func appendSet(_ set: [Int32]) {
         guard let largest = set.last, largest < Self.bitsetCodeLimit else {
-            sets.append(CategorySet(start: codes.count, count: set.count, sorted: true))
+            sets.append(CategorySet(start: codes.count, count: set.count, storage: .sortedCodes))
             codes.append(contentsOf: set)
             return
         }
         let count = Int(largest) / 64 + 1
-        sets.append(CategorySet(start: words.count, count: count, sorted: false))
+        sets.append(CategorySet(start: words.count, count: count, storage: .bitset))
         words.append(contentsOf: repeatElement(0, count: count))
         for code in set { words[words.count - count + Int(code) / 64] |= 1 << UInt64(code % 64) }
     }
@@ -131,7 +135,7 @@ struct PackedForest: Sendable, Equatable {
     @inline(__always)
     private static func contains(_ set: CategorySet, _ value: Double, words: UnsafeBufferPointer<UInt64>, codes: UnsafeBufferPointer<Int32>) -> Bool {
         guard let code = Int(exactly: value), code >= 0 else { return false }
-        guard set.sorted else { return code < set.count * 64 && words[set.start + code / 64] & (1 << UInt64(code % 64)) != 0 }
+        if set.storage == .bitset { return code < set.count * 64 && words[set.start + code / 64] & (1 << UInt64(code % 64)) != 0 }
         var low = set.start
         var high = set.start + set.count
         while low < high {

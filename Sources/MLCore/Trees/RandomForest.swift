@@ -95,7 +95,7 @@ public struct RandomForest: Model {
         parameters = try container.decode(Parameters.self, forKey: .parameters)
         task = try container.decode(TaskKind.self, forKey: .task)
         outputs = try container.decode(Int.self, forKey: .outputs)
-        guard outputs > 0 else { throw BundleInconsistency("random_forest: \(outputs) outputs per leaf") }
+        guard (1...TreeStructure.maximumLeafWidth).contains(outputs) else { throw BundleInconsistency("random_forest: \(outputs) outputs per leaf") }
         trees = try container.decodeTrees(forKey: .trees, leafWidth: outputs, userInfo: decoder.userInfo)
         featureImportances = try container.decode([Double].self, forKey: .featureImportances)
         // Packing reads the trees unchecked: they are checked first.
@@ -189,25 +189,10 @@ public struct RandomForest: Model {
         task == .classification ? averagedLeaves(features) : nil
     }
 
-    /// A large batch is averaged on every core, each taking a contiguous run of rows.
+    /// A large batch is averaged on every core.
     private func averagedLeaves(_ features: FeatureMatrix) -> [[Double]] {
         let scale = 1 / Double(max(trees.count, 1))
-        let width = features.columns
-        let outputs = outputs
-        var sums = [Double](repeating: 0, count: features.rows * outputs)
-        features.values.withUnsafeBufferPointer { values in
-            sums.withUnsafeMutableBufferPointer { sums in
-                let shared = UncheckedBox((values, sums))
-                _ = Parallel.map(ranges: features.rows, minimumPerTask: 512) { rows in
-                    let (values, sums) = shared.value
-                    for row in rows {
-                        packed.accumulateLeaves(
-                            row: UnsafeBufferPointer(rebasing: values[(row * width)..<((row + 1) * width)]),
-                            into: UnsafeMutableBufferPointer(rebasing: sums[(row * outputs)..<((row + 1) * outputs)]))
-                    }
-                }
-            }
-        }
+        let sums = features.mapRows(outputs: outputs, minimumPerTask: 512) { row, output in packed.accumulateLeaves(row: row, into: output) }
         return (0..<features.rows).map { row in sums[(row * outputs)..<((row + 1) * outputs)].map { $0 * scale } }
     }
 }
