@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Kernel
+import NIOCore
+import NIOPosix
 
 @main
 struct MLOpsCommand: AsyncParsableCommand {
@@ -19,22 +21,39 @@ struct MLOpsCommand: AsyncParsableCommand {
     )
 
     /// As ArgumentParser's own entry point, but a usage error exits with 2 (its default is 64), the
-    /// status scripts expect from a command line tool and the one `mlopsd client` documents.
-    static func main() async {
+    /// status scripts expect from a command line tool and the one `mlopsd client` documents. It is
+    /// synchronous so that the executor is chosen before any task runs; the command is parsed
+    /// here for that, and again by the task that runs it (parsing has no side effects).
+    static func main() {
         do {
-            var command = try parseAsRoot()
-            if var asynchronous = command as? any AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                try command.run()
+            if try (parseAsRoot() as? ServeCommand)?.runsOnEventLoops(environment: ProcessInfo.processInfo.environment) == true {
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
             }
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-                Foundation.exit(2)
-            }
-            exit(withError: error)
+            fail(error)
         }
+        Task {
+            do {
+                var command = try parseAsRoot()
+                if var asynchronous = command as? any AsyncParsableCommand {
+                    try await asynchronous.run()
+                } else {
+                    try command.run()
+                }
+            } catch {
+                fail(error)
+            }
+            Foundation.exit(0)
+        }
+        dispatchMain()
+    }
+
+    private static func fail(_ error: any Error) -> Never {
+        if exitCode(for: error) == .validationFailure {
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+        exit(withError: error)
     }
 }
 
