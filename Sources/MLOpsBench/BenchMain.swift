@@ -42,14 +42,7 @@ enum BenchMain {
             )
         case "predict":
             // predict FILE TARGET DROP MODEL: single-record latency and batch throughput from a bundle.
-            let rest = Array(arguments.dropFirst())
-            guard rest.count >= 4 else {
-                FileHandle.standardError.write(Data("usage: mlopsd-bench predict FILE TARGET DROP MODEL\n".utf8))
-                exit(2)
-            }
-            let drop = rest[2] == "-" ? [] : rest[2].split(separator: ",").map(String.init)
-            let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: PreprocessSpec(target: rest[1], drop: drop))
-            let trained = try Trainer.train(Trainer.Request(modelType: rest[3], dataVersion: "bench"), split: split, target: rest[1])
+            let (rest, split, trained) = try trainDefaults(suite, Array(arguments.dropFirst()))
             let bundle = try ModelBundle.load(from: trained.bundle.fileData())
             let inputs = split.test.columns.filter { $0.name != rest[1] }
             let records: [[String: RawValue]] = (0..<split.test.rowCount).map { row in
@@ -62,14 +55,7 @@ enum BenchMain {
             )
         case "bundle":
             // bundle FILE TARGET DROP MODEL: file size and load time of both bundle forms.
-            let rest = Array(arguments.dropFirst())
-            guard rest.count >= 4 else {
-                FileHandle.standardError.write(Data("usage: mlopsd-bench bundle FILE TARGET DROP MODEL\n".utf8))
-                exit(2)
-            }
-            let drop = rest[2] == "-" ? [] : rest[2].split(separator: ",").map(String.init)
-            let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: PreprocessSpec(target: rest[1], drop: drop))
-            let trained = try Trainer.train(Trainer.Request(modelType: rest[3], dataVersion: "bench"), split: split, target: rest[1])
+            let (rest, _, trained) = try trainDefaults(suite, Array(arguments.dropFirst()))
             let json = try trained.bundle.fileData(.json)
             let compact = try trained.bundle.fileData()
             let loadJSON = try measure(iterations: 10) { _ = try ModelBundle.load(from: json) }
@@ -87,6 +73,18 @@ enum BenchMain {
             FileHandle.standardError.write(Data("unknown suite '\(suite)'\n".utf8))
             exit(2)
         }
+    }
+
+    /// FILE TARGET DROP MODEL: the file preprocessed and the model trained with its defaults.
+    static func trainDefaults(_ suite: String, _ rest: [String]) throws -> (rest: [String], split: PreprocessResult, trained: TrainedModel) {
+        guard rest.count >= 4 else {
+            FileHandle.standardError.write(Data("usage: mlopsd-bench \(suite) FILE TARGET DROP MODEL\n".utf8))
+            exit(2)
+        }
+        let drop = rest[2] == "-" ? [] : rest[2].split(separator: ",").map(String.init)
+        let split = try Preprocessor.run(try CSVReader.read(path: rest[0]), spec: PreprocessSpec(target: rest[1], drop: drop))
+        let trained = try Trainer.train(Trainer.Request(modelType: rest[3], dataVersion: "bench"), split: split, target: rest[1])
+        return (rest, split, trained)
     }
 
     struct Timing {

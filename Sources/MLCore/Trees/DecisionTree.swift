@@ -29,25 +29,24 @@ public struct TreeStructure: Sendable, Equatable {
         let base = row.startIndex
         while feature[node] >= 0 {
             let value = row[base + Int(feature[node])]
-            let goesLeft =
-                categorySet.isEmpty || categorySet[node] < 0
-                ? value <= threshold[node] : Self.contains(categorySets[Int(categorySet[node])], code: value)
+            let goesLeft = isCategorical(node) ? Self.contains(categorySets[Int(categorySet[node])], code: value) : value <= threshold[node]
             node = Int(goesLeft ? left[node] : right[node])
         }
         return Int(left[node])
     }
 
-    /// Whether `value` is a category code in the sorted `codes`.
+    /// Whether `value` is a category code in the sorted `codes` (the packed forest searches its
+    /// runs of codes with this too).
     @inline(__always)
-    static func contains(_ codes: [Int32], code value: Double) -> Bool {
+    static func contains(_ codes: some RandomAccessCollection<Int32>, code value: Double) -> Bool {
         guard let code = Int32(exactly: value) else { return false }
-        var low = 0
-        var high = codes.count
+        var low = codes.startIndex
+        var high = codes.endIndex
         while low < high {
-            let middle = (low + high) / 2
-            if codes[middle] < code { low = middle + 1 } else { high = middle }
+            let middle = codes.index(low, offsetBy: codes.distance(from: low, to: high) / 2)
+            if codes[middle] < code { low = codes.index(after: middle) } else { high = middle }
         }
-        return low < codes.count && codes[low] == code
+        return low < codes.endIndex && codes[low] == code
     }
 }
 

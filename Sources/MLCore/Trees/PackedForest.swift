@@ -65,7 +65,7 @@ struct PackedForest: Sendable, Equatable {
                 continue
             }
             let index = nodes.count
-            if !tree.categorySet.isEmpty, tree.categorySet[node] >= 0 {
+            if tree.isCategorical(node) {
                 appendSet(tree.categorySets[Int(tree.categorySet[node])])
                 nodes.append(Node(threshold: Double(sets.count - 1), feature: tree.feature[node] + Self.categoricalFlag, right: -1))
             } else {
@@ -136,12 +136,6 @@ struct PackedForest: Sendable, Equatable {
     private static func contains(_ set: CategorySet, _ value: Double, words: UnsafeBufferPointer<UInt64>, codes: UnsafeBufferPointer<Int32>) -> Bool {
         guard let code = Int(exactly: value), code >= 0 else { return false }
         if set.storage == .bitset { return code < set.count * 64 && words[set.start + code / 64] & (1 << UInt64(code % 64)) != 0 }
-        var low = set.start
-        var high = set.start + set.count
-        while low < high {
-            let middle = (low + high) / 2
-            if Int(codes[middle]) < code { low = middle + 1 } else { high = middle }
-        }
-        return low < set.start + set.count && Int(codes[low]) == code
+        return TreeStructure.contains(UnsafeBufferPointer(rebasing: codes[set.start..<(set.start + set.count)]), code: value)
     }
 }
