@@ -43,6 +43,9 @@ public enum TrainRole {
         let api = TrainAPI(
             runner: runner, registry: registry, configurations: stores.configurations,
             promotion: Promotion(tracker: tracker, registry: registry, champions: champions, championChanges: environment.championChanges),
+            servingPlan: ServingPlanEditor(
+                tracker: tracker, registry: registry, champions: champions, championChanges: environment.championChanges,
+                maxPinned: own.maxPinnedModels),
             tracker: tracker, champions: champions, dataDirectory: dataDirectory, tokens: environment.tokens, document: document
         )
         return RoleModule(

@@ -15,6 +15,8 @@ struct TrainSettings: Sendable {
     /// `MLOPSD_TRAIN_MAX_SECONDS`: past it, a fit stops at its next tree or round and the job
     /// fails saying so.
     var maxDuration: Duration
+    /// `MLOPSD_MAX_PINNED_MODELS`: every predict replica holds each pinned model in memory.
+    var maxPinnedModels: Int
 
     init(_ reader: SettingsReader) throws {
         mlflowTrackingURI = reader.string("MLFLOW_TRACKING_URI")
@@ -32,5 +34,6 @@ struct TrainSettings: Sendable {
         }
         mlflowRequestTimeout = try reader.seconds("MLFLOW_HTTP_REQUEST_TIMEOUT", default: 30, range: 1...600)
         maxDuration = try reader.seconds("MLOPSD_TRAIN_MAX_SECONDS", default: 3600, range: 1...604_800)
+        maxPinnedModels = try reader.int("MLOPSD_MAX_PINNED_MODELS", default: 8, range: 0...100)
     }
 }

@@ -4,6 +4,7 @@ import DataRole
 import Foundation
 import Kernel
 import Logging
+import PredictRole
 import TrainRole
 
 struct DatabaseCommand: AsyncParsableCommand {
@@ -46,7 +47,7 @@ struct MigrateToPostgresCommand: AsyncParsableCommand {
             group.addTask { await database.run() }
             defer { group.cancelAll() }
             let transfer = StateTransfer(database: database, logger: logger)
-            for layout in [AuthRole.stateLayout, DataRole.stateLayout, TrainRole.stateLayout] {
+            for layout in [AuthRole.stateLayout, DataRole.stateLayout, TrainRole.stateLayout, PredictRole.stateLayout] {
                 guard let counts = try await transfer.copy(layout, stateDirectory: stateDirectory) else {
                     print("\(layout.database).sqlite: not in \(stateDirectory), nothing to copy")
                     continue
@@ -58,6 +59,7 @@ struct MigrateToPostgresCommand: AsyncParsableCommand {
                 }
             }
             try await copyChampion(from: modelsDirectory, into: database, logger: logger)
+            try await copyServingPlan(from: modelsDirectory, into: database, logger: logger)
         }
     }
 
@@ -76,5 +78,23 @@ struct MigrateToPostgresCommand: AsyncParsableCommand {
         }
         try await store.publish(pointer, bundle: record.bundle)
         print("champion: \(pointer.modelName) version \(pointer.version) copied (bundle md5 \(pointer.bundleMD5))")
+    }
+
+    /// Pinned versions and the challenger, with their bundles.
+    func copyServingPlan(from modelsDirectory: URL, into database: SharedDatabase, logger: Logger) async throws {
+        let files = FileChampionStore(modelsDirectory: modelsDirectory)
+        guard let plan = try await files.plan() else {
+            print("serving plan: none in \(modelsDirectory.path)")
+            return
+        }
+        var bundles: [String: Data] = [:]
+        for model in plan.models {
+            bundles[model.bundlePath] = try await files.bundle(for: model)
+        }
+        try await database.migrate(PostgresChampionStore.migrations)
+        try await PostgresChampionStore(database: database, logger: logger).publishPlan(plan, bundles: bundles)
+        print(
+            "serving plan: \(plan.pinned.count) pinned, challenger \(plan.challenger.map { "\($0.model.modelName) version \($0.model.version)" } ?? "none") copied"
+        )
     }
 }

@@ -75,6 +75,48 @@ extension StoreBackend {
         }
     }
 
+    @Test(arguments: StoreBackend.available)
+    func aServingPlanMovesTheRevisionAndServesItsBundles(_ backend: StoreBackend) async throws {
+        try await backend.withChampionStore { store, _ in
+            #expect(try await store.plan() == nil)
+            let championBundle = Data(#"{"bundle":1}"#.utf8)
+            let champion = pointer(version: "1", bundle: championBundle)
+            try await store.publish(champion, bundle: championBundle)
+            let before = try #require(try await store.revision())
+
+            let pinnedBundle = Data(#"{"bundle":"pinned"}"#.utf8)
+            let challengerBundle = Data(#"{"bundle":"challenger"}"#.utf8)
+            let plan = ServingPlan(
+                pinned: [pointer(version: "7", bundle: pinnedBundle), champion],
+                challenger: Challenger(model: pointer(version: "8", bundle: challengerBundle), share: 0.25, mode: .canary),
+                changedAt: Date(timeIntervalSince1970: 1_800_000_100), changedBy: "admin"
+            )
+            try await store.publishPlan(
+                plan,
+                bundles: [plan.pinned[0].bundlePath: pinnedBundle, plan.challenger?.model.bundlePath ?? "": challengerBundle]
+            )
+            let after = try #require(try await store.revision())
+            #expect(after != before)
+            #expect(try await store.plan() == plan)
+            #expect(try await store.bundle(for: plan.pinned[0]) == pinnedBundle)
+            #expect(try await store.bundle(for: champion) == championBundle, "a pinned champion is served from the champion's bundle")
+            #expect(try await store.bundle(for: try #require(plan.challenger).model) == challengerBundle)
+            #expect(try await store.load()?.pointer == champion, "the plan leaves the champion alone")
+
+            // Dropping the challenger keeps the pinned bundles; a pointer whose MD5 does not
+            // match its bytes is refused.
+            var next = plan
+            next.challenger = nil
+            try await store.publishPlan(next, bundles: [:])
+            #expect(try await store.plan() == next)
+            #expect(try await store.revision() != after)
+            #expect(try await store.bundle(for: plan.pinned[0]) == pinnedBundle)
+            var forged = plan.pinned[0]
+            forged.bundleMD5 = DataVersion.digest(of: challengerBundle).md5
+            await #expect(throws: ChampionStoreError.self) { try await store.bundle(for: forged) }
+        }
+    }
+
     /// A replica listening hears of a promotion made through another connection at once, not at
     /// its next poll.
     @Test(.enabled(if: StoreBackend.databaseURL != nil, "needs MLOPSD_TEST_DATABASE_URL"))

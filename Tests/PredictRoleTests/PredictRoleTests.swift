@@ -143,7 +143,7 @@ extension TestClientProtocol {
             #expect(models["models"]?[0]?["input_schema"]?.arrayCount == 7)
 
             let metrics = String(buffer: try await client.send(.get, "/metrics").body)
-            #expect(metrics.contains(#"mlopsd_predictions_total{model="penguins-gradient_boosting"} \#(20 + 2 * records.count)"#))
+            #expect(metrics.contains(#"mlopsd_predictions_total{model="penguins-gradient_boosting",version="1",arm="champion"} \#(20 + 2 * records.count)"#))
         }
     }
 

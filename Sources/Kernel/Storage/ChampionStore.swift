@@ -33,6 +33,13 @@ public protocol ChampionStore: Sendable {
     /// Calls `changed` each time another process publishes, until cancelled. Returns at once
     /// when the store cannot push changes (then the poll carries them).
     func watch(_ changed: @escaping @Sendable () async -> Void) async throws
+    /// Makes `plan` the serving plan. `bundles` holds, by bundle path, the bytes of each model the
+    /// plan names; a model the store already holds may be left out. Moves the revision.
+    func publishPlan(_ plan: ServingPlan, bundles: [String: Data]) async throws
+    /// The serving plan; nil until one is published.
+    func plan() async throws -> ServingPlan?
+    /// The bytes of a bundle the champion or the plan names, checked against the pointer's MD5.
+    func bundle(for pointer: ChampionPointer) async throws -> Data
 }
 
 extension ChampionRecord {
@@ -46,10 +53,11 @@ extension ChampionRecord {
     }
 }
 
-/// `champion.json` and `champion/<name>-v<version>.mlbundle` under `MLOPSD_MODELS_DIR`. The
-/// bundle is written first under a name of its own, then the pointer by one rename, so a reader
-/// sees the old champion or the new one, never half of either. Followers poll a `stat`, which is
-/// cheaper than any notification set-up and works on every volume type.
+/// `champion.json`, `serving.json` and `champion/<name>-v<version>.mlbundle` under
+/// `MLOPSD_MODELS_DIR`. Bundles are written first under names of their own, then the pointer or
+/// plan by one rename, so a reader sees the old state or the new one, never half of either.
+/// Followers poll a `stat` of both, which is cheaper than any notification set-up and works on
+/// every volume type.
 public struct FileChampionStore: ChampionStore {
     public let modelsDirectory: URL
 
@@ -58,6 +66,7 @@ public struct FileChampionStore: ChampionStore {
     }
 
     var pointerURL: URL { modelsDirectory.appendingPathComponent(ChampionPointer.fileName) }
+    var planURL: URL { modelsDirectory.appendingPathComponent("serving.json") }
 
     public func publish(_ pointer: ChampionPointer, bundle: Data) async throws {
         let url = try bundleURL(pointer)
@@ -82,12 +91,46 @@ public struct FileChampionStore: ChampionStore {
     }
 
     public func revision() async throws -> String? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: pointerURL.path) else { return nil }
+        let champion = Self.stamp(pointerURL)
+        let plan = Self.stamp(planURL)
+        guard champion != nil || plan != nil else { return nil }
+        return "\(champion ?? "-")/\(plan ?? "-")"
+    }
+
+    /// Changes whenever the file is replaced: each write renames a new inode over it.
+    private static func stamp(_ url: URL) -> String? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
         let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         return "\(modified)-\(attributes[.size] as? Int ?? 0)-\(attributes[.systemFileNumber] as? Int ?? 0)"
     }
 
     public func watch(_ changed: @escaping @Sendable () async -> Void) async throws {}
+
+    public func publishPlan(_ plan: ServingPlan, bundles: [String: Data]) async throws {
+        for model in plan.models {
+            guard let bundle = bundles[model.bundlePath] else { continue }
+            let url = try bundleURL(model)
+            try Durable.makeDirectory(url.deletingLastPathComponent())
+            try Durable.write(bundle, to: url)
+        }
+        try Durable.write(try plan.encoded() + Data("\n".utf8), to: planURL)
+    }
+
+    public func plan() async throws -> ServingPlan? {
+        guard let data = FileManager.default.contents(atPath: planURL.path) else { return nil }
+        do {
+            return try ServingPlan.decoded(from: data)
+        } catch {
+            throw ChampionStoreError("serving.json does not read: \(error)")
+        }
+    }
+
+    public func bundle(for pointer: ChampionPointer) async throws -> Data {
+        guard let bundle = FileManager.default.contents(atPath: try bundleURL(pointer).path) else {
+            throw ChampionStoreError("bundle \(pointer.bundlePath) is missing")
+        }
+        return try ChampionRecord.verified(pointer, bundle: bundle).bundle
+    }
 
     private func bundleURL(_ pointer: ChampionPointer) throws -> URL {
         guard !pointer.bundlePath.hasPrefix("/"), !pointer.bundlePath.split(separator: "/").contains("..") else {

@@ -31,7 +31,24 @@ public struct PostgresChampionStore: ChampionStore {
                     promoted_at TIMESTAMPTZ NOT NULL
                 )
                 """
-            ])
+            ]),
+        .init(
+            "serving-plans-v1",
+            [
+                """
+                CREATE TABLE serving_plans (
+                    id BIGSERIAL PRIMARY KEY,
+                    plan JSONB NOT NULL,
+                    changed_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE serving_bundles (
+                    bundle_path TEXT PRIMARY KEY,
+                    bundle BYTEA NOT NULL
+                )
+                """,
+            ]),
     ]
 
     public func publish(_ pointer: ChampionPointer, bundle: Data) async throws {
@@ -67,11 +84,69 @@ public struct PostgresChampionStore: ChampionStore {
     }
 
     public func revision() async throws -> String? {
-        let rows = try await database.client.query("SELECT max(id) FROM champions", logger: logger)
-        for try await id in rows.decode(Int?.self) {
-            return id.map(String.init)
+        let rows = try await database.client.query(
+            "SELECT (SELECT max(id) FROM champions), (SELECT max(id) FROM serving_plans)", logger: logger
+        )
+        for try await (champion, plan) in rows.decode((Int?, Int?).self) {
+            guard champion != nil || plan != nil else { return nil }
+            return "\(champion.map(String.init) ?? "-")/\(plan.map(String.init) ?? "-")"
         }
         return nil
+    }
+
+    /// The plan and the bundles it names change in one transaction; bundles no plan names any
+    /// more are deleted with it.
+    public func publishPlan(_ plan: ServingPlan, bundles: [String: Data]) async throws {
+        let json = String(decoding: try plan.encoded(), as: UTF8.self)
+        let named = plan.models.map(\.bundlePath)
+        try await database.transaction { connection in
+            for path in named {
+                guard let bundle = bundles[path] else { continue }
+                try await connection.query(
+                    """
+                    INSERT INTO serving_bundles (bundle_path, bundle) VALUES (\(path), \(bundle))
+                    ON CONFLICT (bundle_path) DO UPDATE SET bundle = excluded.bundle
+                    """,
+                    logger: logger
+                )
+            }
+            try await connection.query("DELETE FROM serving_bundles WHERE NOT (bundle_path = ANY(\(named)))", logger: logger)
+            try await connection.query(
+                "INSERT INTO serving_plans (plan, changed_at) VALUES (\(json)::jsonb, \(plan.changedAt))", logger: logger
+            )
+            try await connection.query(
+                "DELETE FROM serving_plans WHERE id NOT IN (SELECT id FROM serving_plans ORDER BY id DESC LIMIT \(Self.kept))", logger: logger
+            )
+            try await connection.query("SELECT pg_notify(\(Self.channel), '')", logger: logger)
+        }
+    }
+
+    public func plan() async throws -> ServingPlan? {
+        let rows = try await database.client.query("SELECT plan::text FROM serving_plans ORDER BY id DESC LIMIT 1", logger: logger)
+        for try await json in rows.decode(String.self) {
+            do {
+                return try ServingPlan.decoded(from: Data(json.utf8))
+            } catch {
+                throw ChampionStoreError("the serving plan does not read: \(error)")
+            }
+        }
+        return nil
+    }
+
+    /// A plan's bundle, or a champion's (a pinned version may be the champion's own).
+    public func bundle(for pointer: ChampionPointer) async throws -> Data {
+        let rows = try await database.client.query(
+            """
+            SELECT bundle FROM serving_bundles WHERE bundle_path = \(pointer.bundlePath)
+            UNION ALL
+            (SELECT bundle FROM champions WHERE pointer->>'bundle_path' = \(pointer.bundlePath) ORDER BY id DESC LIMIT 1)
+            """,
+            logger: logger
+        )
+        for try await bundle in rows.decode(Data.self) {
+            return try ChampionRecord.verified(pointer, bundle: bundle).bundle
+        }
+        throw ChampionStoreError("bundle \(pointer.bundlePath) is missing")
     }
 
     /// Holds one pooled connection while listening; when it drops, listens again after a pause

@@ -60,13 +60,17 @@ public struct ModelBundle: Sendable {
     /// A binary classifier predicts the second class when its probability is at least this (a
     /// threshold tuned in training); without one, the likelier class.
     public var decisionThreshold: Double?
+    /// The training data binned, for drift monitoring; nil in bundles written before it existed.
+    /// An optional key needs no new format version: readers ignore keys they do not know.
+    public var referenceProfile: ReferenceProfile?
 
     public var modelType: String { type(of: model).modelType }
     public var inputSchema: [ColumnSchema] { pipeline.inputSchema }
 
     public init(
         name: String, task: TaskKind, pipeline: FeaturePipeline, classLabels: [String], metrics: [String: Double],
-        training: TrainingRecord, createdAt: Date = Date(), model: any Model, decisionThreshold: Double? = nil
+        training: TrainingRecord, createdAt: Date = Date(), model: any Model, decisionThreshold: Double? = nil,
+        referenceProfile: ReferenceProfile? = nil
     ) {
         self.name = name
         self.task = task
@@ -77,6 +81,7 @@ public struct ModelBundle: Sendable {
         self.createdAt = createdAt
         self.model = model
         self.decisionThreshold = decisionThreshold
+        self.referenceProfile = referenceProfile
     }
 
     /// Predicts every record; a bad record yields its field issues without failing the others.
@@ -126,6 +131,7 @@ extension ModelBundle: Codable {
         case createdAt = "created_at"
         case model
         case decisionThreshold = "decision_threshold"
+        case referenceProfile = "reference_profile"
     }
 
     public enum LoadError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -159,6 +165,8 @@ extension ModelBundle: Codable {
         model = try type.init(from: container.superDecoder(forKey: .model))
         decisionThreshold = try container.decodeIfPresent(Double.self, forKey: .decisionThreshold)
         try Self.validate(model, pipeline: pipeline, task: task, classLabels: classLabels, decisionThreshold: decisionThreshold)
+        referenceProfile = try container.decodeIfPresent(ReferenceProfile.self, forKey: .referenceProfile)
+        try referenceProfile?.validate(inputSchema: pipeline.inputSchema, target: pipeline.target, task: task)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -178,6 +186,7 @@ extension ModelBundle: Codable {
         try container.encode(createdAt, forKey: .createdAt)
         try model.encode(to: container.superEncoder(forKey: .model))
         try container.encodeIfPresent(decisionThreshold, forKey: .decisionThreshold)
+        try container.encodeIfPresent(referenceProfile, forKey: .referenceProfile)
     }
 
     /// How a bundle file is written.

@@ -144,7 +144,7 @@ public enum Trainer {
         // tenth of a forest's or boosting's job.
         let predicted = probabilities.map { rows in rows.map { Evaluation.predictedClass($0, threshold: threshold) } } ?? model.predict(test)
         let metrics = Evaluation.metrics(truth: testTargets, predicted: predicted, probabilities: probabilities)
-        let bundle = ModelBundle(
+        var bundle = ModelBundle(
             name: request.modelType, task: task, pipeline: pipeline, classLabels: labels, metrics: metrics,
             training: TrainingRecord(
                 preprocess: request.preprocess, features: options, seed: request.seed, cvFolds: request.cvFolds,
@@ -152,6 +152,9 @@ public enum Trainer {
             ),
             model: model, decisionThreshold: threshold
         )
+        // The raw training rows (before features and SMOTE's synthetic rows) and the model's
+        // predictions on them: the reference the predict role measures what it serves against.
+        bundle.referenceProfile = try ReferenceProfile(table: split.train, bundle: bundle)
         return TrainedModel(
             bundle: bundle, metrics: metrics, fitSeconds: fitSeconds, fittingSeconds: fittingSeconds, crossValidation: crossValidation,
             heldOut: HeldOutPredictions(truth: testTargets, predicted: predicted, probabilities: probabilities),

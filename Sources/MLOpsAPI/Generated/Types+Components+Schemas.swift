@@ -44,21 +44,38 @@ extension Components {
             public var featuresList: Components.Schemas.BatchRequest.FeaturesListPayload
             /// - Remark: Generated from `#/components/schemas/BatchRequest/model_name`.
             public var modelName: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchRequest/model_version`.
+            public var modelVersion: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/BatchRequest/model_alias`.
+            @frozen public enum ModelAliasPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case champion = "champion"
+                case challenger = "challenger"
+            }
+            /// - Remark: Generated from `#/components/schemas/BatchRequest/model_alias`.
+            public var modelAlias: Components.Schemas.BatchRequest.ModelAliasPayload?
             /// Creates a new `BatchRequest`.
             ///
             /// - Parameters:
             ///   - featuresList:
             ///   - modelName:
+            ///   - modelVersion:
+            ///   - modelAlias:
             public init(
                 featuresList: Components.Schemas.BatchRequest.FeaturesListPayload,
-                modelName: Swift.String? = nil
+                modelName: Swift.String? = nil,
+                modelVersion: Swift.String? = nil,
+                modelAlias: Components.Schemas.BatchRequest.ModelAliasPayload? = nil
             ) {
                 self.featuresList = featuresList
                 self.modelName = modelName
+                self.modelVersion = modelVersion
+                self.modelAlias = modelAlias
             }
             public enum CodingKeys: String, CodingKey {
                 case featuresList = "features_list"
                 case modelName = "model_name"
+                case modelVersion = "model_version"
+                case modelAlias = "model_alias"
             }
         }
         /// - Remark: Generated from `#/components/schemas/BatchResponse`.
@@ -119,6 +136,8 @@ extension Components {
             public typealias ErrorsPayload = [Components.Schemas.BatchResponse.ErrorsPayloadPayload]
             /// - Remark: Generated from `#/components/schemas/BatchResponse/errors`.
             public var errors: Components.Schemas.BatchResponse.ErrorsPayload?
+            /// - Remark: Generated from `#/components/schemas/BatchResponse/arm`.
+            public var arm: Components.Schemas.Arm?
             /// - Remark: Generated from `#/components/schemas/BatchResponse/model_name`.
             public var modelName: Swift.String?
             /// - Remark: Generated from `#/components/schemas/BatchResponse/model_version`.
@@ -134,6 +153,7 @@ extension Components {
             /// - Parameters:
             ///   - count: Records predicted
             ///   - errors:
+            ///   - arm:
             ///   - modelName:
             ///   - modelVersion:
             ///   - modelType:
@@ -142,6 +162,7 @@ extension Components {
             public init(
                 count: Swift.Int? = nil,
                 errors: Components.Schemas.BatchResponse.ErrorsPayload? = nil,
+                arm: Components.Schemas.Arm? = nil,
                 modelName: Swift.String? = nil,
                 modelVersion: Swift.String? = nil,
                 modelType: Swift.String? = nil,
@@ -150,6 +171,7 @@ extension Components {
             ) {
                 self.count = count
                 self.errors = errors
+                self.arm = arm
                 self.modelName = modelName
                 self.modelVersion = modelVersion
                 self.modelType = modelType
@@ -159,6 +181,7 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case count
                 case errors
+                case arm
                 case modelName = "model_name"
                 case modelVersion = "model_version"
                 case modelType = "model_type"
@@ -363,6 +386,98 @@ extension Components {
                 case version
             }
         }
+        /// Which served model answered: the champion, the challenger of a canary, or a pinned version named in the request
+        ///
+        /// - Remark: Generated from `#/components/schemas/Arm`.
+        @frozen public enum Arm: String, Codable, Hashable, Sendable, CaseIterable {
+            case champion = "champion"
+            case challenger = "challenger"
+            case pinned = "pinned"
+        }
+        /// - Remark: Generated from `#/components/schemas/ChallengerRequest`.
+        public struct ChallengerRequest: Codable, Hashable, Sendable {
+            /// A registered model name
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/challenger`.
+            public var challenger: Swift.String
+            /// The newest registered version of the name when left out
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/version`.
+            public var version: Swift.String?
+            /// Of unaddressed requests, chosen by request id so a retry with the same X-Request-ID sticks
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/share`.
+            public var share: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/mode`.
+            @frozen public enum ModePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case canary = "canary"
+                case shadow = "shadow"
+            }
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/mode`.
+            public var mode: Components.Schemas.ChallengerRequest.ModePayload?
+            /// Creates a new `ChallengerRequest`.
+            ///
+            /// - Parameters:
+            ///   - challenger: A registered model name
+            ///   - version: The newest registered version of the name when left out
+            ///   - share: Of unaddressed requests, chosen by request id so a retry with the same X-Request-ID sticks
+            ///   - mode:
+            public init(
+                challenger: Swift.String,
+                version: Swift.String? = nil,
+                share: Swift.Double? = nil,
+                mode: Components.Schemas.ChallengerRequest.ModePayload? = nil
+            ) {
+                self.challenger = challenger
+                self.version = version
+                self.share = share
+                self.mode = mode
+            }
+            public enum CodingKeys: String, CodingKey {
+                case challenger
+                case version
+                case share
+                case mode
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Challenger`.
+        public struct Challenger: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Challenger/model`.
+            public var model: Components.Schemas.Champion?
+            /// - Remark: Generated from `#/components/schemas/Challenger/share`.
+            public var share: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/Challenger/mode`.
+            @frozen public enum ModePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case canary = "canary"
+                case shadow = "shadow"
+            }
+            /// - Remark: Generated from `#/components/schemas/Challenger/mode`.
+            public var mode: Components.Schemas.Challenger.ModePayload?
+            /// Creates a new `Challenger`.
+            ///
+            /// - Parameters:
+            ///   - model:
+            ///   - share:
+            ///   - mode:
+            public init(
+                model: Components.Schemas.Champion? = nil,
+                share: Swift.Double? = nil,
+                mode: Components.Schemas.Challenger.ModePayload? = nil
+            ) {
+                self.model = model
+                self.share = share
+                self.mode = mode
+            }
+            public enum CodingKeys: String, CodingKey {
+                case model
+                case share
+                case mode
+            }
+        }
+        /// A Challenger, or null when there is none
+        ///
+        /// - Remark: Generated from `#/components/schemas/ChallengerOrNull`.
+        public typealias ChallengerOrNull = Swift.Optional<Components.Schemas.Challenger>
         /// - Remark: Generated from `#/components/schemas/ChangePasswordRequest`.
         public struct ChangePasswordRequest: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ChangePasswordRequest/current_password`.
@@ -880,6 +995,153 @@ extension Components {
         ///
         /// - Remark: Generated from `#/components/schemas/ChampionOrNull`.
         public typealias ChampionOrNull = Swift.Optional<Components.Schemas.Champion>
+        /// - Remark: Generated from `#/components/schemas/DriftEntry`.
+        public struct DriftEntry: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/name`.
+            public var name: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/kind`.
+            @frozen public enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case numeric = "numeric"
+                case categorical = "categorical"
+            }
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/kind`.
+            public var kind: Components.Schemas.DriftEntry.KindPayload?
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/statistic`.
+            @frozen public enum StatisticPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case psi = "psi"
+                case jensenShannon = "jensen_shannon"
+            }
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/statistic`.
+            public var statistic: Components.Schemas.DriftEntry.StatisticPayload?
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/value`.
+            public var value: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/threshold`.
+            public var threshold: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/DriftEntry/drifted`.
+            public var drifted: Swift.Bool?
+            /// Creates a new `DriftEntry`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - kind:
+            ///   - statistic:
+            ///   - value:
+            ///   - threshold:
+            ///   - drifted:
+            public init(
+                name: Swift.String? = nil,
+                kind: Components.Schemas.DriftEntry.KindPayload? = nil,
+                statistic: Components.Schemas.DriftEntry.StatisticPayload? = nil,
+                value: Swift.Double? = nil,
+                threshold: Swift.Double? = nil,
+                drifted: Swift.Bool? = nil
+            ) {
+                self.name = name
+                self.kind = kind
+                self.statistic = statistic
+                self.value = value
+                self.threshold = threshold
+                self.drifted = drifted
+            }
+            public enum CodingKeys: String, CodingKey {
+                case name
+                case kind
+                case statistic
+                case value
+                case threshold
+                case drifted
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/DriftReport`.
+        public struct DriftReport: Codable, Hashable, Sendable {
+            /// Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW)
+            ///
+            /// - Remark: Generated from `#/components/schemas/DriftReport/window`.
+            public var window: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload`.
+            public struct ModelsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/model_name`.
+                public var modelName: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/model_version`.
+                public var modelVersion: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/arm`.
+                public var arm: Components.Schemas.Arm?
+                /// Records in the window
+                ///
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/records`.
+                public var records: Swift.Int?
+                /// False for a bundle trained before reference profiles: no drift can be measured
+                ///
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/reference`.
+                public var reference: Swift.Bool?
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/drifted_features`.
+                public var driftedFeatures: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/features`.
+                public var features: [Components.Schemas.DriftEntry]?
+                /// - Remark: Generated from `#/components/schemas/DriftReport/ModelsPayload/prediction`.
+                public var prediction: Components.Schemas.DriftEntry?
+                /// Creates a new `ModelsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - modelName:
+                ///   - modelVersion:
+                ///   - arm:
+                ///   - records: Records in the window
+                ///   - reference: False for a bundle trained before reference profiles: no drift can be measured
+                ///   - driftedFeatures:
+                ///   - features:
+                ///   - prediction:
+                public init(
+                    modelName: Swift.String? = nil,
+                    modelVersion: Swift.String? = nil,
+                    arm: Components.Schemas.Arm? = nil,
+                    records: Swift.Int? = nil,
+                    reference: Swift.Bool? = nil,
+                    driftedFeatures: [Swift.String]? = nil,
+                    features: [Components.Schemas.DriftEntry]? = nil,
+                    prediction: Components.Schemas.DriftEntry? = nil
+                ) {
+                    self.modelName = modelName
+                    self.modelVersion = modelVersion
+                    self.arm = arm
+                    self.records = records
+                    self.reference = reference
+                    self.driftedFeatures = driftedFeatures
+                    self.features = features
+                    self.prediction = prediction
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case modelName = "model_name"
+                    case modelVersion = "model_version"
+                    case arm
+                    case records
+                    case reference
+                    case driftedFeatures = "drifted_features"
+                    case features
+                    case prediction
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/DriftReport/models`.
+            public typealias ModelsPayload = [Components.Schemas.DriftReport.ModelsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/DriftReport/models`.
+            public var models: Components.Schemas.DriftReport.ModelsPayload?
+            /// Creates a new `DriftReport`.
+            ///
+            /// - Parameters:
+            ///   - window: Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW)
+            ///   - models:
+            public init(
+                window: Swift.Int? = nil,
+                models: Components.Schemas.DriftReport.ModelsPayload? = nil
+            ) {
+                self.window = window
+                self.models = models
+            }
+            public enum CodingKeys: String, CodingKey {
+                case window
+                case models
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ErrorEnvelope`.
         public struct ErrorEnvelope: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/error`.
@@ -1292,10 +1554,84 @@ extension Components {
             public var lastReloadError: Swift.String?
             /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload`.
             public struct ModelsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/arm`.
+                public var arm: Components.Schemas.Arm?
+                /// Size of the bundle file
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/bundle_bytes`.
+                public var bundleBytes: Swift.Int?
                 /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/bundle_md5`.
                 public var bundleMd5: Swift.String?
                 /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/champion`.
                 public var champion: Swift.Bool?
+                /// Memory the loaded model holds: trees, coefficients and the feature pipeline
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/memory_bytes`.
+                public var memoryBytes: Swift.Int?
+                /// For the challenger
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/mode`.
+                @frozen public enum ModePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case canary = "canary"
+                    case shadow = "shadow"
+                }
+                /// For the challenger
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/mode`.
+                public var mode: Components.Schemas.LoadedModels.ModelsPayloadPayload.ModePayload?
+                /// For a canary challenger: the share of unaddressed requests it answers
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/share`.
+                public var share: Swift.Double?
+                /// For a shadow challenger
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow`.
+                public struct ShadowPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow/compared`.
+                    public var compared: Swift.Int?
+                    /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow/agreed`.
+                    public var agreed: Swift.Int?
+                    /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow/agreement`.
+                    public var agreement: Swift.Double?
+                    /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow/mean_absolute_difference`.
+                    public var meanAbsoluteDifference: Swift.Double?
+                    /// Copies dropped because the shadow queue was full
+                    ///
+                    /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow/dropped`.
+                    public var dropped: Swift.Int?
+                    /// Creates a new `ShadowPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - compared:
+                    ///   - agreed:
+                    ///   - agreement:
+                    ///   - meanAbsoluteDifference:
+                    ///   - dropped: Copies dropped because the shadow queue was full
+                    public init(
+                        compared: Swift.Int? = nil,
+                        agreed: Swift.Int? = nil,
+                        agreement: Swift.Double? = nil,
+                        meanAbsoluteDifference: Swift.Double? = nil,
+                        dropped: Swift.Int? = nil
+                    ) {
+                        self.compared = compared
+                        self.agreed = agreed
+                        self.agreement = agreement
+                        self.meanAbsoluteDifference = meanAbsoluteDifference
+                        self.dropped = dropped
+                    }
+                    public enum CodingKeys: String, CodingKey {
+                        case compared
+                        case agreed
+                        case agreement
+                        case meanAbsoluteDifference = "mean_absolute_difference"
+                        case dropped
+                    }
+                }
+                /// For a shadow challenger
+                ///
+                /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/shadow`.
+                public var shadow: Components.Schemas.LoadedModels.ModelsPayloadPayload.ShadowPayload?
                 /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/class_labels`.
                 public var classLabels: [Swift.String]?
                 /// - Remark: Generated from `#/components/schemas/LoadedModels/ModelsPayload/InputSchemaPayload`.
@@ -1354,8 +1690,14 @@ extension Components {
                 /// Creates a new `ModelsPayloadPayload`.
                 ///
                 /// - Parameters:
+                ///   - arm:
+                ///   - bundleBytes: Size of the bundle file
                 ///   - bundleMd5:
                 ///   - champion:
+                ///   - memoryBytes: Memory the loaded model holds: trees, coefficients and the feature pipeline
+                ///   - mode: For the challenger
+                ///   - share: For a canary challenger: the share of unaddressed requests it answers
+                ///   - shadow: For a shadow challenger
                 ///   - classLabels:
                 ///   - inputSchema:
                 ///   - loadedAt:
@@ -1366,8 +1708,14 @@ extension Components {
                 ///   - task:
                 ///   - version:
                 public init(
+                    arm: Components.Schemas.Arm? = nil,
+                    bundleBytes: Swift.Int? = nil,
                     bundleMd5: Swift.String? = nil,
                     champion: Swift.Bool? = nil,
+                    memoryBytes: Swift.Int? = nil,
+                    mode: Components.Schemas.LoadedModels.ModelsPayloadPayload.ModePayload? = nil,
+                    share: Swift.Double? = nil,
+                    shadow: Components.Schemas.LoadedModels.ModelsPayloadPayload.ShadowPayload? = nil,
                     classLabels: [Swift.String]? = nil,
                     inputSchema: Components.Schemas.LoadedModels.ModelsPayloadPayload.InputSchemaPayload? = nil,
                     loadedAt: Foundation.Date? = nil,
@@ -1378,8 +1726,14 @@ extension Components {
                     task: Swift.String? = nil,
                     version: Swift.String? = nil
                 ) {
+                    self.arm = arm
+                    self.bundleBytes = bundleBytes
                     self.bundleMd5 = bundleMd5
                     self.champion = champion
+                    self.memoryBytes = memoryBytes
+                    self.mode = mode
+                    self.share = share
+                    self.shadow = shadow
                     self.classLabels = classLabels
                     self.inputSchema = inputSchema
                     self.loadedAt = loadedAt
@@ -1391,8 +1745,14 @@ extension Components {
                     self.version = version
                 }
                 public enum CodingKeys: String, CodingKey {
+                    case arm
+                    case bundleBytes = "bundle_bytes"
                     case bundleMd5 = "bundle_md5"
                     case champion
+                    case memoryBytes = "memory_bytes"
+                    case mode
+                    case share
+                    case shadow
                     case classLabels = "class_labels"
                     case inputSchema = "input_schema"
                     case loadedAt = "loaded_at"
@@ -1423,6 +1783,241 @@ extension Components {
             public enum CodingKeys: String, CodingKey {
                 case lastReloadError = "last_reload_error"
                 case models
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/FeedbackItem`.
+        public struct FeedbackItem: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/FeedbackItem/prediction_id`.
+            public var predictionId: Swift.String?
+            /// The true class (classifiers)
+            ///
+            /// - Remark: Generated from `#/components/schemas/FeedbackItem/label`.
+            @frozen public enum LabelPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/FeedbackItem/label/case1`.
+                case case1(Swift.String)
+                /// - Remark: Generated from `#/components/schemas/FeedbackItem/label/case2`.
+                case case2(Swift.Double)
+                /// - Remark: Generated from `#/components/schemas/FeedbackItem/label/case3`.
+                case case3(Swift.Bool)
+                public init(from decoder: any Swift.Decoder) throws {
+                    var errors: [any Swift.Error] = []
+                    do {
+                        self = .case1(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case2(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case3(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                        type: Self.self,
+                        codingPath: decoder.codingPath,
+                        errors: errors
+                    )
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    switch self {
+                    case let .case1(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case2(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case3(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    }
+                }
+            }
+            /// The true class (classifiers)
+            ///
+            /// - Remark: Generated from `#/components/schemas/FeedbackItem/label`.
+            public var label: Components.Schemas.FeedbackItem.LabelPayload?
+            /// The true value (regressors)
+            ///
+            /// - Remark: Generated from `#/components/schemas/FeedbackItem/value`.
+            public var value: Swift.Double?
+            /// Creates a new `FeedbackItem`.
+            ///
+            /// - Parameters:
+            ///   - predictionId:
+            ///   - label: The true class (classifiers)
+            ///   - value: The true value (regressors)
+            public init(
+                predictionId: Swift.String? = nil,
+                label: Components.Schemas.FeedbackItem.LabelPayload? = nil,
+                value: Swift.Double? = nil
+            ) {
+                self.predictionId = predictionId
+                self.label = label
+                self.value = value
+            }
+            public enum CodingKeys: String, CodingKey {
+                case predictionId = "prediction_id"
+                case label
+                case value
+            }
+        }
+        /// One item (prediction_id with label or value), or many under feedback
+        ///
+        /// - Remark: Generated from `#/components/schemas/FeedbackRequest`.
+        public struct FeedbackRequest: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/FeedbackRequest/prediction_id`.
+            public var predictionId: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/FeedbackRequest/label`.
+            @frozen public enum LabelPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/FeedbackRequest/label/case1`.
+                case case1(Swift.String)
+                /// - Remark: Generated from `#/components/schemas/FeedbackRequest/label/case2`.
+                case case2(Swift.Double)
+                /// - Remark: Generated from `#/components/schemas/FeedbackRequest/label/case3`.
+                case case3(Swift.Bool)
+                public init(from decoder: any Swift.Decoder) throws {
+                    var errors: [any Swift.Error] = []
+                    do {
+                        self = .case1(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case2(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    do {
+                        self = .case3(try decoder.decodeFromSingleValueContainer())
+                        return
+                    } catch {
+                        errors.append(error)
+                    }
+                    throw Swift.DecodingError.failedToDecodeOneOfSchema(
+                        type: Self.self,
+                        codingPath: decoder.codingPath,
+                        errors: errors
+                    )
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    switch self {
+                    case let .case1(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case2(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    case let .case3(value):
+                        try encoder.encodeToSingleValueContainer(value)
+                    }
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/FeedbackRequest/label`.
+            public var label: Components.Schemas.FeedbackRequest.LabelPayload?
+            /// - Remark: Generated from `#/components/schemas/FeedbackRequest/value`.
+            public var value: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/FeedbackRequest/feedback`.
+            public var feedback: [Components.Schemas.FeedbackItem]?
+            /// Creates a new `FeedbackRequest`.
+            ///
+            /// - Parameters:
+            ///   - predictionId:
+            ///   - label:
+            ///   - value:
+            ///   - feedback:
+            public init(
+                predictionId: Swift.String? = nil,
+                label: Components.Schemas.FeedbackRequest.LabelPayload? = nil,
+                value: Swift.Double? = nil,
+                feedback: [Components.Schemas.FeedbackItem]? = nil
+            ) {
+                self.predictionId = predictionId
+                self.label = label
+                self.value = value
+                self.feedback = feedback
+            }
+            public enum CodingKeys: String, CodingKey {
+                case predictionId = "prediction_id"
+                case label
+                case value
+                case feedback
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/FeedbackResult`.
+        public struct FeedbackResult: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/FeedbackResult/accepted`.
+            public var accepted: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload`.
+            public struct ErrorsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload/DetailsPayload`.
+                public struct DetailsPayloadPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload/DetailsPayload/field`.
+                    public var field: Swift.String?
+                    /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload/DetailsPayload/problem`.
+                    public var problem: Swift.String?
+                    /// Creates a new `DetailsPayloadPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - field:
+                    ///   - problem:
+                    public init(
+                        field: Swift.String? = nil,
+                        problem: Swift.String? = nil
+                    ) {
+                        self.field = field
+                        self.problem = problem
+                    }
+                    public enum CodingKeys: String, CodingKey {
+                        case field
+                        case problem
+                    }
+                }
+                /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload/details`.
+                public typealias DetailsPayload = [Components.Schemas.FeedbackResult.ErrorsPayloadPayload.DetailsPayloadPayload]
+                /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload/details`.
+                public var details: Components.Schemas.FeedbackResult.ErrorsPayloadPayload.DetailsPayload?
+                /// - Remark: Generated from `#/components/schemas/FeedbackResult/ErrorsPayload/index`.
+                public var index: Swift.Int?
+                /// Creates a new `ErrorsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - details:
+                ///   - index:
+                public init(
+                    details: Components.Schemas.FeedbackResult.ErrorsPayloadPayload.DetailsPayload? = nil,
+                    index: Swift.Int? = nil
+                ) {
+                    self.details = details
+                    self.index = index
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case details
+                    case index
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/FeedbackResult/errors`.
+            public typealias ErrorsPayload = [Components.Schemas.FeedbackResult.ErrorsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/FeedbackResult/errors`.
+            public var errors: Components.Schemas.FeedbackResult.ErrorsPayload?
+            /// Creates a new `FeedbackResult`.
+            ///
+            /// - Parameters:
+            ///   - accepted:
+            ///   - errors:
+            public init(
+                accepted: Swift.Int? = nil,
+                errors: Components.Schemas.FeedbackResult.ErrorsPayload? = nil
+            ) {
+                self.accepted = accepted
+                self.errors = errors
+            }
+            public enum CodingKeys: String, CodingKey {
+                case accepted
+                case errors
             }
         }
         /// A username or an email address (with both, the username is used)
@@ -1519,6 +2114,137 @@ extension Components {
             }
             public enum CodingKeys: String, CodingKey {
                 case message
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LivePerformance`.
+        public struct LivePerformance: Codable, Hashable, Sendable {
+            /// Most recent feedback per model counted (MLOPSD_FEEDBACK_WINDOW)
+            ///
+            /// - Remark: Generated from `#/components/schemas/LivePerformance/window`.
+            public var window: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload`.
+            public struct ModelsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/model_name`.
+                public var modelName: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/model_version`.
+                public var modelVersion: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/arm`.
+                public var arm: Components.Schemas.Arm?
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/task`.
+                @frozen public enum TaskPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case classification = "classification"
+                    case regression = "regression"
+                }
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/task`.
+                public var task: Components.Schemas.LivePerformance.ModelsPayloadPayload.TaskPayload?
+                /// Feedback counted
+                ///
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/feedback`.
+                public var feedback: Swift.Int?
+                /// accuracy, f1, precision, recall (classifiers); rmse, mae, r2 (regressors)
+                ///
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/metrics`.
+                public struct MetricsPayload: Codable, Hashable, Sendable {
+                    /// A container of undocumented properties.
+                    public var additionalProperties: [String: Swift.Double]
+                    /// Creates a new `MetricsPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - additionalProperties: A container of undocumented properties.
+                    public init(additionalProperties: [String: Swift.Double] = .init()) {
+                        self.additionalProperties = additionalProperties
+                    }
+                    public init(from decoder: any Swift.Decoder) throws {
+                        additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                    }
+                    public func encode(to encoder: any Swift.Encoder) throws {
+                        try encoder.encodeAdditionalProperties(additionalProperties)
+                    }
+                }
+                /// accuracy, f1, precision, recall (classifiers); rmse, mae, r2 (regressors)
+                ///
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/metrics`.
+                public var metrics: Components.Schemas.LivePerformance.ModelsPayloadPayload.MetricsPayload?
+                /// The test-set figures from training
+                ///
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/held_out`.
+                public struct HeldOutPayload: Codable, Hashable, Sendable {
+                    /// A container of undocumented properties.
+                    public var additionalProperties: [String: Swift.Double]
+                    /// Creates a new `HeldOutPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - additionalProperties: A container of undocumented properties.
+                    public init(additionalProperties: [String: Swift.Double] = .init()) {
+                        self.additionalProperties = additionalProperties
+                    }
+                    public init(from decoder: any Swift.Decoder) throws {
+                        additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                    }
+                    public func encode(to encoder: any Swift.Encoder) throws {
+                        try encoder.encodeAdditionalProperties(additionalProperties)
+                    }
+                }
+                /// The test-set figures from training
+                ///
+                /// - Remark: Generated from `#/components/schemas/LivePerformance/ModelsPayload/held_out`.
+                public var heldOut: Components.Schemas.LivePerformance.ModelsPayloadPayload.HeldOutPayload?
+                /// Creates a new `ModelsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - modelName:
+                ///   - modelVersion:
+                ///   - arm:
+                ///   - task:
+                ///   - feedback: Feedback counted
+                ///   - metrics: accuracy, f1, precision, recall (classifiers); rmse, mae, r2 (regressors)
+                ///   - heldOut: The test-set figures from training
+                public init(
+                    modelName: Swift.String? = nil,
+                    modelVersion: Swift.String? = nil,
+                    arm: Components.Schemas.Arm? = nil,
+                    task: Components.Schemas.LivePerformance.ModelsPayloadPayload.TaskPayload? = nil,
+                    feedback: Swift.Int? = nil,
+                    metrics: Components.Schemas.LivePerformance.ModelsPayloadPayload.MetricsPayload? = nil,
+                    heldOut: Components.Schemas.LivePerformance.ModelsPayloadPayload.HeldOutPayload? = nil
+                ) {
+                    self.modelName = modelName
+                    self.modelVersion = modelVersion
+                    self.arm = arm
+                    self.task = task
+                    self.feedback = feedback
+                    self.metrics = metrics
+                    self.heldOut = heldOut
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case modelName = "model_name"
+                    case modelVersion = "model_version"
+                    case arm
+                    case task
+                    case feedback
+                    case metrics
+                    case heldOut = "held_out"
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LivePerformance/models`.
+            public typealias ModelsPayload = [Components.Schemas.LivePerformance.ModelsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/LivePerformance/models`.
+            public var models: Components.Schemas.LivePerformance.ModelsPayload?
+            /// Creates a new `LivePerformance`.
+            ///
+            /// - Parameters:
+            ///   - window: Most recent feedback per model counted (MLOPSD_FEEDBACK_WINDOW)
+            ///   - models:
+            public init(
+                window: Swift.Int? = nil,
+                models: Components.Schemas.LivePerformance.ModelsPayload? = nil
+            ) {
+                self.window = window
+                self.models = models
+            }
+            public enum CodingKeys: String, CodingKey {
+                case window
+                case models
             }
         }
         /// - Remark: Generated from `#/components/schemas/LoginRequest`.
@@ -1771,23 +2497,48 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/PredictRequest/features`.
             public var features: Components.Schemas.PredictRequest.FeaturesPayload
+            /// A served model (GET /api/v1/predict/models); the champion when left out
+            ///
             /// - Remark: Generated from `#/components/schemas/PredictRequest/model_name`.
             public var modelName: Swift.String?
+            /// With model_name: one pinned version of it
+            ///
+            /// - Remark: Generated from `#/components/schemas/PredictRequest/model_version`.
+            public var modelVersion: Swift.String?
+            /// champion or challenger, instead of a name
+            ///
+            /// - Remark: Generated from `#/components/schemas/PredictRequest/model_alias`.
+            @frozen public enum ModelAliasPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case champion = "champion"
+                case challenger = "challenger"
+            }
+            /// champion or challenger, instead of a name
+            ///
+            /// - Remark: Generated from `#/components/schemas/PredictRequest/model_alias`.
+            public var modelAlias: Components.Schemas.PredictRequest.ModelAliasPayload?
             /// Creates a new `PredictRequest`.
             ///
             /// - Parameters:
             ///   - features:
-            ///   - modelName:
+            ///   - modelName: A served model (GET /api/v1/predict/models); the champion when left out
+            ///   - modelVersion: With model_name: one pinned version of it
+            ///   - modelAlias: champion or challenger, instead of a name
             public init(
                 features: Components.Schemas.PredictRequest.FeaturesPayload,
-                modelName: Swift.String? = nil
+                modelName: Swift.String? = nil,
+                modelVersion: Swift.String? = nil,
+                modelAlias: Components.Schemas.PredictRequest.ModelAliasPayload? = nil
             ) {
                 self.features = features
                 self.modelName = modelName
+                self.modelVersion = modelVersion
+                self.modelAlias = modelAlias
             }
             public enum CodingKeys: String, CodingKey {
                 case features
                 case modelName = "model_name"
+                case modelVersion = "model_version"
+                case modelAlias = "model_alias"
             }
         }
         /// - Remark: Generated from `#/components/schemas/Prediction`.
@@ -1837,6 +2588,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Prediction/prediction`.
             public var prediction: Components.Schemas.Prediction.PredictionPayload?
+            /// Names this prediction in POST /api/v1/predict/feedback: signed, and carrying the model and what it predicted
+            ///
+            /// - Remark: Generated from `#/components/schemas/Prediction/prediction_id`.
+            public var predictionId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Prediction/probabilities`.
             public struct ProbabilitiesPayload: Codable, Hashable, Sendable {
                 /// A container of undocumented properties.
@@ -1866,22 +2621,26 @@ extension Components {
             /// - Parameters:
             ///   - ignoredFields: Fields the model does not use
             ///   - prediction: The class, or the predicted value. A class is a number when the model learnt integer labels (a 0/1 target answers 0 or 1), a string otherwise; probabilities are keyed by the label's text either way
+            ///   - predictionId: Names this prediction in POST /api/v1/predict/feedback: signed, and carrying the model and what it predicted
             ///   - probabilities:
             ///   - probability: Of the predicted class
             public init(
                 ignoredFields: [Swift.String]? = nil,
                 prediction: Components.Schemas.Prediction.PredictionPayload? = nil,
+                predictionId: Swift.String? = nil,
                 probabilities: Components.Schemas.Prediction.ProbabilitiesPayload? = nil,
                 probability: Swift.Double? = nil
             ) {
                 self.ignoredFields = ignoredFields
                 self.prediction = prediction
+                self.predictionId = predictionId
                 self.probabilities = probabilities
                 self.probability = probability
             }
             public enum CodingKeys: String, CodingKey {
                 case ignoredFields = "ignored_fields"
                 case prediction
+                case predictionId = "prediction_id"
                 case probabilities
                 case probability
             }
@@ -1900,6 +2659,8 @@ extension Components {
             public var value1: Components.Schemas.Prediction
             /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2`.
             public struct Value2Payload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2/arm`.
+                public var arm: Components.Schemas.Arm?
                 /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2/model_name`.
                 public var modelName: Swift.String?
                 /// - Remark: Generated from `#/components/schemas/PredictionResponse/value2/model_version`.
@@ -1911,22 +2672,26 @@ extension Components {
                 /// Creates a new `Value2Payload`.
                 ///
                 /// - Parameters:
+                ///   - arm:
                 ///   - modelName:
                 ///   - modelVersion:
                 ///   - modelType:
                 ///   - timestamp:
                 public init(
+                    arm: Components.Schemas.Arm? = nil,
                     modelName: Swift.String? = nil,
                     modelVersion: Swift.String? = nil,
                     modelType: Swift.String? = nil,
                     timestamp: Foundation.Date? = nil
                 ) {
+                    self.arm = arm
                     self.modelName = modelName
                     self.modelVersion = modelVersion
                     self.modelType = modelType
                     self.timestamp = timestamp
                 }
                 public enum CodingKeys: String, CodingKey {
+                    case arm
                     case modelName = "model_name"
                     case modelVersion = "model_version"
                     case modelType = "model_type"
@@ -1954,6 +2719,23 @@ extension Components {
             public func encode(to encoder: any Swift.Encoder) throws {
                 try self.value1.encode(to: encoder)
                 try self.value2.encode(to: encoder)
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/PinRequest`.
+        public struct PinRequest: Codable, Hashable, Sendable {
+            /// The newest registered version of the name when left out
+            ///
+            /// - Remark: Generated from `#/components/schemas/PinRequest/version`.
+            public var version: Swift.String?
+            /// Creates a new `PinRequest`.
+            ///
+            /// - Parameters:
+            ///   - version: The newest registered version of the name when left out
+            public init(version: Swift.String? = nil) {
+                self.version = version
+            }
+            public enum CodingKeys: String, CodingKey {
+                case version
             }
         }
         /// `{}` is a complete request: the dataset defaults to MLOPSD_DEFAULT_DATASET (a name or id) or else the most recent upload, the target to the one this dataset was last preprocessed with or else MLOPSD_DEFAULT_TARGET.
@@ -2132,6 +2914,47 @@ extension Components {
                 case metric
                 case minMetrics = "min_metrics"
                 case modelType = "model_type"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ServingPlan`.
+        public struct ServingPlan: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/champion`.
+            public var champion: Components.Schemas.ChampionOrNull?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/pinned`.
+            public var pinned: [Components.Schemas.Champion]?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/challenger`.
+            public var challenger: Components.Schemas.ChallengerOrNull?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/changed_at`.
+            public var changedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/changed_by`.
+            public var changedBy: Swift.String?
+            /// Creates a new `ServingPlan`.
+            ///
+            /// - Parameters:
+            ///   - champion:
+            ///   - pinned:
+            ///   - challenger:
+            ///   - changedAt:
+            ///   - changedBy:
+            public init(
+                champion: Components.Schemas.ChampionOrNull? = nil,
+                pinned: [Components.Schemas.Champion]? = nil,
+                challenger: Components.Schemas.ChallengerOrNull? = nil,
+                changedAt: Foundation.Date? = nil,
+                changedBy: Swift.String? = nil
+            ) {
+                self.champion = champion
+                self.pinned = pinned
+                self.challenger = challenger
+                self.changedAt = changedAt
+                self.changedBy = changedBy
+            }
+            public enum CodingKeys: String, CodingKey {
+                case champion
+                case pinned
+                case challenger
+                case changedAt = "changed_at"
+                case changedBy = "changed_by"
             }
         }
         /// - Remark: Generated from `#/components/schemas/Readiness`.

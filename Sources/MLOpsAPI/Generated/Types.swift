@@ -212,6 +212,36 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/train/models`.
     /// - Remark: Generated from `#/paths//api/v1/train/models/get(listModels)`.
     func listModels(_ input: Operations.ListModels.Input) async throws -> Operations.ListModels.Output
+    /// What the predict role serves: the champion, pinned model versions and the challenger
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/serving`.
+    /// - Remark: Generated from `#/paths//api/v1/train/serving/get(getServingPlan)`.
+    func getServingPlan(_ input: Operations.GetServingPlan.Input) async throws -> Operations.GetServingPlan.Output
+    /// Serve a registered model version beside the champion, addressed by model_name (and model_version)
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/post(pinModel)`.
+    func pinModel(_ input: Operations.PinModel.Input) async throws -> Operations.PinModel.Output
+    /// Stop serving a pinned model (one version, or every version of the name)
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/delete(unpinModel)`.
+    func unpinModel(_ input: Operations.UnpinModel.Input) async throws -> Operations.UnpinModel.Output
+    /// Set the challenger: a share of unaddressed predictions (canary), or a copy of them off the request path (shadow)
+    ///
+    /// - Remark: HTTP `PUT /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/put(setChallenger)`.
+    func setChallenger(_ input: Operations.SetChallenger.Input) async throws -> Operations.SetChallenger.Output
+    /// End the canary or shadow; the champion answers everything
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/delete(clearChallenger)`.
+    func clearChallenger(_ input: Operations.ClearChallenger.Input) async throws -> Operations.ClearChallenger.Output
+    /// Make the challenger the champion, in one call, and end the canary
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/canary/promote`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/promote/post(promoteChallenger)`.
+    func promoteChallenger(_ input: Operations.PromoteChallenger.Input) async throws -> Operations.PromoteChallenger.Output
     /// This document
     ///
     /// - Remark: HTTP `GET /api/v1/train/openapi.json`.
@@ -237,6 +267,21 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/predict/batch`.
     /// - Remark: Generated from `#/paths//api/v1/predict/batch/post(predictBatch)`.
     func predictBatch(_ input: Operations.PredictBatch.Input) async throws -> Operations.PredictBatch.Output
+    /// Drift of what each served model received, against its training profile: PSI per numeric feature, Jensen–Shannon per categorical one, and of its predictions
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/drift`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/drift/get(predictDrift)`.
+    func predictDrift(_ input: Operations.PredictDrift.Input) async throws -> Operations.PredictDrift.Output
+    /// The truth for earlier predictions, by prediction_id: one, or a batch under feedback
+    ///
+    /// - Remark: HTTP `POST /api/v1/predict/feedback`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/feedback/post(predictFeedback)`.
+    func predictFeedback(_ input: Operations.PredictFeedback.Input) async throws -> Operations.PredictFeedback.Output
+    /// Live metrics of each served model over its most recent feedback, beside the held-out figures from training
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/performance`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/performance/get(livePerformance)`.
+    func livePerformance(_ input: Operations.LivePerformance.Input) async throws -> Operations.LivePerformance.Output
     /// Liveness: the process is up
     ///
     /// - Remark: HTTP `GET /api/v1/predict/health`.
@@ -707,6 +752,70 @@ extension APIProtocol {
     public func listModels(headers: Operations.ListModels.Input.Headers = .init()) async throws -> Operations.ListModels.Output {
         try await listModels(Operations.ListModels.Input(headers: headers))
     }
+    /// What the predict role serves: the champion, pinned model versions and the challenger
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/serving`.
+    /// - Remark: Generated from `#/paths//api/v1/train/serving/get(getServingPlan)`.
+    public func getServingPlan(headers: Operations.GetServingPlan.Input.Headers = .init()) async throws -> Operations.GetServingPlan.Output {
+        try await getServingPlan(Operations.GetServingPlan.Input(headers: headers))
+    }
+    /// Serve a registered model version beside the champion, addressed by model_name (and model_version)
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/post(pinModel)`.
+    public func pinModel(
+        path: Operations.PinModel.Input.Path,
+        headers: Operations.PinModel.Input.Headers = .init(),
+        body: Operations.PinModel.Input.Body? = nil
+    ) async throws -> Operations.PinModel.Output {
+        try await pinModel(Operations.PinModel.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Stop serving a pinned model (one version, or every version of the name)
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/delete(unpinModel)`.
+    public func unpinModel(
+        path: Operations.UnpinModel.Input.Path,
+        query: Operations.UnpinModel.Input.Query = .init(),
+        headers: Operations.UnpinModel.Input.Headers = .init()
+    ) async throws -> Operations.UnpinModel.Output {
+        try await unpinModel(Operations.UnpinModel.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Set the challenger: a share of unaddressed predictions (canary), or a copy of them off the request path (shadow)
+    ///
+    /// - Remark: HTTP `PUT /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/put(setChallenger)`.
+    public func setChallenger(
+        headers: Operations.SetChallenger.Input.Headers = .init(),
+        body: Operations.SetChallenger.Input.Body
+    ) async throws -> Operations.SetChallenger.Output {
+        try await setChallenger(Operations.SetChallenger.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// End the canary or shadow; the champion answers everything
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/delete(clearChallenger)`.
+    public func clearChallenger(headers: Operations.ClearChallenger.Input.Headers = .init()) async throws -> Operations.ClearChallenger.Output {
+        try await clearChallenger(Operations.ClearChallenger.Input(headers: headers))
+    }
+    /// Make the challenger the champion, in one call, and end the canary
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/canary/promote`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/promote/post(promoteChallenger)`.
+    public func promoteChallenger(headers: Operations.PromoteChallenger.Input.Headers = .init()) async throws -> Operations.PromoteChallenger.Output {
+        try await promoteChallenger(Operations.PromoteChallenger.Input(headers: headers))
+    }
     /// This document
     ///
     /// - Remark: HTTP `GET /api/v1/train/openapi.json`.
@@ -761,6 +870,33 @@ extension APIProtocol {
             headers: headers,
             body: body
         ))
+    }
+    /// Drift of what each served model received, against its training profile: PSI per numeric feature, Jensen–Shannon per categorical one, and of its predictions
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/drift`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/drift/get(predictDrift)`.
+    public func predictDrift(headers: Operations.PredictDrift.Input.Headers = .init()) async throws -> Operations.PredictDrift.Output {
+        try await predictDrift(Operations.PredictDrift.Input(headers: headers))
+    }
+    /// The truth for earlier predictions, by prediction_id: one, or a batch under feedback
+    ///
+    /// - Remark: HTTP `POST /api/v1/predict/feedback`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/feedback/post(predictFeedback)`.
+    public func predictFeedback(
+        headers: Operations.PredictFeedback.Input.Headers = .init(),
+        body: Operations.PredictFeedback.Input.Body
+    ) async throws -> Operations.PredictFeedback.Output {
+        try await predictFeedback(Operations.PredictFeedback.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Live metrics of each served model over its most recent feedback, beside the held-out figures from training
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/performance`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/performance/get(livePerformance)`.
+    public func livePerformance(headers: Operations.LivePerformance.Input.Headers = .init()) async throws -> Operations.LivePerformance.Output {
+        try await livePerformance(Operations.LivePerformance.Input(headers: headers))
     }
     /// Liveness: the process is up
     ///

@@ -210,6 +210,140 @@ enum PredictAPIDocument {
         }
       }
     },
+    "/api/v1/predict/drift": {
+      "get": {
+        "summary": "Drift of what each served model received, against its training profile: PSI per numeric feature, Jensen–Shannon per categorical one, and of its predictions",
+        "operationId": "predictDrift",
+        "tags": [
+          "predict"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Drift per served model over the sliding window",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/DriftReport"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/api/v1/predict/feedback": {
+      "post": {
+        "summary": "The truth for earlier predictions, by prediction_id: one, or a batch under feedback",
+        "operationId": "predictFeedback",
+        "tags": [
+          "predict"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/FeedbackRequest"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "description": "How many were recorded; the others with their errors",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/FeedbackResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "description": "A single feedback that cannot be recorded: an unknown prediction_id, or a label the model does not know",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/api/v1/predict/performance": {
+      "get": {
+        "summary": "Live metrics of each served model over its most recent feedback, beside the held-out figures from training",
+        "operationId": "livePerformance",
+        "tags": [
+          "predict"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Live metrics per served model",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/LivePerformance"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
     "/api/v1/predict/health": {
       "get": {
         "summary": "Liveness: the process is up",
@@ -388,6 +522,16 @@ enum PredictAPIDocument {
           },
           "model_name": {
             "type": "string"
+          },
+          "model_version": {
+            "type": "string"
+          },
+          "model_alias": {
+            "enum": [
+              "champion",
+              "challenger"
+            ],
+            "type": "string"
           }
         },
         "required": [
@@ -426,6 +570,9 @@ enum PredictAPIDocument {
             },
             "type": "array"
           },
+          "arm": {
+            "$ref": "#/components/schemas/Arm"
+          },
           "model_name": {
             "type": "string"
           },
@@ -444,6 +591,95 @@ enum PredictAPIDocument {
           "timestamp": {
             "format": "date-time",
             "type": "string"
+          }
+        },
+        "type": "object"
+      },
+      "Arm": {
+        "description": "Which served model answered: the champion, the challenger of a canary, or a pinned version named in the request",
+        "enum": [
+          "champion",
+          "challenger",
+          "pinned"
+        ],
+        "type": "string"
+      },
+      "DriftEntry": {
+        "properties": {
+          "name": {
+            "type": "string"
+          },
+          "kind": {
+            "enum": [
+              "numeric",
+              "categorical"
+            ],
+            "type": "string"
+          },
+          "statistic": {
+            "enum": [
+              "psi",
+              "jensen_shannon"
+            ],
+            "type": "string"
+          },
+          "value": {
+            "type": "number"
+          },
+          "threshold": {
+            "type": "number"
+          },
+          "drifted": {
+            "type": "boolean"
+          }
+        },
+        "type": "object"
+      },
+      "DriftReport": {
+        "properties": {
+          "window": {
+            "description": "Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW)",
+            "type": "integer"
+          },
+          "models": {
+            "items": {
+              "properties": {
+                "model_name": {
+                  "type": "string"
+                },
+                "model_version": {
+                  "type": "string"
+                },
+                "arm": {
+                  "$ref": "#/components/schemas/Arm"
+                },
+                "records": {
+                  "description": "Records in the window",
+                  "type": "integer"
+                },
+                "reference": {
+                  "description": "False for a bundle trained before reference profiles: no drift can be measured",
+                  "type": "boolean"
+                },
+                "drifted_features": {
+                  "items": {
+                    "type": "string"
+                  },
+                  "type": "array"
+                },
+                "features": {
+                  "items": {
+                    "$ref": "#/components/schemas/DriftEntry"
+                  },
+                  "type": "array"
+                },
+                "prediction": {
+                  "$ref": "#/components/schemas/DriftEntry"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
           }
         },
         "type": "object"
@@ -575,11 +811,62 @@ enum PredictAPIDocument {
           "models": {
             "items": {
               "properties": {
+                "arm": {
+                  "$ref": "#/components/schemas/Arm"
+                },
+                "bundle_bytes": {
+                  "description": "Size of the bundle file",
+                  "type": "integer"
+                },
                 "bundle_md5": {
                   "type": "string"
                 },
                 "champion": {
                   "type": "boolean"
+                },
+                "memory_bytes": {
+                  "description": "Memory the loaded model holds: trees, coefficients and the feature pipeline",
+                  "type": "integer"
+                },
+                "mode": {
+                  "description": "For the challenger",
+                  "enum": [
+                    "canary",
+                    "shadow"
+                  ],
+                  "type": "string"
+                },
+                "share": {
+                  "description": "For a canary challenger: the share of unaddressed requests it answers",
+                  "type": "number"
+                },
+                "shadow": {
+                  "description": "For a shadow challenger",
+                  "properties": {
+                    "compared": {
+                      "type": "integer"
+                    },
+                    "agreed": {
+                      "type": "integer"
+                    },
+                    "agreement": {
+                      "type": [
+                        "number",
+                        "null"
+                      ]
+                    },
+                    "mean_absolute_difference": {
+                      "type": [
+                        "number",
+                        "null"
+                      ]
+                    },
+                    "dropped": {
+                      "description": "Copies dropped because the shadow queue was full",
+                      "type": "integer"
+                    }
+                  },
+                  "type": "object"
                 },
                 "class_labels": {
                   "items": {
@@ -640,6 +927,150 @@ enum PredictAPIDocument {
         },
         "type": "object"
       },
+      "FeedbackItem": {
+        "properties": {
+          "prediction_id": {
+            "maxLength": 256,
+            "type": "string"
+          },
+          "label": {
+            "description": "The true class (classifiers)",
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "number"
+              },
+              {
+                "type": "boolean"
+              }
+            ]
+          },
+          "value": {
+            "description": "The true value (regressors)",
+            "type": "number"
+          }
+        },
+        "type": "object"
+      },
+      "FeedbackRequest": {
+        "description": "One item (prediction_id with label or value), or many under feedback",
+        "properties": {
+          "prediction_id": {
+            "maxLength": 256,
+            "type": "string"
+          },
+          "label": {
+            "oneOf": [
+              {
+                "type": "string"
+              },
+              {
+                "type": "number"
+              },
+              {
+                "type": "boolean"
+              }
+            ]
+          },
+          "value": {
+            "type": "number"
+          },
+          "feedback": {
+            "items": {
+              "$ref": "#/components/schemas/FeedbackItem"
+            },
+            "maxItems": 10000,
+            "type": "array"
+          }
+        },
+        "type": "object"
+      },
+      "FeedbackResult": {
+        "properties": {
+          "accepted": {
+            "type": "integer"
+          },
+          "errors": {
+            "items": {
+              "properties": {
+                "details": {
+                  "items": {
+                    "properties": {
+                      "field": {
+                        "type": "string"
+                      },
+                      "problem": {
+                        "type": "string"
+                      }
+                    },
+                    "type": "object"
+                  },
+                  "type": "array"
+                },
+                "index": {
+                  "type": "integer"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "type": "object"
+      },
+      "LivePerformance": {
+        "properties": {
+          "window": {
+            "description": "Most recent feedback per model counted (MLOPSD_FEEDBACK_WINDOW)",
+            "type": "integer"
+          },
+          "models": {
+            "items": {
+              "properties": {
+                "model_name": {
+                  "type": "string"
+                },
+                "model_version": {
+                  "type": "string"
+                },
+                "arm": {
+                  "$ref": "#/components/schemas/Arm"
+                },
+                "task": {
+                  "enum": [
+                    "classification",
+                    "regression"
+                  ],
+                  "type": "string"
+                },
+                "feedback": {
+                  "description": "Feedback counted",
+                  "type": "integer"
+                },
+                "metrics": {
+                  "additionalProperties": {
+                    "type": "number"
+                  },
+                  "description": "accuracy, f1, precision, recall (classifiers); rmse, mae, r2 (regressors)",
+                  "type": "object"
+                },
+                "held_out": {
+                  "additionalProperties": {
+                    "type": "number"
+                  },
+                  "description": "The test-set figures from training",
+                  "type": "object"
+                }
+              },
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "type": "object"
+      },
       "PredictRequest": {
         "properties": {
           "features": {
@@ -649,6 +1080,19 @@ enum PredictAPIDocument {
             "type": "object"
           },
           "model_name": {
+            "description": "A served model (GET /api/v1/predict/models); the champion when left out",
+            "type": "string"
+          },
+          "model_version": {
+            "description": "With model_name: one pinned version of it",
+            "type": "string"
+          },
+          "model_alias": {
+            "description": "champion or challenger, instead of a name",
+            "enum": [
+              "champion",
+              "challenger"
+            ],
             "type": "string"
           }
         },
@@ -676,6 +1120,10 @@ enum PredictAPIDocument {
                 "type": "number"
               }
             ]
+          },
+          "prediction_id": {
+            "description": "Names this prediction in POST /api/v1/predict/feedback: signed, and carrying the model and what it predicted",
+            "type": "string"
           },
           "probabilities": {
             "additionalProperties": {
@@ -713,6 +1161,9 @@ enum PredictAPIDocument {
           },
           {
             "properties": {
+              "arm": {
+                "$ref": "#/components/schemas/Arm"
+              },
               "model_name": {
                 "type": "string"
               },

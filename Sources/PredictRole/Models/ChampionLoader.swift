@@ -5,26 +5,36 @@ import MLCore
 import Prometheus
 import ServiceLifecycle
 
-/// Loads the champion from its store and keeps following it: changes are pushed where the store
-/// can (PostgreSQL notifications), a promotion in the same process calls `reloadIfChanged()` at
-/// once, and a poll of the store's revision catches anything else. A change loads the new bundle
-/// off the event loop (the store checks its MD5) and swaps it in. A bundle that does not load is
-/// logged and the old model keeps serving.
+/// Loads the champion and the serving plan (pinned versions, the challenger) from their store and
+/// keeps following them: changes are pushed where the store can (PostgreSQL notifications), a
+/// change in the same process calls `reloadIfChanged()` at once, and a poll of the store's
+/// revision catches anything else. A change loads new bundles off the event loop (the store
+/// checks their MD5), reuses those already loaded, and swaps the whole set in at once. A champion
+/// that does not load is logged and the old set keeps serving; a pinned version or challenger
+/// that does not load is left out and named in `lastError`.
 actor ChampionLoader: Service {
     let slot: ModelSlot
     let store: any ChampionStore
     let interval: Duration
     let registry: PrometheusCollectorRegistry
+    let drift: DriftSettings
+    /// Every model served, so feedback that arrives after it left still finds its classes.
+    let known: KnownModels
     let logger: Logger
     private var lastSeen: String?
     private var loading: Task<Void, Never>?
     private(set) var lastError: String?
 
-    init(slot: ModelSlot, store: any ChampionStore, interval: Duration, registry: PrometheusCollectorRegistry, logger: Logger) {
+    init(
+        slot: ModelSlot, store: any ChampionStore, interval: Duration, registry: PrometheusCollectorRegistry, drift: DriftSettings = .init(),
+        known: KnownModels = KnownModels(), logger: Logger
+    ) {
         self.slot = slot
         self.store = store
         self.interval = interval
         self.registry = registry
+        self.drift = drift
+        self.known = known
         self.logger = logger
     }
 
@@ -61,8 +71,8 @@ actor ChampionLoader: Service {
     }
 
     /// Reloads when the store's revision changed since the last look (or nothing is loaded yet).
-    /// Returns once the current champion is loaded, also when a poll, a notification and a
-    /// promotion ask at once.
+    /// Returns once the current set is loaded, also when a poll, a notification and a change
+    /// ask at once.
     func reloadIfChanged() async {
         // Awaiting a finished task does not suspend, so the finished one is cleared here: the
         // caller that started it may not have had its turn on the actor yet, and looping on it
@@ -85,8 +95,8 @@ actor ChampionLoader: Service {
             do {
                 try await self.reload()
             } catch {
-                self.logger.error("champion not loaded; the previous model keeps serving", metadata: ["error": "\(error)"])
-                // A bundle that does not load waits for the next promotion; a store that did not
+                self.logger.error("champion not loaded; the previous models keep serving", metadata: ["error": "\(error)"])
+                // A bundle that does not load waits for the next change; a store that did not
                 // answer is asked again at the next poll.
                 if !(error is LoadError) { self.lastSeen = nil }
             }
@@ -96,47 +106,116 @@ actor ChampionLoader: Service {
         if loading == load { loading = nil }
     }
 
-    /// Loads the champion now; throws (and keeps the current model) when it cannot.
+    /// Loads the champion and the plan now; throws (and keeps the current set) when the champion
+    /// cannot be loaded.
     @discardableResult
-    func reload() async throws -> LoadedModel {
+    func reload() async throws -> ServedModels {
         do {
-            let model = try await load()
-            let previous = slot.model
-            slot.replace(with: model)
-            lastError = nil
-            logger.notice(
-                "champion loaded",
-                metadata: [
-                    "model_name": "\(model.name)", "version": "\(model.version)", "previous_version": "\(previous?.version ?? "none")",
-                ])
-            return model
+            let previous = slot.served
+            let loaded = previous.all
+            let champion = try await loadChampion(reusing: loaded)
+            var problems: [String] = []
+            var pinned: [LoadedModel] = []
+            var challenger: LoadedModel?
+            let plan: ServingPlan
+            do {
+                plan = try await store.plan() ?? .empty
+            } catch {
+                problems.append("the serving plan does not read: \(error)")
+                plan = ServingPlan(pinned: [], challenger: nil)
+            }
+            for pointer in plan.pinned {
+                do {
+                    pinned.append(try await model(pointer, arm: .pinned, reusing: loaded + [champion]))
+                } catch {
+                    problems.append("pinned \(pointer.modelName) version \(pointer.version) does not load: \(error)")
+                }
+            }
+            if let setting = plan.challenger {
+                do {
+                    challenger = try await model(setting.model, arm: .challenger, reusing: loaded + [champion] + pinned)
+                } catch {
+                    problems.append("challenger \(setting.model.modelName) version \(setting.model.version) does not load: \(error)")
+                }
+            }
+            let served = ServedModels(
+                champion: champion, pinned: pinned, challenger: challenger, mode: plan.challenger?.mode ?? .canary,
+                share: plan.challenger?.share ?? 0)
+            known.remember(served.all)
+            slot.replace(with: served)
+            lastError = problems.isEmpty ? nil : problems.joined(separator: "; ")
+            for problem in problems {
+                logger.error("model left out; the others serve", metadata: ["error": "\(problem)"])
+            }
+            if previous.champion?.bundleMD5 != champion.bundleMD5 || previous.champion?.version != champion.version {
+                logger.notice(
+                    "champion loaded",
+                    metadata: [
+                        "model_name": "\(champion.name)", "version": "\(champion.version)",
+                        "previous_version": "\(previous.champion?.version ?? "none")",
+                    ])
+            }
+            if previous.all.map(\.bundleMD5) != served.all.map(\.bundleMD5) || previous.share != served.share || previous.mode != served.mode {
+                logger.notice(
+                    "serving set changed",
+                    metadata: [
+                        "pinned": "\(pinned.map { "\($0.name)@\($0.version)" })",
+                        "challenger": "\(challenger.map { "\($0.name)@\($0.version)" } ?? "none")", "mode": "\(served.mode.rawValue)",
+                        "share": "\(served.share)",
+                    ])
+            }
+            return served
         } catch {
             lastError = "\(error)"
             throw error
         }
     }
 
-    private func load() async throws -> LoadedModel {
-        let record: ChampionRecord
+    private func loadChampion(reusing loaded: [LoadedModel]) async throws -> LoadedModel {
+        let pointer: ChampionPointer
         do {
-            guard let found = try await store.load() else { throw LoadError.noChampion }
-            record = found
+            guard let current = try await store.current() else { throw LoadError.noChampion }
+            pointer = current
+        } catch let error as ChampionStoreError {
+            throw LoadError.unreadable(error.description)
+        }
+        return try await model(pointer, arm: .champion, reusing: loaded)
+    }
+
+    /// A served model for `pointer`: the one already serving in that arm, the same bundle from
+    /// another arm, or the bundle fetched and decoded now.
+    private func model(_ pointer: ChampionPointer, arm: Arm, reusing loaded: [LoadedModel]) async throws -> LoadedModel {
+        if let same = loaded.first(where: {
+            $0.arm == arm && $0.bundleMD5 == pointer.bundleMD5 && $0.name == pointer.modelName && $0.version == pointer.version
+        }) {
+            return same
+        }
+        if let decoded = loaded.first(where: { $0.bundleMD5 == pointer.bundleMD5 }) {
+            return decoded.serving(
+                as: arm, name: pointer.modelName, version: pointer.version, runID: pointer.runID, bundlePath: pointer.bundlePath, registry: registry,
+                drift: drift)
+        }
+        let bytes: Data
+        do {
+            bytes = try await store.bundle(for: pointer)
         } catch let error as ChampionStoreError {
             throw LoadError.unreadable(error.description)
         }
         let registry = registry
+        let drift = drift
         return try await Offload.run {
-            let pointer = record.pointer
+            let before = HeapUsage.allocatedBytes()
             let bundle: ModelBundle
             do {
-                bundle = try ModelBundle.load(from: record.bundle)
+                bundle = try ModelBundle.load(from: bytes)
             } catch {
                 throw LoadError.unreadable("bundle \(pointer.bundlePath) does not load: \(error)")
             }
+            let memory = HeapUsage.growth(since: before)
             return LoadedModel(
-                bundle: bundle, name: pointer.modelName, version: pointer.version, runID: pointer.runID,
-                bundlePath: pointer.bundlePath, bundleMD5: DataVersion.digest(of: record.bundle).md5,
-                metrics: PredictionMetrics(registry: registry, model: pointer.modelName)
+                bundle: bundle, name: pointer.modelName, version: pointer.version, arm: arm, runID: pointer.runID,
+                bundlePath: pointer.bundlePath, bundleMD5: DataVersion.digest(of: bytes).md5, bundleBytes: bytes.count, memoryBytes: memory,
+                registry: registry, drift: drift
             )
         }
     }

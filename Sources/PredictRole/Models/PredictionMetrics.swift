@@ -1,7 +1,7 @@
 import Prometheus
 
-/// Prediction counters and latency for one loaded model, resolved once when the model loads so
-/// the request path only increments (no label lookups per request).
+/// Prediction counters and latency for one served model in one arm, resolved once when the model
+/// loads so the request path only increments (no label lookups per request).
 struct PredictionMetrics: Sendable {
     let predictions: Counter
     let invalidRecords: Counter
@@ -12,8 +12,8 @@ struct PredictionMetrics: Sendable {
         .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250),
     ]
 
-    init(registry: PrometheusCollectorRegistry, model: String) {
-        let labels = [("model", model)]
+    init(registry: PrometheusCollectorRegistry, model: String, version: String, arm: Arm) {
+        let labels = [("model", model), ("version", version), ("arm", arm.rawValue)]
         predictions = registry.makeCounter(
             descriptor: .init(namespace: "mlopsd", metricName: "predictions", unitName: "total", helpText: "Records predicted"),
             labels: labels

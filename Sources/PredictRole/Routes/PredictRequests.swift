@@ -7,19 +7,45 @@ import MLCore
 /// `Decodable`, which cost more than the prediction itself.
 struct PredictRequest: Sendable {
     var features: [String: JSONValue]
-    var modelName: String?
+    var model: ModelAddress
 
     init(_ document: JSONValue) throws {
         let body = try RequestFields.object(document)
         features = try RequestFields.object(body["features"], field: "features")
-        modelName = try RequestFields.modelName(body)
+        model = try ModelAddress(body)
+    }
+}
+
+/// Which served model a request names: `model_name` (with `model_version`), or `model_alias`.
+struct ModelAddress: Sendable {
+    var name: String?
+    var version: String?
+    var alias: Arm?
+
+    init(name: String? = nil, version: String? = nil, alias: Arm? = nil) {
+        self.name = name
+        self.version = version
+        self.alias = alias
+    }
+
+    init(_ body: [String: JSONValue]) throws {
+        name = try RequestFields.string(body, "model_name")
+        version = try RequestFields.string(body, "model_version")
+        if let alias = try RequestFields.string(body, "model_alias") {
+            guard let arm = Arm(rawValue: alias), arm != .pinned else {
+                throw APIError.validation(field: "model_alias", problem: "expected champion or challenger")
+            }
+            self.alias = arm
+        }
+        if alias != nil, name != nil { throw APIError.validation(field: "model_alias", problem: "give model_name or model_alias, not both") }
+        if version != nil, name == nil { throw APIError.validation(field: "model_version", problem: "needs model_name") }
     }
 }
 
 /// `POST /api/v1/predict/batch` as JSON.
 struct BatchRequest: Sendable {
     var featuresList: [[String: JSONValue]]
-    var modelName: String?
+    var model: ModelAddress
 
     init(_ document: JSONValue) throws {
         let body = try RequestFields.object(document)
@@ -41,7 +67,7 @@ struct BatchRequest: Sendable {
             }
             return members
         }
-        modelName = try RequestFields.modelName(body)
+        model = try ModelAddress(body)
     }
 }
 
@@ -60,11 +86,11 @@ enum RequestFields {
         }
     }
 
-    static func modelName(_ body: [String: JSONValue]) throws -> String? {
-        switch body["model_name"] {
+    static func string(_ body: [String: JSONValue], _ field: String) throws -> String? {
+        switch body[field] {
         case nil, .null?: return nil
-        case .string(let name)?: return name
-        default: throw APIError.validation(field: "model_name", problem: "expected string")
+        case .string(let text)?: return text
+        default: throw APIError.validation(field: field, problem: "expected string")
         }
     }
 }
@@ -106,7 +132,9 @@ enum RecordDecoding {
 /// `probability` of that class and `probabilities` per class; `ignored_fields` when the record
 /// carried fields the model does not use.
 enum PredictionJSON {
-    static func write(_ prediction: Prediction, model: LoadedModel, to writer: inout JSONWriter) {
+    static func write(_ prediction: Prediction, id: String, model: LoadedModel, to writer: inout JSONWriter) {
+        writer.key("prediction_id")
+        writer.string(id)
         writer.key("prediction")
         if let label = prediction.label {
             if let number = model.numericLabels?[label] { writer.number(number) } else { writer.string(label) }
@@ -135,6 +163,8 @@ enum PredictionJSON {
     }
 
     static func writeModel(_ model: LoadedModel, to writer: inout JSONWriter) {
+        writer.key("arm")
+        writer.string(model.arm.rawValue)
         writer.key("model_name")
         writer.string(model.name)
         writer.key("model_version")
@@ -145,27 +175,27 @@ enum PredictionJSON {
         writer.string(ISO8601Timestamp.string(Date()))
     }
 
-    static func single(_ prediction: Prediction, model: LoadedModel) -> JSONResponse {
-        var writer = JSONWriter(capacity: 256)
+    static func single(_ prediction: Prediction, id: String, model: LoadedModel) -> JSONResponse {
+        var writer = JSONWriter(capacity: 320)
         writer.beginObject()
-        write(prediction, model: model, to: &writer)
+        write(prediction, id: id, model: model, to: &writer)
         writeModel(model, to: &writer)
         writer.endObject()
         return JSONResponse(writer)
     }
 
     /// One entry per record, in order: the prediction, or null where `errors` explains why.
-    static func batch(_ outcomes: [Result<Prediction, RecordIssues>], model: LoadedModel) -> JSONResponse {
-        var writer = JSONWriter(capacity: 160 * outcomes.count + 128)
+    static func batch(_ outcomes: [Result<(Prediction, String), RecordIssues>], model: LoadedModel) -> JSONResponse {
+        var writer = JSONWriter(capacity: 230 * outcomes.count + 160)
         writer.beginObject()
         writer.key("predictions")
         writer.beginArray()
         var failures = 0
         for outcome in outcomes {
             switch outcome {
-            case .success(let prediction):
+            case .success(let (prediction, id)):
                 writer.beginObject()
-                write(prediction, model: model, to: &writer)
+                write(prediction, id: id, model: model, to: &writer)
                 writer.endObject()
             case .failure:
                 writer.null()

@@ -11,6 +11,8 @@ struct PredictRoutes: Sendable {
     let maxBatchBytes: Int
     let policy: RecordPolicy
     let tokens: TokenCodec
+    let predictionIDs: PredictionIDs
+    let shadow: ShadowRunner
 
     func install(on routes: RouterGroup<AppRequestContext>) {
         let users = routes.group().add(middleware: AuthGuard.authenticated(tokens))
@@ -20,25 +22,37 @@ struct PredictRoutes: Sendable {
         routes.group("reload").add(middleware: AuthGuard.admin(tokens)).post(use: reload)
     }
 
-    /// The model a request asks for: the champion, unless it names another.
-    private func model(named name: String?) throws -> LoadedModel {
-        guard let model = slot.model else {
+    /// The served model a request asks for (`ServedModels.choose`), or the error saying why none.
+    private func model(_ address: ModelAddress, in served: ServedModels, requestID: String) throws -> LoadedModel {
+        switch served.choose(name: address.name, version: address.version, alias: address.alias, requestID: requestID) {
+        case .model(let model):
+            return model
+        case .noChampion:
             throw APIError(.serviceUnavailable, code: "no_model", message: "No model is loaded yet: promote one with POST /api/v1/train/fetch-best-model")
-        }
-        if let name, name != model.name {
+        case .noChallenger:
             throw APIError(
-                .notFound, code: "not_found", message: "Model '\(name)' is not loaded; loaded: '\(model.name)'",
-                details: [FieldProblem(field: "model_name", problem: "not loaded")])
+                .notFound, code: "not_found", message: "No challenger is set: PUT /api/v1/train/canary",
+                details: [FieldProblem(field: "model_alias", problem: "no challenger")])
+        case .unknownName(let name, let loaded):
+            throw APIError(
+                .notFound, code: "not_found", message: "Model '\(name)' is not served; served: \(loaded.map { "'\($0)'" }.joined(separator: ", "))",
+                details: [FieldProblem(field: "model_name", problem: "not served")])
+        case .unknownVersion(let version, let loaded):
+            throw APIError(
+                .notFound, code: "not_found", message: "Version \(version) is not served; served: \(loaded.joined(separator: ", "))",
+                details: [FieldProblem(field: "model_version", problem: "not served")])
         }
-        return model
     }
 
     @Sendable func predict(request: Request, context: AppRequestContext) async throws -> JSONResponse {
         let body = try PredictRequest(await request.jsonDocument(context: context))
-        let model = try model(named: body.modelName)
+        let served = slot.served
+        let model = try model(body.model, in: served, requestID: context.requestID)
         let series = model.metrics
         let start = ContinuousClock.now
+        var fields: [String: RawValue] = [:]
         let result = RecordDecoding.record(body.features).flatMap { record in
+            fields = record
             let refused = policy.issues(in: record, for: model)
             return refused.isEmpty ? model.bundle.predict(records: [record])[0] : .failure(RecordIssues(issues: refused))
         }.mapError { issues in
@@ -48,7 +62,11 @@ struct PredictRoutes: Sendable {
         switch result {
         case .success(let prediction):
             series.predictions.increment()
-            return PredictionJSON.single(prediction, model: model)
+            model.drift?.record(fields, prediction: prediction)
+            if model.arm == .champion, let challenger = served.shadow {
+                shadow.submit(records: [fields], answers: [prediction], challenger: challenger)
+            }
+            return PredictionJSON.single(prediction, id: predictionIDs.issue(model: model, predicted: prediction.value), model: model)
         case .failure(let issues):
             series.invalidRecords.increment()
             throw APIError.validation(issues.issues.map { FieldProblem(field: $0.field, problem: $0.problem) })
@@ -61,16 +79,23 @@ struct PredictRoutes: Sendable {
         context.bodyLimit = max(context.bodyLimit, maxBatchBytes)
         let contentType = request.headers[.contentType].flatMap(MediaType.init(from:))
         var records: [Result<[String: RawValue], RecordIssues>]
-        var modelName: String?
+        let address: ModelAddress
         if let contentType, contentType.isType(.textCsv) {
             let buffer = try await request.body.collect(upTo: context.bodyLimit)
             records = try RecordDecoding.records(csv: buffer).map { .success($0) }
-            modelName = request.uri.queryParameters.get("model_name")
+            let query = request.uri.queryParameters
+            let alias = try query.get("model_alias").map { text in
+                guard let arm = Arm(rawValue: text), arm != .pinned else {
+                    throw APIError.validation(field: "model_alias", problem: "expected champion or challenger")
+                }
+                return arm
+            }
+            address = ModelAddress(name: query.get("model_name"), version: query.get("model_version"), alias: alias)
         } else {
             let body = try BatchRequest(await request.jsonDocument(context: context))
             // Batch errors carry the record's index; their fields are column names.
             records = body.featuresList.map(RecordDecoding.record)
-            modelName = body.modelName
+            address = body.model
         }
         guard records.count <= maxBatch else {
             throw APIError(
@@ -78,7 +103,8 @@ struct PredictRoutes: Sendable {
                 details: [FieldProblem(field: "features_list", problem: "at most \(maxBatch) records")])
         }
         guard !records.isEmpty else { throw APIError.validation(field: "features_list", problem: "no records") }
-        let model = try model(named: modelName)
+        let served = slot.served
+        let model = try model(address, in: served, requestID: context.requestID)
         let series = model.metrics
         let start = ContinuousClock.now
         records = records.map { record in
@@ -89,16 +115,30 @@ struct PredictRoutes: Sendable {
         }
         let valid = records.compactMap { try? $0.get() }
         var predicted = model.bundle.predict(records: valid)[...]
-        let outcomes = records.map { record -> Result<Prediction, RecordIssues> in
+        var answered: [([String: RawValue], Prediction)] = []
+        answered.reserveCapacity(valid.count)
+        let now = Date()
+        let outcomes = records.map { record -> Result<(Prediction, String), RecordIssues> in
             switch record {
-            case .failure(let issues): .failure(issues)
-            case .success: predicted.popFirst() ?? .failure(RecordIssues(issues: []))
+            case .failure(let issues): return .failure(issues)
+            case .success(let fields):
+                guard let outcome = predicted.popFirst() else { return .failure(RecordIssues(issues: [])) }
+                return outcome.map { prediction in
+                    answered.append((fields, prediction))
+                    return (prediction, predictionIDs.issue(model: model, predicted: prediction.value, at: now))
+                }
             }
         }
         series.latency.record(ContinuousClock.now - start)
         let failures = outcomes.count { if case .failure = $0 { true } else { false } }
         series.predictions.increment(by: Int64(outcomes.count - failures))
         series.invalidRecords.increment(by: Int64(failures))
+        if let drift = model.drift {
+            for (fields, prediction) in answered { drift.record(fields, prediction: prediction) }
+        }
+        if model.arm == .champion, let challenger = served.shadow {
+            shadow.submit(records: answered.map(\.0), answers: answered.map(\.1), challenger: challenger)
+        }
         return PredictionJSON.batch(outcomes, model: model)
     }
 
@@ -110,6 +150,12 @@ struct PredictRoutes: Sendable {
             var task: String
             var runID: String?
             var champion: Bool
+            var arm: String
+            var bundleBytes: Int
+            var memoryBytes: Int
+            var mode: String?
+            var share: Double?
+            var shadow: ShadowSummary?
             var metrics: [String: Double]
             var classLabels: [String]
             var inputSchema: [ColumnSchema]
@@ -121,11 +167,28 @@ struct PredictRoutes: Sendable {
                 case modelType = "model_type"
                 case task
                 case runID = "run_id"
-                case champion, metrics
+                case champion, arm
+                case bundleBytes = "bundle_bytes"
+                case memoryBytes = "memory_bytes"
+                case mode, share, shadow, metrics
                 case classLabels = "class_labels"
                 case inputSchema = "input_schema"
                 case bundleMD5 = "bundle_md5"
                 case loadedAt = "loaded_at"
+            }
+        }
+
+        struct ShadowSummary: Encodable {
+            var compared: Int
+            var agreed: Int
+            var agreement: Double?
+            var meanAbsoluteDifference: Double?
+            var dropped: Int
+
+            enum CodingKeys: String, CodingKey {
+                case compared, agreed, agreement
+                case meanAbsoluteDifference = "mean_absolute_difference"
+                case dropped
             }
         }
 
@@ -139,12 +202,22 @@ struct PredictRoutes: Sendable {
     }
 
     @Sendable func models(request: Request, context: AppRequestContext) async throws -> ModelList {
-        let entries = [slot.model].compactMap { $0 }.map { model in
-            ModelList.Entry(
+        let served = slot.served
+        let entries = served.all.map { model in
+            let isChallenger = model.arm == .challenger
+            let tally = isChallenger && served.mode == .shadow ? shadow.tally(of: model) : nil
+            return ModelList.Entry(
                 name: model.name, version: model.version, modelType: model.bundle.modelType, task: model.bundle.task.rawValue,
-                runID: model.runID, champion: true, metrics: model.bundle.metrics.filter { $0.value.isFinite },
-                classLabels: model.bundle.classLabels, inputSchema: model.bundle.inputSchema, bundleMD5: model.bundleMD5,
-                loadedAt: model.loadedAt
+                runID: model.runID, champion: model.arm == .champion, arm: model.arm.rawValue, bundleBytes: model.bundleBytes,
+                memoryBytes: model.memoryBytes, mode: isChallenger ? served.mode.rawValue : nil,
+                share: isChallenger && served.mode == .canary ? served.share : nil,
+                shadow: tally.map {
+                    ModelList.ShadowSummary(
+                        compared: $0.compared, agreed: $0.agreed, agreement: $0.agreement, meanAbsoluteDifference: $0.meanAbsoluteDifference,
+                        dropped: $0.dropped)
+                },
+                metrics: model.bundle.metrics.filter { $0.value.isFinite }, classLabels: model.bundle.classLabels,
+                inputSchema: model.bundle.inputSchema, bundleMD5: model.bundleMD5, loadedAt: model.loadedAt
             )
         }
         return ModelList(models: entries, lastReloadError: await loader.lastError)

@@ -550,6 +550,376 @@ enum TrainAPIDocument {
         }
       }
     },
+    "/api/v1/train/serving": {
+      "get": {
+        "summary": "What the predict role serves: the champion, pinned model versions and the challenger",
+        "operationId": "getServingPlan",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The serving plan",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServingPlan"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/api/v1/train/models/{name}/pin": {
+      "parameters": [
+        {
+          "description": "A registered model name (GET /api/v1/train/models)",
+          "in": "path",
+          "name": "name",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "maxLength": 200
+          }
+        }
+      ],
+      "post": {
+        "summary": "Serve a registered model version beside the champion, addressed by model_name (and model_version)",
+        "operationId": "pinModel",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/PinRequest"
+              }
+            }
+          },
+          "required": false
+        },
+        "responses": {
+          "200": {
+            "description": "The serving plan with the version pinned",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServingPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No such registered model or version",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "As many versions are pinned as MLOPSD_MAX_PINNED_MODELS allows",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "description": "A field is invalid, or the version's bundle does not load",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "502": {
+            "description": "The experiment tracker failed; nothing was pinned",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "summary": "Stop serving a pinned model (one version, or every version of the name)",
+        "operationId": "unpinModel",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "in": "query",
+            "name": "version",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "maxLength": 100
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The serving plan without it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServingPlan"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "Not pinned",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/api/v1/train/canary": {
+      "put": {
+        "summary": "Set the challenger: a share of unaddressed predictions (canary), or a copy of them off the request path (shadow)",
+        "operationId": "setChallenger",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "requestBody": {
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ChallengerRequest"
+              }
+            }
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "description": "The serving plan with the challenger",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServingPlan"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No such registered model or version",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "413": {
+            "$ref": "#/components/responses/PayloadTooLarge"
+          },
+          "415": {
+            "$ref": "#/components/responses/UnsupportedMediaType"
+          },
+          "422": {
+            "description": "A field is invalid, or the version's bundle does not load",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "502": {
+            "description": "The experiment tracker failed; nothing changed",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          }
+        }
+      },
+      "delete": {
+        "summary": "End the canary or shadow; the champion answers everything",
+        "operationId": "clearChallenger",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The serving plan without a challenger",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ServingPlan"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No challenger is set",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
+    "/api/v1/train/canary/promote": {
+      "post": {
+        "summary": "Make the challenger the champion, in one call, and end the canary",
+        "operationId": "promoteChallenger",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The new champion (and the previous one)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PromotionOutcome"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No challenger is set",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
     "/api/v1/train/openapi.json": {
       "get": {
         "summary": "This document",
@@ -707,6 +1077,45 @@ enum TrainAPIDocument {
           }
         },
         "type": "object"
+      },
+      "ChallengerRequest": {
+        "properties": {
+          "challenger": {
+            "description": "A registered model name",
+            "maxLength": 200,
+            "type": "string"
+          },
+          "version": {
+            "description": "The newest registered version of the name when left out",
+            "maxLength": 100,
+            "type": "string"
+          },
+          "share": {
+            "description": "Of unaddressed requests, chosen by request id so a retry with the same X-Request-ID sticks",
+            "maximum": 1,
+            "minimum": 0,
+            "type": "number"
+          },
+          "mode": {
+            "default": "canary",
+            "enum": [
+              "canary",
+              "shadow"
+            ],
+            "type": "string"
+          }
+        },
+        "required": [
+          "challenger"
+        ],
+        "type": "object"
+      },
+      "ChallengerOrNull": {
+        "description": "A Challenger, or null when there is none",
+        "type": [
+          "object",
+          "null"
+        ]
       },
       "ChampionOrNull": {
         "description": "A Champion, or null when there is none",
@@ -1041,6 +1450,16 @@ enum TrainAPIDocument {
         },
         "type": "object"
       },
+      "PinRequest": {
+        "properties": {
+          "version": {
+            "description": "The newest registered version of the name when left out",
+            "maxLength": 100,
+            "type": "string"
+          }
+        },
+        "type": "object"
+      },
       "PromotionOutcome": {
         "properties": {
           "candidates": {
@@ -1078,6 +1497,36 @@ enum TrainAPIDocument {
           },
           "model_type": {
             "type": "string"
+          }
+        },
+        "type": "object"
+      },
+      "ServingPlan": {
+        "properties": {
+          "champion": {
+            "$ref": "#/components/schemas/ChampionOrNull"
+          },
+          "pinned": {
+            "items": {
+              "$ref": "#/components/schemas/Champion"
+            },
+            "type": "array"
+          },
+          "challenger": {
+            "$ref": "#/components/schemas/ChallengerOrNull"
+          },
+          "changed_at": {
+            "format": "date-time",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "changed_by": {
+            "type": [
+              "string",
+              "null"
+            ]
           }
         },
         "type": "object"

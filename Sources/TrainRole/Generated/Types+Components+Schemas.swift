@@ -106,6 +106,90 @@ extension Components {
                 case version
             }
         }
+        /// - Remark: Generated from `#/components/schemas/ChallengerRequest`.
+        internal struct ChallengerRequest: Codable, Hashable, Sendable {
+            /// A registered model name
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/challenger`.
+            internal var challenger: Swift.String
+            /// The newest registered version of the name when left out
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/version`.
+            internal var version: Swift.String?
+            /// Of unaddressed requests, chosen by request id so a retry with the same X-Request-ID sticks
+            ///
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/share`.
+            internal var share: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/mode`.
+            internal enum ModePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case canary = "canary"
+                case shadow = "shadow"
+            }
+            /// - Remark: Generated from `#/components/schemas/ChallengerRequest/mode`.
+            internal var mode: Components.Schemas.ChallengerRequest.ModePayload?
+            /// Creates a new `ChallengerRequest`.
+            ///
+            /// - Parameters:
+            ///   - challenger: A registered model name
+            ///   - version: The newest registered version of the name when left out
+            ///   - share: Of unaddressed requests, chosen by request id so a retry with the same X-Request-ID sticks
+            ///   - mode:
+            internal init(
+                challenger: Swift.String,
+                version: Swift.String? = nil,
+                share: Swift.Double? = nil,
+                mode: Components.Schemas.ChallengerRequest.ModePayload? = nil
+            ) {
+                self.challenger = challenger
+                self.version = version
+                self.share = share
+                self.mode = mode
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case challenger
+                case version
+                case share
+                case mode
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Challenger`.
+        internal struct Challenger: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Challenger/model`.
+            internal var model: Components.Schemas.Champion?
+            /// - Remark: Generated from `#/components/schemas/Challenger/share`.
+            internal var share: Swift.Double?
+            /// - Remark: Generated from `#/components/schemas/Challenger/mode`.
+            internal enum ModePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case canary = "canary"
+                case shadow = "shadow"
+            }
+            /// - Remark: Generated from `#/components/schemas/Challenger/mode`.
+            internal var mode: Components.Schemas.Challenger.ModePayload?
+            /// Creates a new `Challenger`.
+            ///
+            /// - Parameters:
+            ///   - model:
+            ///   - share:
+            ///   - mode:
+            internal init(
+                model: Components.Schemas.Champion? = nil,
+                share: Swift.Double? = nil,
+                mode: Components.Schemas.Challenger.ModePayload? = nil
+            ) {
+                self.model = model
+                self.share = share
+                self.mode = mode
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case model
+                case share
+                case mode
+            }
+        }
+        /// A Challenger, or null when there is none
+        ///
+        /// - Remark: Generated from `#/components/schemas/ChallengerOrNull`.
+        internal typealias ChallengerOrNull = Swift.Optional<Components.Schemas.Challenger>
         /// A Champion, or null when there is none
         ///
         /// - Remark: Generated from `#/components/schemas/ChampionOrNull`.
@@ -520,6 +604,23 @@ extension Components {
                 case version
             }
         }
+        /// - Remark: Generated from `#/components/schemas/PinRequest`.
+        internal struct PinRequest: Codable, Hashable, Sendable {
+            /// The newest registered version of the name when left out
+            ///
+            /// - Remark: Generated from `#/components/schemas/PinRequest/version`.
+            internal var version: Swift.String?
+            /// Creates a new `PinRequest`.
+            ///
+            /// - Parameters:
+            ///   - version: The newest registered version of the name when left out
+            internal init(version: Swift.String? = nil) {
+                self.version = version
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case version
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/PromotionOutcome`.
         internal struct PromotionOutcome: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/PromotionOutcome/candidates`.
@@ -610,6 +711,47 @@ extension Components {
                 case metric
                 case minMetrics = "min_metrics"
                 case modelType = "model_type"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ServingPlan`.
+        internal struct ServingPlan: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/champion`.
+            internal var champion: Components.Schemas.ChampionOrNull?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/pinned`.
+            internal var pinned: [Components.Schemas.Champion]?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/challenger`.
+            internal var challenger: Components.Schemas.ChallengerOrNull?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/changed_at`.
+            internal var changedAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/ServingPlan/changed_by`.
+            internal var changedBy: Swift.String?
+            /// Creates a new `ServingPlan`.
+            ///
+            /// - Parameters:
+            ///   - champion:
+            ///   - pinned:
+            ///   - challenger:
+            ///   - changedAt:
+            ///   - changedBy:
+            internal init(
+                champion: Components.Schemas.ChampionOrNull? = nil,
+                pinned: [Components.Schemas.Champion]? = nil,
+                challenger: Components.Schemas.ChallengerOrNull? = nil,
+                changedAt: Foundation.Date? = nil,
+                changedBy: Swift.String? = nil
+            ) {
+                self.champion = champion
+                self.pinned = pinned
+                self.challenger = challenger
+                self.changedAt = changedAt
+                self.changedBy = changedBy
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case champion
+                case pinned
+                case challenger
+                case changedAt = "changed_at"
+                case changedBy = "changed_by"
             }
         }
         /// A completed training job's result; the leaderboard is sorted by the metric, best first

@@ -37,6 +37,36 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/train/models`.
     /// - Remark: Generated from `#/paths//api/v1/train/models/get(listModels)`.
     func listModels(_ input: Operations.ListModels.Input) async throws -> Operations.ListModels.Output
+    /// What the predict role serves: the champion, pinned model versions and the challenger
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/serving`.
+    /// - Remark: Generated from `#/paths//api/v1/train/serving/get(getServingPlan)`.
+    func getServingPlan(_ input: Operations.GetServingPlan.Input) async throws -> Operations.GetServingPlan.Output
+    /// Serve a registered model version beside the champion, addressed by model_name (and model_version)
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/post(pinModel)`.
+    func pinModel(_ input: Operations.PinModel.Input) async throws -> Operations.PinModel.Output
+    /// Stop serving a pinned model (one version, or every version of the name)
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/delete(unpinModel)`.
+    func unpinModel(_ input: Operations.UnpinModel.Input) async throws -> Operations.UnpinModel.Output
+    /// Set the challenger: a share of unaddressed predictions (canary), or a copy of them off the request path (shadow)
+    ///
+    /// - Remark: HTTP `PUT /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/put(setChallenger)`.
+    func setChallenger(_ input: Operations.SetChallenger.Input) async throws -> Operations.SetChallenger.Output
+    /// End the canary or shadow; the champion answers everything
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/delete(clearChallenger)`.
+    func clearChallenger(_ input: Operations.ClearChallenger.Input) async throws -> Operations.ClearChallenger.Output
+    /// Make the challenger the champion, in one call, and end the canary
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/canary/promote`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/promote/post(promoteChallenger)`.
+    func promoteChallenger(_ input: Operations.PromoteChallenger.Input) async throws -> Operations.PromoteChallenger.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -114,6 +144,70 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/train/models/get(listModels)`.
     internal func listModels(headers: Operations.ListModels.Input.Headers = .init()) async throws -> Operations.ListModels.Output {
         try await listModels(Operations.ListModels.Input(headers: headers))
+    }
+    /// What the predict role serves: the champion, pinned model versions and the challenger
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/serving`.
+    /// - Remark: Generated from `#/paths//api/v1/train/serving/get(getServingPlan)`.
+    internal func getServingPlan(headers: Operations.GetServingPlan.Input.Headers = .init()) async throws -> Operations.GetServingPlan.Output {
+        try await getServingPlan(Operations.GetServingPlan.Input(headers: headers))
+    }
+    /// Serve a registered model version beside the champion, addressed by model_name (and model_version)
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/post(pinModel)`.
+    internal func pinModel(
+        path: Operations.PinModel.Input.Path,
+        headers: Operations.PinModel.Input.Headers = .init(),
+        body: Operations.PinModel.Input.Body? = nil
+    ) async throws -> Operations.PinModel.Output {
+        try await pinModel(Operations.PinModel.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Stop serving a pinned model (one version, or every version of the name)
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/models/{name}/pin`.
+    /// - Remark: Generated from `#/paths//api/v1/train/models/{name}/pin/delete(unpinModel)`.
+    internal func unpinModel(
+        path: Operations.UnpinModel.Input.Path,
+        query: Operations.UnpinModel.Input.Query = .init(),
+        headers: Operations.UnpinModel.Input.Headers = .init()
+    ) async throws -> Operations.UnpinModel.Output {
+        try await unpinModel(Operations.UnpinModel.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Set the challenger: a share of unaddressed predictions (canary), or a copy of them off the request path (shadow)
+    ///
+    /// - Remark: HTTP `PUT /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/put(setChallenger)`.
+    internal func setChallenger(
+        headers: Operations.SetChallenger.Input.Headers = .init(),
+        body: Operations.SetChallenger.Input.Body
+    ) async throws -> Operations.SetChallenger.Output {
+        try await setChallenger(Operations.SetChallenger.Input(
+            headers: headers,
+            body: body
+        ))
+    }
+    /// End the canary or shadow; the champion answers everything
+    ///
+    /// - Remark: HTTP `DELETE /api/v1/train/canary`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/delete(clearChallenger)`.
+    internal func clearChallenger(headers: Operations.ClearChallenger.Input.Headers = .init()) async throws -> Operations.ClearChallenger.Output {
+        try await clearChallenger(Operations.ClearChallenger.Input(headers: headers))
+    }
+    /// Make the challenger the champion, in one call, and end the canary
+    ///
+    /// - Remark: HTTP `POST /api/v1/train/canary/promote`.
+    /// - Remark: Generated from `#/paths//api/v1/train/canary/promote/post(promoteChallenger)`.
+    internal func promoteChallenger(headers: Operations.PromoteChallenger.Input.Headers = .init()) async throws -> Operations.PromoteChallenger.Output {
+        try await promoteChallenger(Operations.PromoteChallenger.Input(headers: headers))
     }
 }
 

@@ -44,14 +44,14 @@ struct Promotion: Sendable {
         }
         var experimentIDs: [String] = []
         if let name = request.experimentName {
-            guard let id = try await fromTracker({ try await tracker.findExperiment(named: name) }) else {
+            guard let id = try await Self.fromTracker({ try await tracker.findExperiment(named: name) }) else {
                 throw APIError(
                     .notFound, code: "not_found", message: "No experiment named '\(name)'",
                     details: [FieldProblem(field: "experiment_name", problem: "does not exist")])
             }
             experimentIDs = [id]
         }
-        let (ranking, candidates) = try await fromTracker { try await rankedRuns(request, experimentIDs: experimentIDs) }
+        let (ranking, candidates) = try await Self.fromTracker { try await rankedRuns(request, experimentIDs: experimentIDs) }
         let metric = ranking.rawValue
         guard let best = candidates.first else {
             throw APIError(
@@ -70,7 +70,7 @@ struct Promotion: Sendable {
             )
         }
 
-        let bundleData = try await fromTracker { try await Self.bundle(ofRun: winner.runID, in: tracker) }
+        let bundleData = try await Self.fromTracker { try await Self.bundle(ofRun: winner.runID, in: tracker) }
         let bundle: ModelBundle
         do {
             bundle = try ModelBundle.load(from: bundleData)
@@ -85,7 +85,7 @@ struct Promotion: Sendable {
         let previous = try? await champions.current()
         let pointer = ChampionPointer(
             modelName: name, version: version, modelType: modelType, runID: winner.runID, metric: metric,
-            metrics: winner.metrics, bundlePath: "champion/\(Self.safe(name))-v\(Self.safe(version)).mlbundle",
+            metrics: winner.metrics, bundlePath: ChampionPointer.bundlePath(modelName: name, version: version),
             bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
         try await champions.publish(pointer, bundle: bundleData)
@@ -105,7 +105,7 @@ struct Promotion: Sendable {
 
     /// The tracker failing or not answering is an upstream's failure: a 502 naming it, with
     /// nothing promoted, instead of a 500.
-    private func fromTracker<Value>(_ call: () async throws -> Value) async throws -> Value {
+    static func fromTracker<Value>(_ call: () async throws -> Value) async throws -> Value {
         do {
             return try await call()
         } catch let error as APIError {
@@ -148,16 +148,12 @@ struct Promotion: Sendable {
     }
 
     /// The run's bundle; a run recorded before compact bundles has it under the JSON name.
-    private static func bundle(ofRun runID: String, in tracker: any ExperimentTracker) async throws -> Data {
+    static func bundle(ofRun runID: String, in tracker: any ExperimentTracker) async throws -> Data {
         do {
             return try await tracker.downloadArtifact(runID: runID, path: TrainJob.bundleArtifact)
         } catch {
             guard let legacy = try? await tracker.downloadArtifact(runID: runID, path: TrainJob.jsonBundleArtifact) else { throw error }
             return legacy
         }
-    }
-
-    private static func safe(_ text: String) -> String {
-        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }).replacingOccurrences(of: "..", with: "_")
     }
 }

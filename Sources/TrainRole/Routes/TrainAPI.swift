@@ -12,6 +12,7 @@ struct TrainAPI: APIProtocol {
     let registry: any ModelRegistry
     let configurations: any TrainingConfigurationStore
     let promotion: Promotion
+    let servingPlan: ServingPlanEditor
     let tracker: any ExperimentTracker
     let champions: any ChampionStore
     let dataDirectory: URL
@@ -123,5 +124,57 @@ struct TrainAPI: APIProtocol {
             throw APIError.notFound("No model of type '\(modelType)' has been trained yet; POST /api/v1/train first")
         }
         return .ok(.init(body: .json(try JSONValue(encoding: version).decode(Components.Schemas.ModelVersion.self))))
+    }
+
+    func getServingPlan(_ input: Operations.GetServingPlan.Input) async throws -> Operations.GetServingPlan.Output {
+        .ok(.init(body: .json(try Self.plan(await servingPlan.view()))))
+    }
+
+    func pinModel(_ input: Operations.PinModel.Input) async throws -> Operations.PinModel.Output {
+        let scope = try OperationScope.active
+        var version: String?
+        if case .json(let body)? = input.body { version = body.version }
+        let view = try await servingPlan.pin(name: input.path.name, version: version, by: try scope.requireUser().username)
+        scope.context.logger.notice("model pinned", metadata: ["model_name": "\(input.path.name)", "version": "\(view.pinned.last?.version ?? "")"])
+        return .ok(.init(body: .json(try Self.plan(view))))
+    }
+
+    func unpinModel(_ input: Operations.UnpinModel.Input) async throws -> Operations.UnpinModel.Output {
+        let scope = try OperationScope.active
+        let view = try await servingPlan.unpin(name: input.path.name, version: input.query.version, by: try scope.requireUser().username)
+        scope.context.logger.notice("model unpinned", metadata: ["model_name": "\(input.path.name)"])
+        return .ok(.init(body: .json(try Self.plan(view))))
+    }
+
+    func setChallenger(_ input: Operations.SetChallenger.Input) async throws -> Operations.SetChallenger.Output {
+        guard case .json(let body) = input.body else { throw APIError.badRequest("A JSON body is expected") }
+        let scope = try OperationScope.active
+        let mode = Challenger.Mode(rawValue: body.mode?.rawValue ?? Challenger.Mode.canary.rawValue) ?? .canary
+        guard mode == .shadow || body.share != nil else { throw APIError.validation(field: "share", problem: "field required for a canary") }
+        let view = try await servingPlan.setChallenger(
+            name: body.challenger, version: body.version, share: body.share ?? 0, mode: mode, by: try scope.requireUser().username)
+        scope.context.logger.notice(
+            "challenger set",
+            metadata: ["model_name": "\(body.challenger)", "mode": "\(mode.rawValue)", "share": "\(view.challenger?.share ?? 0)"])
+        return .ok(.init(body: .json(try Self.plan(view))))
+    }
+
+    func clearChallenger(_ input: Operations.ClearChallenger.Input) async throws -> Operations.ClearChallenger.Output {
+        let scope = try OperationScope.active
+        let view = try await servingPlan.clearChallenger(by: try scope.requireUser().username)
+        scope.context.logger.notice("challenger cleared")
+        return .ok(.init(body: .json(try Self.plan(view))))
+    }
+
+    func promoteChallenger(_ input: Operations.PromoteChallenger.Input) async throws -> Operations.PromoteChallenger.Output {
+        let scope = try OperationScope.active
+        let outcome = try await servingPlan.promoteChallenger(by: try scope.requireUser().username)
+        scope.context.logger.notice(
+            "challenger promoted", metadata: ["model_name": "\(outcome.champion.modelName)", "version": "\(outcome.champion.version)"])
+        return .ok(.init(body: .json(try JSONValue(encoding: outcome).decode(Components.Schemas.PromotionOutcome.self))))
+    }
+
+    private static func plan(_ view: ServingPlanEditor.View) throws -> Components.Schemas.ServingPlan {
+        try JSONValue(encoding: view).decode(Components.Schemas.ServingPlan.self)
     }
 }

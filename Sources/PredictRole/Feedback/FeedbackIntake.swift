@@ -1,0 +1,88 @@
+import Foundation
+import Kernel
+import MLCore
+
+/// Turns what a client sends to `POST /feedback` into rows for the feedback store: the id must
+/// be one this deployment issued, and the truth must be a class the model knows (classifiers) or
+/// a finite number (regressors). Problems are named per field, by item.
+struct FeedbackIntake: Sendable {
+    let predictionIDs: PredictionIDs
+    let known: KnownModels
+
+    struct Item {
+        var predictionID: String?
+        var label: JSONValue?
+        var value: JSONValue?
+    }
+
+    /// The items of a body: one at the top level, or many under `feedback`.
+    static func items(_ document: JSONValue, maximum: Int) throws -> (items: [Item], batch: Bool) {
+        let body = try RequestFields.object(document)
+        if let list = body["feedback"], list != .null {
+            guard case .array(let entries) = list else { throw APIError.validation(field: "feedback", problem: "expected array") }
+            guard entries.count <= maximum else {
+                throw APIError(
+                    .contentTooLarge, code: "batch_too_large", message: "At most \(maximum) feedback items per request; got \(entries.count)",
+                    details: [FieldProblem(field: "feedback", problem: "at most \(maximum) items")])
+            }
+            guard !entries.isEmpty else { throw APIError.validation(field: "feedback", problem: "no items") }
+            let items = try entries.enumerated().map { index, entry in
+                let members = try RequestFields.object(entry, field: "feedback[\(index)]")
+                return Item(predictionID: try RequestFields.string(members, "prediction_id"), label: members["label"], value: members["value"])
+            }
+            return (items, true)
+        }
+        return ([Item(predictionID: try RequestFields.string(body, "prediction_id"), label: body["label"], value: body["value"])], false)
+    }
+
+    func row(_ item: Item, receivedAt: Date) -> Result<PredictionFeedback, RecordIssues> {
+        guard let id = item.predictionID else { return .failure(RecordIssues(issues: [FieldIssue(field: "prediction_id", problem: "field required")])) }
+        guard let contents = predictionIDs.read(id) else {
+            return .failure(RecordIssues(issues: [FieldIssue(field: "prediction_id", problem: "not a prediction id this deployment issued")]))
+        }
+        guard let model = known.identity(of: contents.modelKey) else {
+            return .failure(
+                RecordIssues(issues: [FieldIssue(field: "prediction_id", problem: "the model that made this prediction is no longer served")]))
+        }
+        let actual: Double
+        switch truth(item, for: model) {
+        case .success(let value): actual = value
+        case .failure(let issue): return .failure(RecordIssues(issues: [issue]))
+        }
+        return .success(
+            PredictionFeedback(
+                predictionID: id, modelKey: Self.hex(contents.modelKey), arm: contents.arm.rawValue, predicted: contents.predicted,
+                actual: actual, predictedAt: contents.issuedAt, receivedAt: receivedAt))
+    }
+
+    /// The truth in the encoding of the prediction: a class index, or the value.
+    private func truth(_ item: Item, for model: KnownModels.Identity) -> Result<Double, FieldIssue> {
+        switch model.task {
+        case .classification:
+            let text: String
+            switch item.label {
+            case .string(let label)?: text = label
+            case .number(let number)? where number == number.rounded() && abs(number) < 1e15: text = String(Int(number))
+            case .bool(let flag)?: text = flag ? "true" : "false"
+            case nil, .null?: return .failure(FieldIssue(field: "label", problem: "field required for a classifier"))
+            default: return .failure(FieldIssue(field: "label", problem: "expected a class label"))
+            }
+            guard let index = model.classLabels.firstIndex(of: text) else {
+                let known = model.classLabels.prefix(10).joined(separator: ", ")
+                return .failure(FieldIssue(field: "label", problem: "unknown class '\(text)'; expected one of \(known)"))
+            }
+            return .success(Double(index))
+        case .regression:
+            switch item.value ?? item.label {
+            case .number(let number)? where number.isFinite: return .success(number)
+            case nil, .null?: return .failure(FieldIssue(field: "value", problem: "field required for a regressor"))
+            default: return .failure(FieldIssue(field: "value", problem: "expected a finite number"))
+            }
+        }
+    }
+
+    static func hex(_ key: UInt64) -> String {
+        let digits = String(key, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,14 @@
+import CMalloc
+
+/// The heap's allocated bytes, for what loading a model costs in memory. Process-wide, so a
+/// load measured while requests run is off by what they hold at that moment: small beside a
+/// model's trees, and reported as an approximation.
+enum HeapUsage {
+    static func allocatedBytes() -> Int {
+        Int(mallinfo2().uordblks)
+    }
+
+    static func growth(since before: Int) -> Int {
+        max(0, allocatedBytes() - before)
+    }
+}
