@@ -128,6 +128,67 @@ import Testing
         #expect(after.errors.contains("not logged in"))
     }
 
+    /// `client models pin`, `client canary`, `client drift`, `client feedback` and
+    /// `client performance` against a live server.
+    @Test func servingCommandsPinCanaryDriftAndFeedback() async throws {
+        let server = try await LiveServer(role: "all", environment: Self.environment)
+        defer { _ = server.stop() }
+        let client = try Client(server: server)
+        defer { client.removeFiles() }
+        #expect(try await client.run(["login", "--username", "admin"], input: "client-admin-password\n").status == 0)
+        let dataset = try await client.json(["datasets", "upload", Self.datasets.appendingPathComponent("penguins.csv").path])
+        let processed = try await client.json(["preprocess", "--dataset", try #require(dataset["id"]?.stringValue), "--target", "species", "--wait"])
+        let features = try await client.json(["features", "--version", try #require(processed["result"]?["version"]?.stringValue), "--wait"])
+        let trained = try await client.run([
+            "train", "--features", try #require(features["result"]?["version"]?.stringValue), "--models", "logistic_regression,decision_tree",
+            "--experiment", "penguins", "--wait",
+        ])
+        #expect(trained.status == 0, "\(trained.errors)")
+        #expect(try await client.run(["promote", "--model-type", "logistic_regression"]).status == 0)
+
+        let pinned = try await client.run(["models", "pin", "penguins-decision_tree"])
+        #expect(pinned.status == 0, "\(pinned.errors)")
+        #expect(pinned.output.split(separator: "\n").contains { $0.hasPrefix("pinned") && $0.contains("penguins-decision_tree") }, "\(pinned.output)")
+        let unknown = try await client.run(["models", "pin", "penguins-nothing"])
+        #expect(unknown.status != 0)
+        #expect(unknown.errors.contains("not registered") || unknown.errors.contains("No registered model"), "\(unknown.errors)")
+
+        let canary = try await client.run(["canary", "set", "penguins-decision_tree", "--share", "0.5"])
+        #expect(canary.status == 0, "\(canary.errors)")
+        #expect(try await client.run(["canary"]).output.contains("canary 50"), "the default subcommand shows the plan")
+        #expect(try await client.run(["canary", "set", "penguins-decision_tree"]).status != 0, "--share or --shadow is required")
+
+        let record: JSONValue = [
+            "island": "Biscoe", "bill_length_mm": 48.6, "bill_depth_mm": 16.0, "flipper_length_mm": 230.0,
+            "body_mass_g": 5800.0, "sex": "male", "year": 2009,
+        ]
+        let input = server.directory.appendingPathComponent("record.json")
+        try Data(record.jsonString().utf8).write(to: input)
+        var prediction = try await client.run(["predict", "--input", input.path, "--json"])
+        for _ in 0..<100 where prediction.status != 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            prediction = try await client.run(["predict", "--input", input.path, "--json"])
+        }
+        let answer = try JSONValue(jsonString: prediction.output)
+        #expect(["champion", "challenger"].contains(answer["arm"]?.stringValue ?? ""), "\(answer)")
+        let id = try #require(answer["prediction_id"]?.stringValue)
+        let feedback = try await client.run(["feedback", id, "--label", "Gentoo"])
+        #expect(feedback.status == 0, "\(feedback.errors)")
+        #expect(feedback.output.contains("recorded 1"))
+        let performance = try await client.run(["performance"])
+        #expect(performance.output.contains("accuracy"), "\(performance.output)")
+        let drift = try await client.run(["drift"])
+        #expect(drift.status == 0, "\(drift.errors)")
+        #expect(drift.output.contains("penguins-logistic_regression") && drift.output.contains("bill_length_mm"), "\(drift.output)")
+
+        let promoted = try await client.run(["canary", "promote"])
+        #expect(promoted.status == 0, "\(promoted.errors)")
+        #expect(promoted.output.contains("champion: penguins-decision_tree"), "\(promoted.output)")
+        let unpinned = try await client.json(["models", "unpin", "penguins-decision_tree"])
+        #expect(unpinned["pinned"] == [])
+        #expect(unpinned["champion"]?["model_name"] == "penguins-decision_tree")
+    }
+
     @Test func tokensAreRefreshedBeforeExpiryAndAfterA401() async throws {
         let server = try await LiveServer(role: "auth", environment: Self.environment)
         defer { _ = server.stop() }

@@ -51,10 +51,13 @@ final class ServedModels: Sendable, AtomicReference {
                 let preferred = named.first { $0.arm == .champion } ?? named.filter { $0.arm == .pinned }.max { Self.older($0.version, $1.version) }
                 return .model(preferred ?? named[0])
             }
-            guard let exact = named.first(where: { $0.version == version }) else {
-                return .unknownVersion(version, loaded: named.map(\.version).sorted())
+            // A version named is served by its pinned arm when there is one, so the requests
+            // that name it keep their series when the champion moves on.
+            let exact = named.filter { $0.version == version }
+            guard let chosen = exact.first(where: { $0.arm == .pinned }) ?? exact.first else {
+                return .unknownVersion(version, loaded: Array(Set(named.map(\.version))).sorted())
             }
-            return .model(exact)
+            return .model(chosen)
         }
         guard let champion else { return .noChampion }
         if mode == .canary, let challenger, share > 0, CanarySplit.fraction(of: requestID) < share {

@@ -20,7 +20,7 @@ struct ClientCommand: ParsableCommand {
         subcommands: [
             ClientLogin.self, ClientLogout.self, ClientWhoami.self, ClientUsers.self, ClientDatasets.self,
             ClientPreprocess.self, ClientFeatures.self, ClientTrain.self, ClientJobs.self, ClientPromote.self,
-            ClientModels.self, ClientPredict.self,
+            ClientModels.self, ClientCanary.self, ClientPredict.self, ClientDrift.self, ClientPerformance.self, ClientFeedback.self,
         ]
     )
 }
