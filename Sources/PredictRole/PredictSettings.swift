@@ -28,7 +28,9 @@ struct PredictSettings: Sendable {
         rejectUnknownCategories = try reader.bool("MLOPSD_PREDICT_REJECT_UNKNOWN_CATEGORIES", default: true)
         rejectExtraFields = try reader.bool("MLOPSD_PREDICT_REJECT_EXTRA_FIELDS", default: false)
         drift = DriftSettings(
-            window: try reader.int("MLOPSD_DRIFT_WINDOW", default: 10_000, range: 100...10_000_000),
+            window: try reader.parse("MLOPSD_DRIFT_WINDOW", default: 10_000, expected: "0 (off) or 100 to 10000000") { text in
+                Int(text).flatMap { $0 == 0 || (100...10_000_000).contains($0) ? $0 : nil }
+            },
             psiThreshold: try Self.threshold(reader, "MLOPSD_DRIFT_PSI_THRESHOLD", default: 0.2),
             jensenShannonThreshold: try Self.threshold(reader, "MLOPSD_DRIFT_JS_THRESHOLD", default: 0.1),
             minimumRecords: try reader.int("MLOPSD_DRIFT_MIN_RECORDS", default: 200, range: 1...1_000_000)

@@ -1054,7 +1054,7 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/DriftReport`.
         public struct DriftReport: Codable, Hashable, Sendable {
-            /// Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW)
+            /// Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW); 0 when drift monitoring is off
             ///
             /// - Remark: Generated from `#/components/schemas/DriftReport/window`.
             public var window: Swift.Int?
@@ -1128,7 +1128,7 @@ extension Components {
             /// Creates a new `DriftReport`.
             ///
             /// - Parameters:
-            ///   - window: Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW)
+            ///   - window: Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW); 0 when drift monitoring is off
             ///   - models:
             public init(
                 window: Swift.Int? = nil,

@@ -20,10 +20,9 @@ struct FeedbackIntake: Sendable {
         let body = try RequestFields.object(document)
         if let list = body["feedback"], list != .null {
             guard case .array(let entries) = list else { throw APIError.validation(field: "feedback", problem: "expected array") }
+            // The document's `maxItems`: a request that breaks it is invalid, not too large.
             guard entries.count <= maximum else {
-                throw APIError(
-                    .contentTooLarge, code: "batch_too_large", message: "At most \(maximum) feedback items per request; got \(entries.count)",
-                    details: [FieldProblem(field: "feedback", problem: "at most \(maximum) items")])
+                throw APIError.validation(field: "feedback", problem: "at most \(maximum) items; got \(entries.count)")
             }
             guard !entries.isEmpty else { throw APIError.validation(field: "feedback", problem: "no items") }
             let items = try entries.enumerated().map { index, entry in

@@ -638,7 +638,7 @@ enum PredictAPIDocument {
       "DriftReport": {
         "properties": {
           "window": {
-            "description": "Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW)",
+            "description": "Records per model the sliding window holds (MLOPSD_DRIFT_WINDOW); 0 when drift monitoring is off",
             "type": "integer"
           },
           "models": {

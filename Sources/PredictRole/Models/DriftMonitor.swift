@@ -4,6 +4,7 @@ import Synchronization
 
 /// `MLOPSD_DRIFT_*`: the sliding window per served model and when a feature counts as drifted.
 struct DriftSettings: Sendable {
+    /// 0 turns drift monitoring off.
     var window = 10_000
     /// PSI above this flags a numeric feature (0.2 is the customary "significant shift").
     var psiThreshold = 0.2

@@ -59,7 +59,9 @@ final class LoadedModel: Sendable {
         let numbers = bundle.classLabels.compactMap { label in Int(label).flatMap { String($0) == label ? (label, $0) : nil } }
         self.numericLabels =
             !bundle.classLabels.isEmpty && numbers.count == bundle.classLabels.count ? Dictionary(numbers, uniquingKeysWith: { first, _ in first }) : nil
-        self.drift = bundle.referenceProfile.map { DriftMonitor(profile: $0, settings: drift, registry: registry, model: name, version: version, arm: arm) }
+        self.drift =
+            drift.window > 0
+            ? bundle.referenceProfile.map { DriftMonitor(profile: $0, settings: drift, registry: registry, model: name, version: version, arm: arm) } : nil
     }
 
     /// The same bundle in another arm, without decoding it again.

@@ -88,7 +88,7 @@ struct MonitoringRoutes: Sendable {
         let entries = slot.served.all.map { model in
             let report = model.drift?.report()
             return DriftAnswer.Entry(
-                modelName: model.name, modelVersion: model.version, arm: model.arm.rawValue, reference: report != nil,
+                modelName: model.name, modelVersion: model.version, arm: model.arm.rawValue, reference: model.bundle.referenceProfile != nil,
                 records: report?.records ?? 0, driftedFeatures: report?.driftedFeatures ?? [], features: report?.features ?? [],
                 prediction: report?.prediction)
         }
