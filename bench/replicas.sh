@@ -14,7 +14,7 @@ JOBS=${JOBS:-8}
 DATASETS=${DATASETS:-$PWD/../shared/datasets}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 command -v nginx >/dev/null || { echo "nginx is not installed (apt-get install nginx)" >&2; exit 2; }
-swift build -c release --product mlopsd >/dev/null
+swift build -c release --product mlopsd --static-swift-stdlib >/dev/null
 BIN="$(swift build -c release --show-bin-path)/mlopsd"
 
 WORK=$(mktemp -d)

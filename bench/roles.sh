@@ -5,7 +5,7 @@
 # line), so client polling does not count; fit times per model come from the leaderboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product mlopsd >/dev/null 2>&1
+swift build -c release --product mlopsd --static-swift-stdlib >/dev/null 2>&1
 BIN="$(swift build -c release --show-bin-path 2>/dev/null)/mlopsd"
 DATASETS="$PWD/../shared/datasets"
 WORK=$(mktemp -d)

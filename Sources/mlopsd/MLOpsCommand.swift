@@ -27,7 +27,8 @@ struct MLOpsCommand: AsyncParsableCommand {
     static func main() {
         do {
             if try (parseAsRoot() as? ServeCommand)?.runsOnEventLoops(environment: ProcessInfo.processInfo.environment) == true {
-                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+                let installed = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+                ServeCommand.executor.store(installed ? .eventLoops : .unavailable, ordering: .relaxed)
             }
         } catch {
             fail(error)

@@ -6,6 +6,7 @@ import Hummingbird
 import Kernel
 import Logging
 import PredictRole
+import Synchronization
 import TrainRole
 
 struct ServeCommand: AsyncParsableCommand {
@@ -28,12 +29,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to bind, 0 for any free port (default: $MLOPSD_PORT, else the role's port).")
     var port: Int?
 
+    /// What `main` got when it asked for the event loops: NIO finds the runtime's hook with
+    /// dlsym, which cannot see it when the runtime is linked in statically (the image). There the
+    /// separate pool stays; a takeover made to work through the linker measured 12% fewer
+    /// requests per second in that build (docs/benchmarks.md), so none is forced.
+    enum Executor: UInt8, AtomicRepresentable {
+        case pool, eventLoops, unavailable
+    }
+
+    static let executor = Atomic<Executor>(.pool)
+
     /// Whether Swift concurrency's tasks should run on NIO's event loops rather than a pool of
     /// their own (`MLOPSD_NIO_EXECUTOR`, default on for the predict role only). Each request then
-    /// stays on the thread that reads and writes its connection: the predict role measured 11%
-    /// more requests per second and a 17% lower p99 this way (docs/benchmarks.md). The other
-    /// roles keep the separate pool, whose longer handlers (uploads, profiles) then never hold up
-    /// a connection's I/O. The role is the one `--role` or the process environment names.
+    /// stays on the thread that reads and writes its connection: with the runtime linked
+    /// dynamically (`swift build`) the predict role measured 15% more requests per second this
+    /// way (docs/benchmarks.md). The other roles keep the separate pool, whose longer handlers
+    /// (uploads, profiles) then never hold up a connection's I/O. The role is the one `--role`
+    /// or the process environment names.
     func runsOnEventLoops(environment: [String: String]) -> Bool {
         switch environment["MLOPSD_NIO_EXECUTOR"] {
         case "1", "true": return true
@@ -55,6 +67,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "mlopsd")
         logger[metadataKey: "service"] = .string(settings.role.rawValue)
         for warning in settings.warnings { logger.warning("\(warning)") }
+        if Self.executor.load(ordering: .relaxed) == .unavailable {
+            logger.notice("tasks run on Swift's thread pool: NIO cannot take it over where the Swift runtime is linked in statically")
+        }
         if !FaultPoint.armed.isEmpty {
             logger.warning(
                 "fault injection armed: the process kills itself at these steps", metadata: ["points": "\(FaultPoint.armed.map(\.rawValue).sorted())"])
