@@ -17,7 +17,7 @@ public enum PredictRole {
         )
         environment.championChanges.follow { await loader.reloadIfChanged() }
         let predictionIDs = PredictionIDs(secret: environment.settings.jwtSecret)
-        let shadow = ShadowRunner(capacity: settings.shadowQueue, registry: environment.metrics, logger: environment.logger)
+        let shadow = ShadowRunner(capacity: settings.shadowQueue, registry: environment.metrics)
         let feedback = try await FeedbackStores.open(environment)
         let routes = PredictRoutes(
             slot: slot, loader: loader, maxBatch: settings.maxBatch, maxBatchBytes: settings.maxBatchBytes,
@@ -25,14 +25,19 @@ public enum PredictRole {
             tokens: environment.tokens, predictionIDs: predictionIDs, shadow: shadow
         )
         let monitoring = MonitoringRoutes(
-            slot: slot, intake: FeedbackIntake(predictionIDs: predictionIDs, known: known),
+            slot: slot, intake: FeedbackIntake(predictionIDs: predictionIDs, known: known, maximumAge: settings.feedbackRetention),
             performance: LivePerformance(store: feedback.store, window: settings.feedbackWindow, registry: environment.metrics),
             driftWindow: settings.drift.window, tokens: environment.tokens
         )
         return RoleModule(
             role: .predict,
             databases: feedback.databases,
-            services: [loader, shadow, FeedbackPruner(store: feedback.store, retention: settings.feedbackRetention, logger: environment.logger)],
+            services: [
+                loader, shadow,
+                FeedbackMaintenance(
+                    store: feedback.store, retention: settings.feedbackRetention, logger: environment.logger,
+                    refreshGauges: { _ = try? await monitoring.performance.report(for: slot.served.all) }),
+            ],
             openAPIDocument: try OpenAPIDocument(json: PredictAPIDocument.json),
             readinessChecks: [
                 {

@@ -18,7 +18,7 @@ struct PredictSettings: Sendable {
     var feedbackWindow: Int
     /// Feedback older than this is deleted.
     var feedbackRetention: Duration
-    /// Copies waiting for the shadow challenger; past it, copies are dropped and counted.
+    /// Records waiting for the shadow challenger; past it, copies are dropped and counted.
     var shadowQueue: Int
 
     init(_ reader: SettingsReader) throws {
@@ -37,7 +37,7 @@ struct PredictSettings: Sendable {
         )
         feedbackWindow = try reader.int("MLOPSD_FEEDBACK_WINDOW", default: 1000, range: 10...100_000)
         feedbackRetention = .seconds(86_400 * (try reader.int("MLOPSD_FEEDBACK_RETENTION_DAYS", default: 30, range: 1...3650)))
-        shadowQueue = try reader.int("MLOPSD_SHADOW_QUEUE", default: 1024, range: 1...1_000_000)
+        shadowQueue = try reader.int("MLOPSD_SHADOW_QUEUE", default: 10_000, range: 1...10_000_000)
     }
 
     private static func threshold(_ reader: SettingsReader, _ name: String, default value: Double) throws -> Double {

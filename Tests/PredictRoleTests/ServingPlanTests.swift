@@ -12,7 +12,8 @@ extension PredictHarness {
     func pointer(_ bundle: Data, name: String, version: String) -> ChampionPointer {
         ChampionPointer(
             modelName: name, version: version, modelType: "test", runID: "run-\(name)-\(version)", metric: "f1", metrics: [:],
-            bundlePath: ChampionPointer.bundlePath(modelName: name, version: version), bundleMD5: DataVersion.digest(of: bundle).md5,
+            bundlePath: ChampionPointer.bundlePath(modelName: name, version: version, md5: DataVersion.digest(of: bundle).md5),
+            bundleMD5: DataVersion.digest(of: bundle).md5,
             tracker: "embedded", promotedAt: Date(), promotedBy: "test")
     }
 
@@ -299,6 +300,10 @@ extension TestClientProtocol {
                 .post, "/api/v1/predict/feedback", json: ["prediction_id": .string(id), "label": "Emperor"], token: harness.user)
             #expect(unknownClass.status == .unprocessableContent)
             #expect(try unknownClass.json()["error"]?["details"]?[0]?["field"] == "label")
+            let wrongType = try await client.send(
+                .post, "/api/v1/predict/feedback", json: ["feedback": [["prediction_id": .string(id), "value": "high"]]], token: harness.user)
+            #expect(wrongType.status == .unprocessableContent)
+            #expect(try wrongType.json()["error"]?["details"]?[0]?["field"] == "feedback[0].value")
             let mixed = try await client.send(
                 .post, "/api/v1/predict/feedback", json: ["feedback": [["prediction_id": .string(id), "label": "Adelie"], ["prediction_id": "nope"]]],
                 token: harness.user)
@@ -307,6 +312,21 @@ extension TestClientProtocol {
             let metrics = String(buffer: try await client.send(.get, "/metrics").body)
             #expect(metrics.contains(#"mlopsd_live_metric{model="penguins-random_forest",version="1",arm="champion",metric="accuracy"}"#))
         }
+    }
+
+    /// Rows a crafted or damaged store holds (NaN, infinities, classes the model does not have)
+    /// are left out, not trapped on.
+    @Test func liveMetricsLeaveOutRowsNoModelCouldHaveMade() {
+        func row(_ predicted: Double, _ actual: Double) -> PredictionFeedback {
+            PredictionFeedback(
+                predictionID: UUID().uuidString, modelKey: "k", arm: "champion", predicted: predicted, actual: actual,
+                predictedAt: Date(), receivedAt: Date())
+        }
+        let rows = [row(1, 1), row(0, 1), row(.nan, 1), row(1, .infinity), row(1e300, 0), row(-1, 0), row(2, 0), row(0.5, 0)]
+        let classification = LivePerformance.metrics(rows, task: .classification, classCount: 2)
+        #expect(classification["accuracy"] == 0.5, "\(classification)")
+        let regression = LivePerformance.metrics([row(1, 2), row(.nan, 1), row(3, -.infinity)], task: .regression, classCount: 0)
+        #expect(regression["rmse"] == 1, "\(regression)")
     }
 
     @Test func predictionIDsRoundTripAndRefuseAnyChange() throws {

@@ -1,10 +1,6 @@
 import Foundation
 import GRDB
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A role's SQLite database: one file per role under `MLOPSD_STATE_DIR`, WAL journal, a busy
 /// timeout so concurrent writers wait instead of failing, and versioned migrations run at open.
 public struct AppDatabase: Sendable {
@@ -53,25 +49,5 @@ public struct AppDatabase: Sendable {
         } catch {
             return false
         }
-    }
-}
-
-/// An advisory lock on a file beside the database, held while the process migrates it.
-enum MigrationLock {
-    struct Failure: Error, CustomStringConvertible {
-        let path: String
-        let code: Int32
-        var description: String { "cannot lock \(path): \(String(cString: strerror(code)))" }
-    }
-
-    static func holding<Value>(_ path: String, _ body: () throws -> Value) throws -> Value {
-        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw Failure(path: path, code: errno) }
-        defer { close(descriptor) }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw Failure(path: path, code: errno) }
-        }
-        defer { flock(descriptor, LOCK_UN) }
-        return try body()
     }
 }

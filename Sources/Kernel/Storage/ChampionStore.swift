@@ -53,7 +53,7 @@ extension ChampionRecord {
     }
 }
 
-/// `champion.json`, `serving.json` and `champion/<name>-v<version>.mlbundle` under
+/// `champion.json`, `serving.json` and `champion/<name>-v<version>-<md5>.mlbundle` under
 /// `MLOPSD_MODELS_DIR`. Bundles are written first under names of their own, then the pointer or
 /// plan by one rename, so a reader sees the old state or the new one, never half of either.
 /// Followers poll a `stat` of both, which is cheaper than any notification set-up and works on

@@ -19,7 +19,7 @@ public struct ServingPlan: Codable, Sendable, Equatable {
 
     public static let empty = ServingPlan(changedAt: Date(timeIntervalSince1970: 0))
 
-    /// Every model the plan names, each bundle once.
+    /// Every model the plan names: the pinned versions, then the challenger.
     public var models: [ChampionPointer] { pinned + (challenger.map { [$0.model] } ?? []) }
 
     enum CodingKeys: String, CodingKey {
@@ -64,10 +64,11 @@ public struct Challenger: Codable, Sendable, Equatable {
 }
 
 extension ChampionPointer {
-    /// Where a served bundle is kept, relative to `MLOPSD_MODELS_DIR`: one file per model
-    /// version, named so no registered name can leave the directory.
-    public static func bundlePath(modelName: String, version: String) -> String {
-        "champion/\(safe(modelName))-v\(safe(version)).mlbundle"
+    /// Where a served bundle is kept, relative to `MLOPSD_MODELS_DIR`: one file per bundle, named
+    /// so no registered name can leave the directory. The MD5's first characters keep apart names
+    /// that differ only in characters the file name replaces (`my exp` and `my_exp`).
+    public static func bundlePath(modelName: String, version: String, md5: String) -> String {
+        "champion/\(safe(modelName))-v\(safe(version))-\(safe(String(md5.prefix(12)))).mlbundle"
     }
 
     private static func safe(_ text: String) -> String {

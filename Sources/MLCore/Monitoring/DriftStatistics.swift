@@ -5,7 +5,7 @@ import Foundation
 /// bin one side lacks counts as empty), and a side with nothing counted measures 0: no
 /// evidence is not drift.
 public enum DriftStatistics {
-    /// What an empty bin's proportion becomes in the PSI, as Evidently does: the logarithm
+    /// What an empty bin's proportion becomes in the PSI (the customary stand-in): the logarithm
     /// needs it, and it makes a bin that training never filled count heavily once serving does.
     public static let emptyProportion = 0.0001
 
@@ -25,8 +25,8 @@ public enum DriftStatistics {
         return index
     }
 
-    /// The square root of the Jensen-Shannon divergence with natural logarithms, as
-    /// `scipy.spatial.distance.jensenshannon` computes it by default: 0 for the same distribution,
+    /// The square root of the Jensen-Shannon divergence with natural logarithms, the usual
+    /// definition of the distance: 0 for the same distribution,
     /// at most √ln 2 ≈ 0.833 for distributions with no bin in common. Unlike the PSI it needs no
     /// stand-in for empty bins, which suits categories that one side never saw.
     public static func jensenShannonDistance(reference: [Int], current: [Int]) -> Double {

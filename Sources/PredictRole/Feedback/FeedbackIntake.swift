@@ -8,6 +8,9 @@ import MLCore
 struct FeedbackIntake: Sendable {
     let predictionIDs: PredictionIDs
     let known: KnownModels
+    /// Predictions older than the feedback retention are refused: their truth would be deleted
+    /// at once, and an old id cannot be replayed into the window.
+    let maximumAge: Duration
 
     struct Item {
         var predictionID: String?
@@ -26,18 +29,41 @@ struct FeedbackIntake: Sendable {
             }
             guard !entries.isEmpty else { throw APIError.validation(field: "feedback", problem: "no items") }
             let items = try entries.enumerated().map { index, entry in
-                let members = try RequestFields.object(entry, field: "feedback[\(index)]")
-                return Item(predictionID: try RequestFields.string(members, "prediction_id"), label: members["label"], value: members["value"])
+                try item(try RequestFields.object(entry, field: "feedback[\(index)]"), prefix: "feedback[\(index)].")
             }
             return (items, true)
         }
-        return ([Item(predictionID: try RequestFields.string(body, "prediction_id"), label: body["label"], value: body["value"])], false)
+        return ([try item(body, prefix: "")], false)
+    }
+
+    /// An item whose fields break the documented types refuses the whole request, as a batch of
+    /// predictions does; what only the model can judge (the id, the class) is answered per item.
+    private static func item(_ members: [String: JSONValue], prefix: String) throws -> Item {
+        let id: String?
+        switch members["prediction_id"] {
+        case nil: id = nil
+        case .string(let text)? where text.utf8.count <= 256: id = text
+        case .string?: throw APIError.validation(field: prefix + "prediction_id", problem: "at most 256 characters")
+        default: throw APIError.validation(field: prefix + "prediction_id", problem: "expected string")
+        }
+        switch members["label"] {
+        case nil, .string?, .number?, .bool?: break
+        default: throw APIError.validation(field: prefix + "label", problem: "expected a string, number or boolean")
+        }
+        switch members["value"] {
+        case nil, .number?: break
+        default: throw APIError.validation(field: prefix + "value", problem: "expected number")
+        }
+        return Item(predictionID: id, label: members["label"], value: members["value"])
     }
 
     func row(_ item: Item, receivedAt: Date) -> Result<PredictionFeedback, RecordIssues> {
         guard let id = item.predictionID else { return .failure(RecordIssues(issues: [FieldIssue(field: "prediction_id", problem: "field required")])) }
         guard let contents = predictionIDs.read(id) else {
             return .failure(RecordIssues(issues: [FieldIssue(field: "prediction_id", problem: "not a prediction id this deployment issued")]))
+        }
+        guard receivedAt.timeIntervalSince(contents.issuedAt) <= Double(maximumAge.components.seconds) else {
+            return .failure(RecordIssues(issues: [FieldIssue(field: "prediction_id", problem: "the prediction is older than the feedback retention")]))
         }
         guard let model = known.identity(of: contents.modelKey) else {
             return .failure(

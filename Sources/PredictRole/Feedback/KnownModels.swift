@@ -21,10 +21,12 @@ final class KnownModels: Sendable {
 
     func remember(_ models: [LoadedModel]) {
         identities.withLock { state in
-            for model in models where state.byKey[model.key] == nil {
+            for model in models {
+                // Served again: to the back, so the models serving now are the last forgotten.
+                state.order.removeAll { $0 == model.key }
+                state.order.append(model.key)
                 state.byKey[model.key] = Identity(
                     name: model.name, version: model.version, task: model.bundle.task, classLabels: model.bundle.classLabels)
-                state.order.append(model.key)
             }
             while state.order.count > capacity {
                 state.byKey[state.order.removeFirst()] = nil

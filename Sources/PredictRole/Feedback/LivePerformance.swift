@@ -52,7 +52,11 @@ struct LivePerformance: Sendable {
         switch task {
         case .classification:
             // Rows whose class is outside the model's (a crafted store) cannot be scored.
-            let scored = rows.filter { Int($0.actual) < classCount && Int($0.predicted) < classCount && $0.actual >= 0 && $0.predicted >= 0 }
+            let classes = 0..<Double(classCount)
+            let scored = rows.filter {
+                classes.contains($0.actual) && classes.contains($0.predicted) && $0.actual.rounded() == $0.actual
+                    && $0.predicted.rounded() == $0.predicted
+            }
             guard !scored.isEmpty else { return [:] }
             let truth = Targets(task: .classification, values: scored.map(\.actual), labels: (0..<classCount).map(String.init))
             let reported: Set = ["accuracy", "f1", "precision", "recall", "f1_macro", "f1_weighted"]
@@ -60,8 +64,10 @@ struct LivePerformance: Sendable {
                 reported.contains($0.key) && $0.value.isFinite
             }
         case .regression:
-            let truth = Targets(task: .regression, values: rows.map(\.actual), labels: [])
-            return Evaluation.metrics(truth: truth, predicted: rows.map(\.predicted), probabilities: nil).filter { $0.key != "mape" && $0.value.isFinite }
+            let scored = rows.filter { $0.actual.isFinite && $0.predicted.isFinite }
+            guard !scored.isEmpty else { return [:] }
+            let truth = Targets(task: .regression, values: scored.map(\.actual), labels: [])
+            return Evaluation.metrics(truth: truth, predicted: scored.map(\.predicted), probabilities: nil).filter { $0.key != "mape" && $0.value.isFinite }
         }
     }
 

@@ -22,6 +22,7 @@ actor ChampionLoader: Service {
     let known: KnownModels
     let logger: Logger
     private var lastSeen: String?
+    /// The check-and-load running now, if any.
     private var loading: Task<Void, Never>?
     private(set) var lastError: String?
 
@@ -72,8 +73,31 @@ actor ChampionLoader: Service {
 
     /// Reloads when the store's revision changed since the last look (or nothing is loaded yet).
     /// Returns once the current set is loaded, also when a poll, a notification and a change
-    /// ask at once.
+    /// ask at once: one check-and-load runs at a time, and whoever comes meanwhile waits for it
+    /// and then checks again.
     func reloadIfChanged() async {
+        await joinRunningLoad()
+        let load = Task { await self.loadIfChanged() }
+        loading = load
+        await load.value
+        if loading == load { loading = nil }
+    }
+
+    /// Loads the champion and the plan now, after any load already running; throws (and keeps
+    /// the current set) when the champion cannot be loaded.
+    @discardableResult
+    func reload() async throws -> ServedModels {
+        await joinRunningLoad()
+        let load = Task { try await self.loadServed() }
+        let waiter = Task { _ = try? await load.value }
+        loading = waiter
+        defer { if loading == waiter { loading = nil } }
+        return try await load.value
+    }
+
+    /// No suspension between the end of this and the caller setting `loading`, so no other
+    /// caller can start a load in between.
+    private func joinRunningLoad() async {
         // Awaiting a finished task does not suspend, so the finished one is cleared here: the
         // caller that started it may not have had its turn on the actor yet, and looping on it
         // would spin for ever.
@@ -81,6 +105,9 @@ actor ChampionLoader: Service {
             await running.value
             if loading == running { loading = nil }
         }
+    }
+
+    private func loadIfChanged() async {
         let revision: String?
         do {
             revision = try await store.revision()
@@ -91,44 +118,54 @@ actor ChampionLoader: Service {
         guard revision != lastSeen || (slot.model == nil && revision != nil) else { return }
         lastSeen = revision
         guard revision != nil else { return }
-        let load = Task {
-            do {
-                try await self.reload()
-            } catch {
-                self.logger.error("champion not loaded; the previous models keep serving", metadata: ["error": "\(error)"])
-                // A bundle that does not load waits for the next change; a store that did not
-                // answer is asked again at the next poll.
-                if !(error is LoadError) { self.lastSeen = nil }
-            }
+        do {
+            try await loadServed()
+        } catch {
+            logger.error("champion not loaded; the previous models keep serving", metadata: ["error": "\(error)"])
+            // A bundle that does not load waits for the next change; a store that did not
+            // answer is asked again at the next poll.
+            if !(error is LoadError) { lastSeen = nil }
         }
-        loading = load
-        await load.value
-        if loading == load { loading = nil }
     }
 
-    /// Loads the champion and the plan now; throws (and keeps the current set) when the champion
-    /// cannot be loaded.
-    @discardableResult
-    func reload() async throws -> ServedModels {
+    /// The champion and the plan's models, swapped in together. A pinned version or challenger
+    /// that cannot be fetched because the store did not answer keeps its previous instance, and
+    /// the next poll tries again; one whose bundle does not load is left out until the plan
+    /// changes.
+    private func loadServed() async throws -> ServedModels {
         do {
             let previous = slot.served
             let loaded = previous.all
             let champion = try await loadChampion(reusing: loaded)
             var problems: [String] = []
+            var retry = false
             var pinned: [LoadedModel] = []
             var challenger: LoadedModel?
             let plan: ServingPlan
             do {
                 plan = try await store.plan() ?? .empty
             } catch {
+                // Keep serving what was served; the next poll reads the plan again.
                 problems.append("the serving plan does not read: \(error)")
-                plan = ServingPlan(pinned: [], challenger: nil)
+                lastSeen = nil
+                let kept = ServedModels(
+                    champion: champion, pinned: previous.pinned, challenger: previous.challenger, mode: previous.mode, share: previous.share)
+                slot.replace(with: kept)
+                lastError = problems.joined(separator: "; ")
+                return kept
+            }
+            func kept(_ pointer: ChampionPointer, _ arm: Arm) -> LoadedModel? {
+                loaded.first { $0.arm == arm && $0.name == pointer.modelName && $0.version == pointer.version }
             }
             for pointer in plan.pinned {
                 do {
                     pinned.append(try await model(pointer, arm: .pinned, reusing: loaded + [champion]))
                 } catch {
                     problems.append("pinned \(pointer.modelName) version \(pointer.version) does not load: \(error)")
+                    if !(error is LoadError), let previous = kept(pointer, .pinned) {
+                        pinned.append(previous)
+                        retry = true
+                    }
                 }
             }
             if let setting = plan.challenger {
@@ -136,8 +173,13 @@ actor ChampionLoader: Service {
                     challenger = try await model(setting.model, arm: .challenger, reusing: loaded + [champion] + pinned)
                 } catch {
                     problems.append("challenger \(setting.model.modelName) version \(setting.model.version) does not load: \(error)")
+                    if !(error is LoadError) {
+                        challenger = kept(setting.model, .challenger)
+                        retry = true
+                    }
                 }
             }
+            if retry { lastSeen = nil }
             let served = ServedModels(
                 champion: champion, pinned: pinned, challenger: challenger, mode: plan.challenger?.mode ?? .canary,
                 share: plan.challenger?.share ?? 0)
@@ -185,6 +227,10 @@ actor ChampionLoader: Service {
     /// A served model for `pointer`: the one already serving in that arm, the same bundle from
     /// another arm, or the bundle fetched and decoded now.
     private func model(_ pointer: ChampionPointer, arm: Arm, reusing loaded: [LoadedModel]) async throws -> LoadedModel {
+        // Only a champion promoted before pointers carried an MD5 may lack one.
+        guard arm == .champion || !pointer.bundleMD5.isEmpty else {
+            throw LoadError.unreadable("\(pointer.modelName) version \(pointer.version) names no bundle MD5")
+        }
         if let same = loaded.first(where: {
             $0.arm == arm && $0.bundleMD5 == pointer.bundleMD5 && $0.name == pointer.modelName && $0.version == pointer.version
         }) {

@@ -72,35 +72,3 @@ final class ServedModels: Sendable, AtomicReference {
         return left < right
     }
 }
-
-/// A request id's place in [0, 1): the same id always lands in the same place, so a retry that
-/// repeats its `X-Request-ID` gets the model that answered first, and distinct ids spread evenly.
-enum CanarySplit {
-    static func fraction(of requestID: String) -> Double {
-        // FNV-1a, then a finaliser that spreads ids differing only in their last characters.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in requestID.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-        }
-        hash ^= hash >> 33
-        hash = hash &* 0xff51_afd7_ed55_8ccd
-        hash ^= hash >> 33
-        hash = hash &* 0xc4ce_b9fe_1a85_ec53
-        hash ^= hash >> 33
-        return Double(hash >> 11) / Double(UInt64(1) << 53)
-    }
-}
-
-/// What is being served. Readers take the current set with one atomic load — no lock on the
-/// prediction path; a reload stores a new reference, and the old models live on until the last
-/// request holding them finishes.
-final class ModelSlot: Sendable {
-    private let current = ManagedAtomic<ServedModels>(.none)
-
-    var served: ServedModels { current.load(ordering: .acquiring) }
-    var model: LoadedModel? { served.champion }
-
-    func replace(with served: ServedModels) {
-        current.store(served, ordering: .releasing)
-    }
-}

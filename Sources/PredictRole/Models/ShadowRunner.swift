@@ -1,14 +1,14 @@
 import Foundation
-import Logging
+import Kernel
 import MLCore
 import Prometheus
 import ServiceLifecycle
 import Synchronization
 
-/// Shadow mode: the challenger predicts on a copy of what the champion answered, after the
-/// response, and only whether the two agree is recorded. The copies wait in a bounded queue; when
-/// the challenger falls behind, new copies are dropped and counted rather than queued without
-/// end or slowing the requests down.
+/// Shadow mode: the challenger predicts on a copy of what the champion answered, on the blocking
+/// pool after the response, and only whether the two agree is recorded. The copies wait in a
+/// queue bounded in records (a batch counts as its records); when the challenger falls behind,
+/// new copies are dropped and counted rather than queued without end or slowing requests down.
 final class ShadowRunner: Service, Sendable {
     struct Copy: Sendable {
         var records: [[String: RawValue]]
@@ -16,7 +16,7 @@ final class ShadowRunner: Service, Sendable {
         var challenger: LoadedModel
     }
 
-    /// What the shadow has seen since the challenger was set.
+    /// What the shadow has seen of one challenger since this process began serving it.
     struct Tally: Sendable, Equatable {
         var compared = 0
         var agreed = 0
@@ -31,21 +31,27 @@ final class ShadowRunner: Service, Sendable {
     private let continuation: AsyncStream<Copy>.Continuation
     private let tallies = Mutex<[String: Tally]>([:])
     private let registry: PrometheusCollectorRegistry
-    private let logger: Logger
+    /// Records queued and not yet compared, against `capacity`.
+    private let queued = Atomic<Int>(0)
+    private let capacity: Int
 
-    init(capacity: Int, registry: PrometheusCollectorRegistry, logger: Logger) {
-        (stream, continuation) = AsyncStream.makeStream(of: Copy.self, bufferingPolicy: .bufferingOldest(capacity))
+    init(capacity: Int, registry: PrometheusCollectorRegistry) {
+        (stream, continuation) = AsyncStream.makeStream(of: Copy.self)
+        self.capacity = capacity
         self.registry = registry
-        self.logger = logger
     }
 
-    /// Never waits: a full queue drops the copy.
+    /// Never waits: a copy that would take the queue past its capacity is dropped.
     func submit(records: [[String: RawValue]], answers: [Prediction], challenger: LoadedModel) {
         guard !answers.isEmpty else { return }
-        if case .dropped = continuation.yield(Copy(records: records, answers: answers, challenger: challenger)) {
-            tallies.withLock { $0[Self.key(challenger), default: Tally()].dropped += 1 }
-            counter(challenger, "dropped").increment()
+        let count = answers.count
+        if queued.add(count, ordering: .relaxed).newValue > capacity {
+            queued.subtract(count, ordering: .relaxed)
+            tallies.withLock { $0[Self.key(challenger), default: Tally()].dropped += count }
+            counter(challenger, "dropped").increment(by: Int64(count))
+            return
         }
+        continuation.yield(Copy(records: records, answers: answers, challenger: challenger))
     }
 
     func tally(of challenger: LoadedModel) -> Tally {
@@ -55,7 +61,8 @@ final class ShadowRunner: Service, Sendable {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             for await copy in self.stream {
-                self.compare(copy)
+                _ = try? await Offload.run { self.compare(copy) }
+                self.queued.subtract(copy.answers.count, ordering: .relaxed)
             }
         }
         continuation.finish()

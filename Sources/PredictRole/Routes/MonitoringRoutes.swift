@@ -50,9 +50,6 @@ struct MonitoringRoutes: Sendable {
         }
         if !batch, let failure = failures.first { throw APIError.validation(failure.details) }
         try await performance.store.record(rows)
-        // The gauges follow the feedback; the figures themselves are computed on request.
-        let touched = Set(rows.map(\.modelKey))
-        _ = try? await performance.report(for: slot.served.all.filter { touched.contains(FeedbackIntake.hex($0.key)) })
         return FeedbackResult(accepted: rows.count, errors: failures)
     }
 

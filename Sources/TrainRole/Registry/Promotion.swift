@@ -85,7 +85,7 @@ struct Promotion: Sendable {
         let previous = try? await champions.current()
         let pointer = ChampionPointer(
             modelName: name, version: version, modelType: modelType, runID: winner.runID, metric: metric,
-            metrics: winner.metrics, bundlePath: ChampionPointer.bundlePath(modelName: name, version: version),
+            metrics: winner.metrics, bundlePath: ChampionPointer.bundlePath(modelName: name, version: version, md5: DataVersion.digest(of: bundleData).md5),
             bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
         try await champions.publish(pointer, bundle: bundleData)

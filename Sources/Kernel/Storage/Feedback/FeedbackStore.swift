@@ -4,8 +4,9 @@ import Foundation
 /// SQLite file, or the database its replicas share, so feedback sent to any replica counts.
 public protocol FeedbackStore: Sendable {
     /// Upserts by `predictionID`: feedback sent again for the same prediction replaces the earlier
-    /// truth, so a client retrying a request never counts twice. Within one call the last row for
-    /// an id wins. Refuses more than `PredictionFeedback.maximumBatch` rows and ids longer than
+    /// truth and nothing else (the id fixes the model and the prediction), so a client retrying a
+    /// request never counts twice and a row keeps its place in the window. Within one call the
+    /// last row for an id wins. Refuses more than `PredictionFeedback.maximumBatch` rows and ids longer than
     /// `PredictionFeedback.maximumPredictionIDLength` bytes, writing nothing; the caller checks
     /// that values are finite.
     func record(_ feedback: [PredictionFeedback]) async throws

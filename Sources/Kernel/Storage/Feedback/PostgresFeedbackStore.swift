@@ -53,9 +53,7 @@ public struct PostgresFeedbackStore: FeedbackStore {
                     INSERT INTO prediction_feedback (prediction_id, model_key, arm, predicted, actual, predicted_at, received_at)
                     SELECT * FROM UNNEST(\(ids)::TEXT[], \(modelKeys)::TEXT[], \(arms)::TEXT[], \(predicted)::DOUBLE PRECISION[],
                         \(actual)::DOUBLE PRECISION[], \(predictedAt)::TIMESTAMPTZ[], \(receivedAt)::TIMESTAMPTZ[])
-                    ON CONFLICT (prediction_id) DO UPDATE SET model_key = excluded.model_key, arm = excluded.arm,
-                        predicted = excluded.predicted, actual = excluded.actual, predicted_at = excluded.predicted_at,
-                        received_at = excluded.received_at
+                    ON CONFLICT (prediction_id) DO UPDATE SET actual = excluded.actual
                     """,
                     logger: logger
                 )

@@ -37,9 +37,7 @@ public struct SQLiteFeedbackStore: FeedbackStore {
                 sql: """
                     INSERT INTO prediction_feedback (prediction_id, model_key, arm, predicted, actual, predicted_at, received_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(prediction_id) DO UPDATE SET model_key = excluded.model_key, arm = excluded.arm,
-                        predicted = excluded.predicted, actual = excluded.actual, predicted_at = excluded.predicted_at,
-                        received_at = excluded.received_at
+                    ON CONFLICT(prediction_id) DO UPDATE SET actual = excluded.actual
                     """
             )
             for row in batch {
