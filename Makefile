@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ROLE ?= all
 
-.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check fuzz soak format generate
+.PHONY: build test run demo release clean bench bench-roles bench-serving bench-replicas parity dvc local local-down local-ha local-ha-down up down image compose-tools compose-check k8s-check monitoring-check fuzz soak format generate
 
 build:
 	$(SWIFT) build
@@ -34,6 +34,12 @@ bench:
 	bash bench/replicas.sh
 
 # The predict role under wrk, direct and through nginx, beside a FastAPI peer and nginx's floor.
+# The alert rules and Prometheus configuration under deploy/monitoring: syntax, and when each alert
+# fires (promtool, from Debian's prometheus package).
+monitoring-check:
+	promtool check config deploy/monitoring/prometheus.yml
+	promtool test rules deploy/monitoring/alerts-test.yml
+
 bench-serving:
 	bash bench/serving.sh
 

@@ -49,6 +49,7 @@ public func buildRouter(
     )
     buildInfo.set(to: 1)
     let jobGauges = JobGauges(registry: environment.metrics, modules: modules)
+    let processMetrics = ProcessMetrics(registry: environment.metrics)
     let databases = modules.flatMap(\.databases)
     let readinessChecks = modules.flatMap(\.readinessChecks)
 
@@ -61,6 +62,7 @@ public func buildRouter(
     routes.get("ready") { _, _ in try await Readiness.check(databases, readinessChecks) }
     routes.get("metrics") { _, _ -> Response in
         await jobGauges.refresh()
+        processMetrics.refresh()
         return Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

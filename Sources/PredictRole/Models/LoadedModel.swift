@@ -49,7 +49,8 @@ final class LoadedModel: Sendable {
         self.bundleBytes = bundleBytes
         self.memoryBytes = memoryBytes
         self.loadedAt = loadedAt
-        self.metrics = PredictionMetrics(registry: registry, model: name, version: version, arm: arm)
+        self.metrics = PredictionMetrics(
+            registry: registry, model: name, version: version, arm: arm, heldOut: bundle.metrics.filter { Metric(rawValue: $0.key) != nil })
         var categories: [String: Set<String>] = [:]
         for column in bundle.inputSchema where column.kind == .categorical {
             if let known = column.categories { categories[column.name] = Set(known) }
