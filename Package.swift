@@ -169,10 +169,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "WebUI",
+            dependencies: [
+                "Kernel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "mlopsd",
             dependencies: [
                 "Kernel",
+                "WebUI",
                 "AuthRole",
                 "DataRole",
                 "TrainRole",

@@ -8,6 +8,7 @@ import Logging
 import PredictRole
 import Synchronization
 import TrainRole
+import WebUI
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,6 +47,12 @@ struct ServeCommand: AsyncParsableCommand {
     /// way (docs/benchmarks.md). The other roles keep the separate pool, whose longer handlers
     /// (uploads, profiles) then never hold up a connection's I/O. The role is the one `--role`
     /// or the process environment names.
+    /// The dashboard is served where users sign in: by `all`, and by the auth role behind nginx.
+    static func site(for role: ServiceRole) -> RoleModule.RouteInstaller? {
+        guard role == .all || role == .auth else { return nil }
+        return { group in WebSite.install(on: group) }
+    }
+
     func runsOnEventLoops(environment: [String: String]) -> Bool {
         switch environment["MLOPSD_NIO_EXECUTOR"] {
         case "1", "true": return true
@@ -93,7 +100,7 @@ struct ServeCommand: AsyncParsableCommand {
                     throw ExitCode(2)
                 }
             }
-            let app = buildApplication(environment: environment, modules: modules)
+            let app = buildApplication(environment: environment, modules: modules, site: Self.site(for: settings.role))
             logger.info("starting", metadata: ["version": "\(MLOpsVersion.current)", "host": "\(settings.host)", "port": "\(settings.port)"])
             try await app.runService()
             group.cancelAll()

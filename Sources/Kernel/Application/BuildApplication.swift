@@ -7,11 +7,12 @@ import Prometheus
 /// middleware, kernel endpoints, each role's routes, and their background services.
 public func buildApplication(
     environment: KernelEnvironment,
-    modules: [RoleModule]
+    modules: [RoleModule],
+    site: RoleModule.RouteInstaller? = nil
 ) -> some ApplicationProtocol {
     let settings = environment.settings
     return Application(
-        router: buildRouter(environment: environment, modules: modules).router,
+        router: buildRouter(environment: environment, modules: modules, site: site).router,
         // Idle connections outlive nginx's upstream keepalive (60 s), so nginx, not the role,
         // closes them: a role closing first races a request nginx is sending on that connection.
         server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(75))),
@@ -22,9 +23,11 @@ public func buildApplication(
 }
 
 /// The router with every kernel and role route, and the catalog of what was registered.
+/// `site` adds routes at the root, outside every role's prefix (the dashboard).
 public func buildRouter(
     environment: KernelEnvironment,
-    modules: [RoleModule]
+    modules: [RoleModule],
+    site: RoleModule.RouteInstaller? = nil
 ) -> (router: Router<AppRequestContext>, catalog: RouteCatalog) {
     let settings = environment.settings
     let router = Router(context: AppRequestContext.self)
@@ -82,6 +85,7 @@ public func buildRouter(
         }
         module.installRoutes(group)
     }
+    site?(router.group())
     return (router, catalog)
 }
 

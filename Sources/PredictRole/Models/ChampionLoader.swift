@@ -119,7 +119,7 @@ actor ChampionLoader: Service {
         lastSeen = revision
         guard revision != nil else { return }
         do {
-            try await loadServed()
+            _ = try await loadServed()
         } catch {
             logger.error("champion not loaded; the previous models keep serving", metadata: ["error": "\(error)"])
             // A bundle that does not load waits for the next change; a store that did not

@@ -1,0 +1,48 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Kernel
+
+/// The dashboard: three files compiled into the binary (SwiftPM's `embedInCode`), served from
+/// the API's own origin so the browser needs no CORS. The policy lets the page load only itself:
+/// no inline script, no other origin, not framed.
+public enum WebSite {
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+    struct Asset: Sendable {
+        let bytes: [UInt8]
+        let contentType: String
+    }
+
+    static let assets: [String: Asset] = [
+        "/": Asset(bytes: PackageResources.index_html, contentType: "text/html; charset=utf-8"),
+        "/assets/app.js": Asset(bytes: PackageResources.app_js, contentType: "text/javascript; charset=utf-8"),
+        "/assets/app.css": Asset(bytes: PackageResources.app_css, contentType: "text/css; charset=utf-8"),
+    ]
+
+    public static func install(on routes: RouterGroup<AppRequestContext>) {
+        for (path, asset) in assets {
+            routes.get(RouterPath(path)) { _, _ in response(asset) }
+        }
+    }
+
+    static func response(_ asset: Asset) -> Response {
+        var headers: HTTPFields = [
+            .contentType: asset.contentType,
+            .contentSecurityPolicy: contentSecurityPolicy,
+            .xContentTypeOptions: "nosniff",
+            .referrerPolicy: "no-referrer",
+            // The files change with the binary: revalidated on every load, never stale.
+            .cacheControl: "no-cache",
+        ]
+        headers[.xFrameOptions] = "DENY"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
+}
+
+extension HTTPField.Name {
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
+}
