@@ -3,8 +3,8 @@
 
     python3 tests/browser/dashboard_test.py URL ADMIN_PASSWORD SCREENSHOT_DIR
 
-Signs in, checks the overview (every role's readiness, the served models, recent jobs), signs
-out, and fails on any message the page logged to the browser console. A screenshot of each page
+Signs in, checks the overview (every role's liveness, the served models, recent jobs), visits
+the models and monitoring pages, signs out, and fails on any message the page logged to the browser console. A screenshot of each page
 goes to SCREENSHOT_DIR, at 1280×800 and at a phone's 390×844.
 """
 
@@ -73,6 +73,14 @@ class Dashboard(unittest.TestCase):
         self.assertTrue(self.driver.find_elements(By.XPATH, "//h2[text()='Recent jobs']"), "an admin sees the jobs")
         self.assertEqual(self.driver.current_url.split("#")[0].rstrip("/"), URL)
         self.shot("overview")
+        for page, heading in (("models", "Models"), ("monitoring", "Monitoring")):
+            self.driver.find_element(By.CSS_SELECTOR, f"nav a[href='#/{page}']").click()
+            self.wait.until(visible.visibility_of_element_located((By.XPATH, f"//h1[text()='{heading}']")))
+            if page == "models":
+                self.wait.until(visible.visibility_of_element_located((By.XPATH, "//h2[text()='Registry']")))
+            self.shot(page)
+        self.driver.find_element(By.CSS_SELECTOR, "nav a[href='#/overview']").click()
+        self.wait.until(visible.visibility_of_element_located((By.XPATH, "//h1[text()='Overview']")))
         self.driver.set_window_size(390, 844)
         self.shot("overview-phone")
 

@@ -118,7 +118,63 @@ async function overview() {
   return page;
 }
 
-const pages = { "#/overview": overview };
+const isAdmin = () => Boolean(session.user && session.user.role === "admin");
+const number = (value, digits = 4) => (typeof value === "number" ? value.toFixed(digits).replace(/\.?0+$/, "") : "");
+const bytes = (value) =>
+  typeof value !== "number" ? "" : value < 1048576 ? `${(value / 1024).toFixed(1)} KB` : `${(value / 1048576).toFixed(2)} MB`;
+
+async function models() {
+  const page = element("div", {}, element("h1", {}, "Models"));
+  const served = await api("GET", "/api/v1/predict/models");
+  page.append(element("h2", {}, "Served now"), table(
+    ["arm", "model", "version", "type", "traffic", "bundle", "memory"],
+    served.models.map((m) => [m.arm, m.name, m.version, m.model_type,
+      m.mode === "shadow" ? `shadow, agreement ${number(m.shadow && m.shadow.agreement, 3)}` : m.share !== undefined ? `canary ${number(m.share * 100, 1)}%` : "",
+      bytes(m.bundle_bytes), bytes(m.memory_bytes)])));
+  if (served.last_reload_error) page.append(element("p", { role: "status" }, "Last reload: " + served.last_reload_error));
+  if (isAdmin()) {
+    const registry = await api("GET", "/api/v1/train/models");
+    const rows = [];
+    for (const model of registry.models || []) {
+      for (const version of model.versions || []) {
+        const metrics = version.metrics || {};
+        rows.push([version.champion ? "champion" : "", model.name, version.version, model.model_type,
+          number(metrics.f1 ?? metrics.rmse), new Date(version.created_at).toLocaleString()]);
+      }
+    }
+    page.append(element("h2", {}, "Registry"), table(["", "name", "version", "type", "f1 / rmse", "created"], rows));
+  }
+  return page;
+}
+
+async function monitoring() {
+  const page = element("div", {}, element("h1", {}, "Monitoring"));
+  const [drift, performance] = await Promise.all([api("GET", "/api/v1/predict/drift"), api("GET", "/api/v1/predict/performance")]);
+  page.append(element("h2", {}, "Live metrics from feedback"), table(
+    ["model", "arm", "feedback", "metric", "live", "held out"],
+    performance.models.flatMap((m) => {
+      const names = Object.keys(m.metrics || {}).sort();
+      return names.length === 0 ? [[`${m.model_name} v${m.model_version}`, m.arm, "0", "", "", ""]]
+        : names.map((name) => [`${m.model_name} v${m.model_version}`, m.arm, String(m.feedback), name, number(m.metrics[name]), number((m.held_out || {})[name])]);
+    })));
+  page.append(element("h2", {}, `Drift over the last ${drift.window} records per model`));
+  for (const model of drift.models) {
+    const title = `${model.model_name} v${model.model_version} (${model.arm}), ${model.records} records`;
+    if (!model.reference) {
+      page.append(element("p", {}, `${title}: its bundle has no training profile.`));
+      continue;
+    }
+    const entries = [...(model.features || []), ...(model.prediction ? [model.prediction] : [])];
+    page.append(element("h3", {}, title), table(["", "feature", "statistic", "value", "threshold"],
+      // Over the threshold without being flagged: the window holds too few records to judge.
+      entries.map((e) => [element("span", { class: e.drifted ? "status-bad" : "status-ok" },
+        e.drifted ? "drifted" : e.value > e.threshold ? "too few records" : "stable"),
+        e.name, e.statistic, number(e.value), number(e.threshold)])));
+  }
+  return page;
+}
+
+const pages = { "#/overview": overview, "#/models": models, "#/monitoring": monitoring };
 
 async function route() {
   if (!session.access) return signedOut();
