@@ -18,11 +18,17 @@ function table(headers, rows) {
     element("tbody", {}, ...rows.map((cells) => element("tr", {}, ...cells.map((c) => element("td", {}, c))))));
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, attempt = 0) {
   const headers = { "Accept": "application/json" };
   if (session.access) headers["Authorization"] = "Bearer " + session.access;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  // The edge's rate limits: wait as long as it asks (a few seconds at most), then try again.
+  if (response.status === 429 && attempt < 3) {
+    const seconds = Math.min(5, Number(response.headers.get("Retry-After")) || 1);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    return api(method, path, body, attempt + 1);
+  }
   const text = await response.text();
   const data = text ? JSON.parse(text) : null;
   if (response.status === 401 && session.refresh && path !== "/api/v1/auth/refresh") {
@@ -74,6 +80,7 @@ async function signIn(event) {
     $("password").value = "";
     $("login").hidden = true;
     $("nav").hidden = $("logout").hidden = false;
+    $("users-link").hidden = !isAdmin();
     route();
   } catch (error) {
     $("login-error").textContent = error.message;
@@ -174,7 +181,51 @@ async function monitoring() {
   return page;
 }
 
-const pages = { "#/overview": overview, "#/models": models, "#/monitoring": monitoring };
+async function users() {
+  const page = element("div", {}, element("h1", {}, "Users"));
+  if (!isAdmin()) return page.append(element("p", {}, "Only admins manage accounts.")), page;
+  const listing = await api("GET", "/api/v1/auth/users?limit=200");
+  const rows = listing.users.map((user) => {
+    const toggle = element("button", { type: "button", "data-user": user.username, "aria-label": `${user.disabled ? "Enable" : "Disable"} ${user.username}` },
+      user.disabled ? "Enable" : "Disable");
+    toggle.addEventListener("click", () => change(user.username, { disabled: !user.disabled }));
+    const role = element("button", { type: "button", "aria-label": `Make ${user.username} ${user.role === "admin" ? "a user" : "an admin"}` },
+      user.role === "admin" ? "Make user" : "Make admin");
+    role.addEventListener("click", () => change(user.username, { role: user.role === "admin" ? "user" : "admin" }));
+    const own = session.user && user.username === session.user.username;
+    return [user.username, user.email, user.role, user.disabled ? "disabled" : "active", own ? "" : element("span", {}, toggle, " ", role)];
+  });
+  page.append(table(["username", "email", "role", "state", ""], rows));
+
+  const form = element("form", { id: "create-user" },
+    element("h2", {}, "New account"),
+    element("label", { for: "new-username" }, "Username"), element("input", { id: "new-username", required: "", autocomplete: "off" }),
+    element("label", { for: "new-email" }, "Email"), element("input", { id: "new-email", type: "email", required: "" }),
+    element("label", { for: "new-password" }, "Password (8 to 72 characters)"),
+    element("input", { id: "new-password", type: "password", required: "", minlength: "8", maxlength: "72", autocomplete: "new-password" }),
+    element("label", { for: "new-role" }, "Role"),
+    element("select", { id: "new-role" }, element("option", { value: "user" }, "user"), element("option", { value: "admin" }, "admin")),
+    element("button", { type: "submit" }, "Create"),
+    element("p", { id: "create-error", role: "alert" }));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", "/api/v1/auth/users", {
+        username: $("new-username").value, email: $("new-email").value, password: $("new-password").value, role: $("new-role").value });
+      route();
+    } catch (error) { $("create-error").textContent = error.message; }
+  });
+  page.append(form);
+  return page;
+}
+
+async function change(username, fields) {
+  try {
+    await api("PATCH", `/api/v1/auth/users/${encodeURIComponent(username)}`, fields);
+  } finally { route(); }
+}
+
+const pages = { "#/overview": overview, "#/models": models, "#/monitoring": monitoring, "#/users": users };
 
 async function route() {
   if (!session.access) return signedOut();
