@@ -11,9 +11,24 @@ public enum WebSite {
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+    /// Built once: the body and headers are the same for every request.
     struct Asset: Sendable {
-        let bytes: [UInt8]
-        let contentType: String
+        let body: ByteBuffer
+        let headers: HTTPFields
+
+        init(bytes: [UInt8], contentType: String) {
+            body = ByteBuffer(bytes: bytes)
+            var headers: HTTPFields = [
+                .contentType: contentType,
+                .contentSecurityPolicy: WebSite.contentSecurityPolicy,
+                .xContentTypeOptions: "nosniff",
+                .referrerPolicy: "no-referrer",
+                // The files change with the binary: revalidated on every load, never stale.
+                .cacheControl: "no-cache",
+            ]
+            headers[.xFrameOptions] = "DENY"
+            self.headers = headers
+        }
     }
 
     static let assets: [String: Asset] = [
@@ -29,16 +44,7 @@ public enum WebSite {
     }
 
     static func response(_ asset: Asset) -> Response {
-        var headers: HTTPFields = [
-            .contentType: asset.contentType,
-            .contentSecurityPolicy: contentSecurityPolicy,
-            .xContentTypeOptions: "nosniff",
-            .referrerPolicy: "no-referrer",
-            // The files change with the binary: revalidated on every load, never stale.
-            .cacheControl: "no-cache",
-        ]
-        headers[.xFrameOptions] = "DENY"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+        Response(status: .ok, headers: asset.headers, body: .init(byteBuffer: asset.body))
     }
 }
 

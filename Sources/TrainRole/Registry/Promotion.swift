@@ -83,10 +83,11 @@ struct Promotion: Sendable {
         let version = registered?.version ?? "run-\(winner.runID)"
 
         let previous = try? await champions.current()
+        let md5 = DataVersion.digest(of: bundleData).md5
         let pointer = ChampionPointer(
             modelName: name, version: version, modelType: modelType, runID: winner.runID, metric: metric,
-            metrics: winner.metrics, bundlePath: ChampionPointer.bundlePath(modelName: name, version: version, md5: DataVersion.digest(of: bundleData).md5),
-            bundleMD5: DataVersion.digest(of: bundleData).md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
+            metrics: winner.metrics, bundlePath: ChampionPointer.bundlePath(modelName: name, version: version, md5: md5),
+            bundleMD5: md5, tracker: tracker.kind, promotedAt: Date(), promotedBy: user
         )
         try await champions.publish(pointer, bundle: bundleData)
         FaultPoint.championPublished.reached()
