@@ -56,6 +56,9 @@ struct MLflowTrackingTests {
             let promoted = try await client.send(
                 .post, "/api/v1/train/fetch-best-model", json: ["experiment_name": .string(experiment), "metric": "f1"], token: harness.admin)
             #expect(promoted.status == .ok, "\(String(buffer: promoted.body))")
+            // The run page reads the run back from MLflow.
+            let board = try #require(job["result"]?["leaderboard"])
+            try await TrainRoleTests().expectRunPage(client, runID: try #require(board[0]?["run_id"]?.stringValue), token: harness.admin)
             return (try #require(job["result"]?["leaderboard"]), try promoted.json())
         }
 

@@ -63,6 +63,8 @@ extension StoreBackend {
             #expect(found.metrics == ["f1": 0.37])
             #expect(found.tags == ["model_type": "gradient_boosting", "stage": "fit"])
             #expect(found.endTime != nil)
+            #expect(try await tracker.run(id: run) == found)
+            #expect(try await tracker.run(id: "missing") == nil)
         }
     }
 

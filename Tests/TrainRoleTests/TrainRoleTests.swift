@@ -78,6 +78,29 @@ func isWellFormedXML(_ data: Data) -> Bool {
             contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
                 .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("../shared/datasets/penguins.csv").standardized))
 
+    /// What the dashboard's run page reads: the run's fields, its importances and plots, each plot
+    /// downloadable as SVG; a plot the run does not have is a 404.
+    func expectRunPage(_ client: any TestClientProtocol, runID: String, token: String) async throws {
+        let run = try await client.send(.get, "/api/v1/train/runs/\(runID)", token: token).json()
+        #expect(run["run_id"]?.stringValue == runID)
+        #expect(run["status"] == "FINISHED")
+        #expect(run["metrics"]?["accuracy"] != nil)
+        #expect(run["tags"]?["model_type"] != nil)
+        #expect((run["params"]?.objectValue?.count ?? 0) >= 3, "\(run)")
+        #expect((run["feature_importance"]?.arrayCount ?? 0) > 0)
+        let plots = (0..<(run["plots"]?.arrayCount ?? 0)).compactMap { run["plots"]?[$0]?.stringValue }
+        #expect(plots.contains("confusion_matrix"), "\(plots)")
+        #expect(!plots.contains("residuals"))
+        for plot in plots {
+            let answer = try await client.send(.get, "/api/v1/train/runs/\(runID)/plots/\(plot)", token: token)
+            #expect(answer.status == .ok)
+            #expect(answer.headers[.contentType] == "image/svg+xml")
+            #expect(isWellFormedXML(Data(buffer: answer.body)))
+        }
+        #expect(try await client.send(.get, "/api/v1/train/runs/\(runID)/plots/residuals", token: token).status == .notFound)
+        #expect(try await client.send(.get, "/api/v1/train/runs/\(runID)/plots/bogus", token: token).status == .unprocessableContent)
+    }
+
     @Test func trainsComparesAndPromotesOnPenguins() async throws {
         let harness = try await TrainHarness()
         defer { harness.environment.removeFiles() }
@@ -121,7 +144,9 @@ func isWellFormedXML(_ data: Data) -> Bool {
                     let data = try Data(contentsOf: models.appendingPathComponent(try #require(plots[plot]?.stringValue)))
                     #expect(isWellFormedXML(data), "\(plots[plot] ?? "-") is not well-formed SVG")
                 }
+                try await expectRunPage(client, runID: try #require(entry["run_id"]?.stringValue), token: harness.admin)
             }
+            #expect(try await client.send(.get, "/api/v1/train/runs/absent", token: harness.admin).status == .notFound)
 
             let listed = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
             #expect(listed["models"]?.arrayCount == 3)

@@ -36,12 +36,17 @@ public struct ColumnProfile: Codable, Sendable, Equatable {
     public var mean: Double?
     public var std: Double?
     public var top: [ValueCount]?
+    /// Counts in `histogramBins` equal-width bins from `min` to `max`, the last one closed, for
+    /// numeric and date-time columns with more than one distinct value.
+    public var histogram: [Int]?
     public var flags: [Flag]
+
+    public static let histogramBins = 10
 
     enum CodingKeys: String, CodingKey {
         case name, kind, count, missing
         case missingFraction = "missing_fraction"
-        case distinct, min, max, mean, std, top, flags
+        case distinct, min, max, mean, std, top, histogram, flags
     }
 }
 
@@ -72,6 +77,7 @@ extension ColumnProfile {
                 max = summary.max
                 mean = summary.mean
                 std = summary.std
+                if summary.max > summary.min { histogram = Self.histogram(present, from: summary.min, to: summary.max) }
             }
             if column.kind == .numeric, distinct == rows, rows > 1, present.allSatisfy({ $0 == $0.rounded() }) {
                 flags.append(.idLike)
@@ -89,6 +95,20 @@ extension ColumnProfile {
             top = ValueCount.top(labels: ["false", "true"], counts: [falses, trues], limit: 2)
         }
         if distinct <= 1 { flags.insert(.constant, at: 0) }
+    }
+}
+
+extension ColumnProfile {
+    public static func histogram(_ values: [Double], from low: Double, to high: Double) -> [Int] {
+        var counts = [Int](repeating: 0, count: histogramBins)
+        // In halves, so that the span of values near ±Double.greatestFiniteMagnitude stays finite.
+        let span = high / 2 - low / 2
+        for value in values {
+            let position = (value / 2 - low / 2) / span * Double(histogramBins)
+            let bin = position.isNaN ? 0 : Int(Swift.min(Swift.max(position, 0), Double(histogramBins - 1)))
+            counts[bin] += 1
+        }
+        return counts
     }
 }
 

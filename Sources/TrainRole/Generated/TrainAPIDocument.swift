@@ -550,6 +550,153 @@ enum TrainAPIDocument {
         }
       }
     },
+    "/api/v1/train/runs/{run_id}": {
+      "get": {
+        "summary": "One tracked run: its parameters, metrics and tags, the feature importance, and which plots it has",
+        "operationId": "getRun",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "in": "path",
+            "name": "run_id",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The run",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RunDetail"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No run by that id",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "502": {
+            "description": "The experiment tracker failed or did not answer in time",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/train/runs/{run_id}/plots/{plot}": {
+      "get": {
+        "summary": "A plot the run drew from its held-out split, as SVG",
+        "operationId": "getRunPlot",
+        "tags": [
+          "train"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "in": "path",
+            "name": "run_id",
+            "required": true,
+            "schema": {
+              "type": "string",
+              "maxLength": 64
+            }
+          },
+          {
+            "in": "path",
+            "name": "plot",
+            "required": true,
+            "schema": {
+              "$ref": "#/components/schemas/PlotName"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The plot",
+            "content": {
+              "image/svg+xml": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/svg+xml"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "404": {
+            "description": "No run by that id, or the run has no such plot",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          },
+          "422": {
+            "$ref": "#/components/responses/InvalidField"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          },
+          "502": {
+            "description": "The experiment tracker failed or did not answer in time",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ErrorEnvelope"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/v1/train/serving": {
       "get": {
         "summary": "What the predict role serves: the champion, pinned model versions and the challenger",
@@ -1529,6 +1676,105 @@ enum TrainAPIDocument {
             ]
           }
         },
+        "type": "object"
+      },
+      "PlotName": {
+        "description": "Classification: confusion_matrix, and roc_curve for two classes; regression: residuals; feature_importance when the model reports it",
+        "enum": [
+          "confusion_matrix",
+          "roc_curve",
+          "residuals",
+          "feature_importance"
+        ],
+        "type": "string"
+      },
+      "RunDetail": {
+        "properties": {
+          "run_id": {
+            "type": "string"
+          },
+          "experiment_id": {
+            "type": "string"
+          },
+          "name": {
+            "type": "string"
+          },
+          "status": {
+            "enum": [
+              "RUNNING",
+              "FINISHED",
+              "FAILED",
+              "KILLED"
+            ],
+            "type": "string"
+          },
+          "start_time": {
+            "format": "date-time",
+            "type": "string"
+          },
+          "end_time": {
+            "format": "date-time",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "params": {
+            "additionalProperties": {
+              "type": "string"
+            },
+            "type": "object"
+          },
+          "metrics": {
+            "additionalProperties": {
+              "type": "number"
+            },
+            "type": "object"
+          },
+          "tags": {
+            "additionalProperties": {
+              "type": "string"
+            },
+            "type": "object"
+          },
+          "feature_importance": {
+            "description": "Largest first; empty when the model reports none",
+            "items": {
+              "properties": {
+                "feature": {
+                  "type": "string"
+                },
+                "importance": {
+                  "type": "number"
+                }
+              },
+              "required": [
+                "feature",
+                "importance"
+              ],
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "plots": {
+            "items": {
+              "$ref": "#/components/schemas/PlotName"
+            },
+            "type": "array"
+          }
+        },
+        "required": [
+          "run_id",
+          "experiment_id",
+          "name",
+          "status",
+          "start_time",
+          "params",
+          "metrics",
+          "tags",
+          "feature_importance",
+          "plots"
+        ],
         "type": "object"
       },
       "Readiness": {

@@ -754,6 +754,182 @@ extension Components {
                 case changedBy = "changed_by"
             }
         }
+        /// Classification: confusion_matrix, and roc_curve for two classes; regression: residuals; feature_importance when the model reports it
+        ///
+        /// - Remark: Generated from `#/components/schemas/PlotName`.
+        internal enum PlotName: String, Codable, Hashable, Sendable, CaseIterable {
+            case confusionMatrix = "confusion_matrix"
+            case rocCurve = "roc_curve"
+            case residuals = "residuals"
+            case featureImportance = "feature_importance"
+        }
+        /// - Remark: Generated from `#/components/schemas/RunDetail`.
+        internal struct RunDetail: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/RunDetail/run_id`.
+            internal var runId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RunDetail/experiment_id`.
+            internal var experimentId: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RunDetail/name`.
+            internal var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/RunDetail/status`.
+            internal enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case running = "RUNNING"
+                case finished = "FINISHED"
+                case failed = "FAILED"
+                case killed = "KILLED"
+            }
+            /// - Remark: Generated from `#/components/schemas/RunDetail/status`.
+            internal var status: Components.Schemas.RunDetail.StatusPayload
+            /// - Remark: Generated from `#/components/schemas/RunDetail/start_time`.
+            internal var startTime: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/RunDetail/end_time`.
+            internal var endTime: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/RunDetail/params`.
+            internal struct ParamsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: Swift.String]
+                /// Creates a new `ParamsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: Swift.String] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/RunDetail/params`.
+            internal var params: Components.Schemas.RunDetail.ParamsPayload
+            /// - Remark: Generated from `#/components/schemas/RunDetail/metrics`.
+            internal struct MetricsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: Swift.Double]
+                /// Creates a new `MetricsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: Swift.Double] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/RunDetail/metrics`.
+            internal var metrics: Components.Schemas.RunDetail.MetricsPayload
+            /// - Remark: Generated from `#/components/schemas/RunDetail/tags`.
+            internal struct TagsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                internal var additionalProperties: [String: Swift.String]
+                /// Creates a new `TagsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                internal init(additionalProperties: [String: Swift.String] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                internal init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                internal func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/RunDetail/tags`.
+            internal var tags: Components.Schemas.RunDetail.TagsPayload
+            /// - Remark: Generated from `#/components/schemas/RunDetail/FeatureImportancePayload`.
+            internal struct FeatureImportancePayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/RunDetail/FeatureImportancePayload/feature`.
+                internal var feature: Swift.String
+                /// - Remark: Generated from `#/components/schemas/RunDetail/FeatureImportancePayload/importance`.
+                internal var importance: Swift.Double
+                /// Creates a new `FeatureImportancePayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - feature:
+                ///   - importance:
+                internal init(
+                    feature: Swift.String,
+                    importance: Swift.Double
+                ) {
+                    self.feature = feature
+                    self.importance = importance
+                }
+                internal enum CodingKeys: String, CodingKey {
+                    case feature
+                    case importance
+                }
+            }
+            /// Largest first; empty when the model reports none
+            ///
+            /// - Remark: Generated from `#/components/schemas/RunDetail/feature_importance`.
+            internal typealias FeatureImportancePayload = [Components.Schemas.RunDetail.FeatureImportancePayloadPayload]
+            /// Largest first; empty when the model reports none
+            ///
+            /// - Remark: Generated from `#/components/schemas/RunDetail/feature_importance`.
+            internal var featureImportance: Components.Schemas.RunDetail.FeatureImportancePayload
+            /// - Remark: Generated from `#/components/schemas/RunDetail/plots`.
+            internal var plots: [Components.Schemas.PlotName]
+            /// Creates a new `RunDetail`.
+            ///
+            /// - Parameters:
+            ///   - runId:
+            ///   - experimentId:
+            ///   - name:
+            ///   - status:
+            ///   - startTime:
+            ///   - endTime:
+            ///   - params:
+            ///   - metrics:
+            ///   - tags:
+            ///   - featureImportance: Largest first; empty when the model reports none
+            ///   - plots:
+            internal init(
+                runId: Swift.String,
+                experimentId: Swift.String,
+                name: Swift.String,
+                status: Components.Schemas.RunDetail.StatusPayload,
+                startTime: Foundation.Date,
+                endTime: Foundation.Date? = nil,
+                params: Components.Schemas.RunDetail.ParamsPayload,
+                metrics: Components.Schemas.RunDetail.MetricsPayload,
+                tags: Components.Schemas.RunDetail.TagsPayload,
+                featureImportance: Components.Schemas.RunDetail.FeatureImportancePayload,
+                plots: [Components.Schemas.PlotName]
+            ) {
+                self.runId = runId
+                self.experimentId = experimentId
+                self.name = name
+                self.status = status
+                self.startTime = startTime
+                self.endTime = endTime
+                self.params = params
+                self.metrics = metrics
+                self.tags = tags
+                self.featureImportance = featureImportance
+                self.plots = plots
+            }
+            internal enum CodingKeys: String, CodingKey {
+                case runId = "run_id"
+                case experimentId = "experiment_id"
+                case name
+                case status
+                case startTime = "start_time"
+                case endTime = "end_time"
+                case params
+                case metrics
+                case tags
+                case featureImportance = "feature_importance"
+                case plots
+            }
+        }
         /// A completed training job's result; the leaderboard is sorted by the metric, best first
         ///
         /// - Remark: Generated from `#/components/schemas/TrainingResult`.

@@ -37,6 +37,16 @@ internal protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/train/models`.
     /// - Remark: Generated from `#/paths//api/v1/train/models/get(listModels)`.
     func listModels(_ input: Operations.ListModels.Input) async throws -> Operations.ListModels.Output
+    /// One tracked run: its parameters, metrics and tags, the feature importance, and which plots it has
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/runs/{run_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/train/runs/{run_id}/get(getRun)`.
+    func getRun(_ input: Operations.GetRun.Input) async throws -> Operations.GetRun.Output
+    /// A plot the run drew from its held-out split, as SVG
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/runs/{run_id}/plots/{plot}`.
+    /// - Remark: Generated from `#/paths//api/v1/train/runs/{run_id}/plots/{plot}/get(getRunPlot)`.
+    func getRunPlot(_ input: Operations.GetRunPlot.Input) async throws -> Operations.GetRunPlot.Output
     /// What the predict role serves: the champion, pinned model versions and the challenger
     ///
     /// - Remark: HTTP `GET /api/v1/train/serving`.
@@ -144,6 +154,32 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/train/models/get(listModels)`.
     internal func listModels(headers: Operations.ListModels.Input.Headers = .init()) async throws -> Operations.ListModels.Output {
         try await listModels(Operations.ListModels.Input(headers: headers))
+    }
+    /// One tracked run: its parameters, metrics and tags, the feature importance, and which plots it has
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/runs/{run_id}`.
+    /// - Remark: Generated from `#/paths//api/v1/train/runs/{run_id}/get(getRun)`.
+    internal func getRun(
+        path: Operations.GetRun.Input.Path,
+        headers: Operations.GetRun.Input.Headers = .init()
+    ) async throws -> Operations.GetRun.Output {
+        try await getRun(Operations.GetRun.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// A plot the run drew from its held-out split, as SVG
+    ///
+    /// - Remark: HTTP `GET /api/v1/train/runs/{run_id}/plots/{plot}`.
+    /// - Remark: Generated from `#/paths//api/v1/train/runs/{run_id}/plots/{plot}/get(getRunPlot)`.
+    internal func getRunPlot(
+        path: Operations.GetRunPlot.Input.Path,
+        headers: Operations.GetRunPlot.Input.Headers = .init()
+    ) async throws -> Operations.GetRunPlot.Output {
+        try await getRunPlot(Operations.GetRunPlot.Input(
+            path: path,
+            headers: headers
+        ))
     }
     /// What the predict role serves: the champion, pinned model versions and the challenger
     ///

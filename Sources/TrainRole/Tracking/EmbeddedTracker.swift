@@ -109,6 +109,12 @@ struct EmbeddedTracker: ExperimentTracker {
         }
     }
 
+    func run(id runID: String) async throws -> TrackedRun? {
+        try await database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM tracking_runs WHERE run_id = ?", arguments: [runID]).map(Self.run(from:))
+        }
+    }
+
     func searchRuns(_ search: RunSearch) async throws -> [TrackedRun] {
         let metricPath = "$.\"\(search.metric.replacingOccurrences(of: "\"", with: ""))\""
         var sql = """

@@ -61,6 +61,8 @@ public protocol ExperimentTracker: Sendable {
     func uploadArtifact(runID: String, path: String, data: Data) async throws
     func downloadArtifact(runID: String, path: String) async throws -> Data
     func finishRun(runID: String, status: RunStatus) async throws
+    /// One run, whatever its status; nil when there is none by that id.
+    func run(id runID: String) async throws -> TrackedRun?
     /// Finished runs that have the metric, best first.
     func searchRuns(_ search: RunSearch) async throws -> [TrackedRun]
     /// Registers the run's model as a new version of `modelName`; returns the version.

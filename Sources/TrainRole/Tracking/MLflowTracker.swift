@@ -89,6 +89,15 @@ struct MLflowTracker: ExperimentTracker {
             ])
     }
 
+    func run(id runID: String) async throws -> TrackedRun? {
+        do {
+            let answer = try await client.call(.GET, "runs/get", query: [("run_id", runID)])
+            return answer["run"].flatMap(Self.run(from:))
+        } catch let error as MLflowClient.ServerError where error.code == "RESOURCE_DOES_NOT_EXIST" {
+            return nil
+        }
+    }
+
     func searchRuns(_ search: RunSearch) async throws -> [TrackedRun] {
         var experimentIDs = search.experimentIDs
         if experimentIDs.isEmpty {

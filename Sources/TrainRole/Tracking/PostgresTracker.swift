@@ -130,6 +130,21 @@ struct PostgresTracker: ExperimentTracker {
             """,
             logger: logger
         )
+        return try await Self.runs(from: rows)
+    }
+
+    func run(id runID: String) async throws -> TrackedRun? {
+        let rows = try await database.client.query(
+            """
+            SELECT run_id, experiment_id, name, status, start_time, end_time, params::TEXT, metrics::TEXT, tags::TEXT
+            FROM tracking_runs WHERE run_id = \(runID)
+            """,
+            logger: logger
+        )
+        return try await Self.runs(from: rows).first
+    }
+
+    private static func runs(from rows: PostgresRowSequence) async throws -> [TrackedRun] {
         var runs: [TrackedRun] = []
         for try await row in rows.decode((String, Int64, String, String, Date, Date?, String, String, String).self) {
             let fields = try RunFields(params: row.6, metrics: row.7, tags: row.8)
