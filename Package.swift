@@ -176,7 +176,19 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")],
+            resources: [
+                .embedInCode("Assets/index.html"),
+                .embedInCode("Assets/app.css"),
+                .embedInCode("Assets/app.js"),
+                .embedInCode("Assets/core.js"),
+                .embedInCode("Assets/charts.js"),
+                .embedInCode("Assets/overview.js"),
+                .embedInCode("Assets/data.js"),
+                .embedInCode("Assets/training.js"),
+                .embedInCode("Assets/models.js"),
+                .embedInCode("Assets/monitoring.js"),
+                .embedInCode("Assets/users.js"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -24,16 +24,17 @@ public enum PredictRole {
             policy: RecordPolicy(rejectUnknownCategories: settings.rejectUnknownCategories, rejectExtraFields: settings.rejectExtraFields),
             tokens: environment.tokens, predictionIDs: predictionIDs, shadow: shadow
         )
+        let traffic = TrafficHistory { slot.served.all }
         let monitoring = MonitoringRoutes(
             slot: slot, intake: FeedbackIntake(predictionIDs: predictionIDs, known: known, maximumAge: settings.feedbackRetention),
             performance: LivePerformance(store: feedback.store, window: settings.feedbackWindow, registry: environment.metrics),
-            driftWindow: settings.drift.window, tokens: environment.tokens
+            driftWindow: settings.drift.window, traffic: traffic, tokens: environment.tokens
         )
         return RoleModule(
             role: .predict,
             databases: feedback.databases,
             services: [
-                loader, shadow,
+                loader, shadow, traffic,
                 FeedbackMaintenance(
                     store: feedback.store, retention: settings.feedbackRetention, logger: environment.logger,
                     refreshGauges: { _ = try? await monitoring.performance.report(for: slot.served.all) }),

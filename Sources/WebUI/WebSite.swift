@@ -3,12 +3,12 @@ import HTTPTypes
 import Hummingbird
 import Kernel
 
-/// The dashboard: three files compiled into the binary (SwiftPM's `embedInCode`), served from
+/// The dashboard: its files compiled into the binary (SwiftPM's `embedInCode`), served from
 /// the API's own origin so the browser needs no CORS. The policy lets the page load only itself:
 /// no inline script, no other origin, not framed.
 public enum WebSite {
     static let contentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
         + "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
     /// Built once: the body and headers are the same for every request.
@@ -31,11 +31,21 @@ public enum WebSite {
         }
     }
 
-    static let assets: [String: Asset] = [
-        "/": Asset(bytes: PackageResources.index_html, contentType: "text/html; charset=utf-8"),
-        "/assets/app.js": Asset(bytes: PackageResources.app_js, contentType: "text/javascript; charset=utf-8"),
-        "/assets/app.css": Asset(bytes: PackageResources.app_css, contentType: "text/css; charset=utf-8"),
-    ]
+    static let assets: [String: Asset] = {
+        let scripts: [(String, [UInt8])] = [
+            ("app", PackageResources.app_js), ("core", PackageResources.core_js), ("charts", PackageResources.charts_js),
+            ("overview", PackageResources.overview_js), ("data", PackageResources.data_js), ("training", PackageResources.training_js),
+            ("models", PackageResources.models_js), ("monitoring", PackageResources.monitoring_js), ("users", PackageResources.users_js),
+        ]
+        var assets = [
+            "/": Asset(bytes: PackageResources.index_html, contentType: "text/html; charset=utf-8"),
+            "/assets/app.css": Asset(bytes: PackageResources.app_css, contentType: "text/css; charset=utf-8"),
+        ]
+        for (name, bytes) in scripts {
+            assets["/assets/\(name).js"] = Asset(bytes: bytes, contentType: "text/javascript; charset=utf-8")
+        }
+        return assets
+    }()
 
     public static func install(on routes: RouterGroup<AppRequestContext>) {
         for (path, asset) in assets {

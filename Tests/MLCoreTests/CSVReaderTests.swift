@@ -196,7 +196,8 @@ func labels(_ table: Table, _ name: String) -> [String?]? {
     /// Ten equal-width bins, the maximum in the last; a span wider than Double's range still bins.
     @Test func histogramsBinEveryValue() throws {
         #expect(ColumnProfile.histogram([0, 1, 2, 9.99, 10], from: 0, to: 10) == [1, 1, 1, 0, 0, 0, 0, 0, 0, 2])
-        let extreme = ColumnProfile.histogram([-.greatestFiniteMagnitude, 0, .greatestFiniteMagnitude], from: -.greatestFiniteMagnitude, to: .greatestFiniteMagnitude)
+        let extreme = ColumnProfile.histogram(
+            [-.greatestFiniteMagnitude, 0, .greatestFiniteMagnitude], from: -.greatestFiniteMagnitude, to: .greatestFiniteMagnitude)
         #expect(extreme == [1, 0, 0, 0, 0, 1, 0, 0, 0, 1])
         let constant = try CSVReader.read(string: "x,y\n1,1\n1,2\n")
         #expect(TableProfile(table: constant).columns.map { $0.histogram?.count } == [nil, 10])

@@ -229,6 +229,11 @@ extension TestClientProtocol {
                     token: harness.user)
                 #expect(drifted.status == .ok)
             }
+            // The traffic history answers any signed-in user; its first point comes ten seconds in.
+            let traffic = try await client.send(.get, "/api/v1/predict/traffic", token: harness.user)
+            #expect(traffic.status == .ok)
+            #expect(try traffic.json()["interval_seconds"] == 10)
+            #expect(try await client.send(.get, "/api/v1/predict/traffic").status == .unauthorized)
             let report = try await client.send(.get, "/api/v1/predict/drift", token: harness.user).json()
             let champion = try #require(report["models"]?[0])
             let pinned = try #require(report["models"]?[1])

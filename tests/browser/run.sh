@@ -21,6 +21,6 @@ else
     server=$!
     trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
     for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
-    "$venv/bin/python" tests/browser/dashboard_test.py "http://127.0.0.1:$port" "$password" "$screenshots"
+    MLOPSD_BROWSER_DIRECT=1 "$venv/bin/python" tests/browser/dashboard_test.py "http://127.0.0.1:$port" "$password" "$screenshots"
 fi
 echo "screenshots: $screenshots"

@@ -1142,6 +1142,117 @@ extension Components {
                 case models
             }
         }
+        /// - Remark: Generated from `#/components/schemas/TrafficReport`.
+        public struct TrafficReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/TrafficReport/interval_seconds`.
+            public var intervalSeconds: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TrafficReport/window_seconds`.
+            public var windowSeconds: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload`.
+            public struct ModelsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/model_name`.
+                public var modelName: Swift.String
+                /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/model_version`.
+                public var modelVersion: Swift.String
+                /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/arm`.
+                public var arm: Components.Schemas.Arm
+                /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/PointsPayload`.
+                public struct PointsPayloadPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/PointsPayload/at`.
+                    public var at: Foundation.Date
+                    /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/PointsPayload/requests_per_second`.
+                    public var requestsPerSecond: Swift.Double
+                    /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/PointsPayload/records_per_second`.
+                    public var recordsPerSecond: Swift.Double
+                    /// Model time; absent without requests in the interval
+                    ///
+                    /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/PointsPayload/p50_ms`.
+                    public var p50Ms: Swift.Double?
+                    /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/PointsPayload/p99_ms`.
+                    public var p99Ms: Swift.Double?
+                    /// Creates a new `PointsPayloadPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - at:
+                    ///   - requestsPerSecond:
+                    ///   - recordsPerSecond:
+                    ///   - p50Ms: Model time; absent without requests in the interval
+                    ///   - p99Ms:
+                    public init(
+                        at: Foundation.Date,
+                        requestsPerSecond: Swift.Double,
+                        recordsPerSecond: Swift.Double,
+                        p50Ms: Swift.Double? = nil,
+                        p99Ms: Swift.Double? = nil
+                    ) {
+                        self.at = at
+                        self.requestsPerSecond = requestsPerSecond
+                        self.recordsPerSecond = recordsPerSecond
+                        self.p50Ms = p50Ms
+                        self.p99Ms = p99Ms
+                    }
+                    public enum CodingKeys: String, CodingKey {
+                        case at
+                        case requestsPerSecond = "requests_per_second"
+                        case recordsPerSecond = "records_per_second"
+                        case p50Ms = "p50_ms"
+                        case p99Ms = "p99_ms"
+                    }
+                }
+                /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/points`.
+                public typealias PointsPayload = [Components.Schemas.TrafficReport.ModelsPayloadPayload.PointsPayloadPayload]
+                /// - Remark: Generated from `#/components/schemas/TrafficReport/ModelsPayload/points`.
+                public var points: Components.Schemas.TrafficReport.ModelsPayloadPayload.PointsPayload
+                /// Creates a new `ModelsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - modelName:
+                ///   - modelVersion:
+                ///   - arm:
+                ///   - points:
+                public init(
+                    modelName: Swift.String,
+                    modelVersion: Swift.String,
+                    arm: Components.Schemas.Arm,
+                    points: Components.Schemas.TrafficReport.ModelsPayloadPayload.PointsPayload
+                ) {
+                    self.modelName = modelName
+                    self.modelVersion = modelVersion
+                    self.arm = arm
+                    self.points = points
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case modelName = "model_name"
+                    case modelVersion = "model_version"
+                    case arm
+                    case points
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/TrafficReport/models`.
+            public typealias ModelsPayload = [Components.Schemas.TrafficReport.ModelsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/TrafficReport/models`.
+            public var models: Components.Schemas.TrafficReport.ModelsPayload
+            /// Creates a new `TrafficReport`.
+            ///
+            /// - Parameters:
+            ///   - intervalSeconds:
+            ///   - windowSeconds:
+            ///   - models:
+            public init(
+                intervalSeconds: Swift.Int,
+                windowSeconds: Swift.Int,
+                models: Components.Schemas.TrafficReport.ModelsPayload
+            ) {
+                self.intervalSeconds = intervalSeconds
+                self.windowSeconds = windowSeconds
+                self.models = models
+            }
+            public enum CodingKeys: String, CodingKey {
+                case intervalSeconds = "interval_seconds"
+                case windowSeconds = "window_seconds"
+                case models
+            }
+        }
         /// - Remark: Generated from `#/components/schemas/ErrorEnvelope`.
         public struct ErrorEnvelope: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/ErrorEnvelope/error`.

@@ -10966,16 +10966,18 @@ public enum Operations {
             public struct Path: Sendable, Hashable {
                 /// - Remark: Generated from `#/paths/api/v1/train/runs/{run_id}/plots/{plot}/GET/path/run_id`.
                 public var runId: Swift.String
+                /// A PlotName; any other name is a 404
+                ///
                 /// - Remark: Generated from `#/paths/api/v1/train/runs/{run_id}/plots/{plot}/GET/path/plot`.
-                public var plot: Components.Schemas.PlotName
+                public var plot: Swift.String
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - runId:
-                ///   - plot:
+                ///   - plot: A PlotName; any other name is a 404
                 public init(
                     runId: Swift.String,
-                    plot: Components.Schemas.PlotName
+                    plot: Swift.String
                 ) {
                     self.runId = runId
                     self.plot = plot
@@ -14711,6 +14713,185 @@ public enum Operations {
             /// Rate limited (nginx zones, or repeated failed logins); see Retry-After
             ///
             /// - Remark: Generated from `#/paths//api/v1/predict/drift/get(predictDrift)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses.TooManyRequests)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses.TooManyRequests {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
+    /// The last hour of traffic per served model and arm on the replica that answers: requests and records per second, p50 and p99 model time, one point every ten seconds
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/traffic`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)`.
+    public enum PredictTraffic {
+        public static let id: Swift.String = "predictTraffic"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/predict/traffic/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PredictTraffic.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.PredictTraffic.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.PredictTraffic.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - headers:
+            public init(headers: Operations.PredictTraffic.Input.Headers = .init()) {
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/predict/traffic/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/predict/traffic/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.TrafficReport)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.TrafficReport {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.PredictTraffic.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                public init(body: Operations.PredictTraffic.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// One series per model and arm served during the window
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.PredictTraffic.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.PredictTraffic.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Missing, malformed or expired bearer token
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses.Unauthorized)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses.Unauthorized {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// The token's role may not use this operation
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)/responses/403`.
+            ///
+            /// HTTP response code: `403 forbidden`.
+            case forbidden(Components.Responses.Forbidden)
+            /// The associated value of the enum case if `self` is `.forbidden`.
+            ///
+            /// - Throws: An error if `self` is not `.forbidden`.
+            /// - SeeAlso: `.forbidden`.
+            public var forbidden: Components.Responses.Forbidden {
+                get throws {
+                    switch self {
+                    case let .forbidden(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "forbidden",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Rate limited (nginx zones, or repeated failed logins); see Retry-After
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)/responses/429`.
             ///
             /// HTTP response code: `429 tooManyRequests`.
             case tooManyRequests(Components.Responses.TooManyRequests)

@@ -282,6 +282,11 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/predict/drift`.
     /// - Remark: Generated from `#/paths//api/v1/predict/drift/get(predictDrift)`.
     func predictDrift(_ input: Operations.PredictDrift.Input) async throws -> Operations.PredictDrift.Output
+    /// The last hour of traffic per served model and arm on the replica that answers: requests and records per second, p50 and p99 model time, one point every ten seconds
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/traffic`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)`.
+    func predictTraffic(_ input: Operations.PredictTraffic.Input) async throws -> Operations.PredictTraffic.Output
     /// The truth for earlier predictions, by prediction_id: one, or a batch under feedback
     ///
     /// - Remark: HTTP `POST /api/v1/predict/feedback`.
@@ -913,6 +918,13 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/predict/drift/get(predictDrift)`.
     public func predictDrift(headers: Operations.PredictDrift.Input.Headers = .init()) async throws -> Operations.PredictDrift.Output {
         try await predictDrift(Operations.PredictDrift.Input(headers: headers))
+    }
+    /// The last hour of traffic per served model and arm on the replica that answers: requests and records per second, p50 and p99 model time, one point every ten seconds
+    ///
+    /// - Remark: HTTP `GET /api/v1/predict/traffic`.
+    /// - Remark: Generated from `#/paths//api/v1/predict/traffic/get(predictTraffic)`.
+    public func predictTraffic(headers: Operations.PredictTraffic.Input.Headers = .init()) async throws -> Operations.PredictTraffic.Output {
+        try await predictTraffic(Operations.PredictTraffic.Input(headers: headers))
     }
     /// The truth for earlier predictions, by prediction_id: one, or a batch under feedback
     ///

@@ -245,6 +245,41 @@ enum PredictAPIDocument {
         }
       }
     },
+    "/api/v1/predict/traffic": {
+      "get": {
+        "summary": "The last hour of traffic per served model and arm on the replica that answers: requests and records per second, p50 and p99 model time, one point every ten seconds",
+        "operationId": "predictTraffic",
+        "tags": [
+          "predict"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "One series per model and arm served during the window",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TrafficReport"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/Forbidden"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      }
+    },
     "/api/v1/predict/feedback": {
       "post": {
         "summary": "The truth for earlier predictions, by prediction_id: one, or a batch under feedback",
@@ -682,6 +717,75 @@ enum PredictAPIDocument {
             "type": "array"
           }
         },
+        "type": "object"
+      },
+      "TrafficReport": {
+        "properties": {
+          "interval_seconds": {
+            "type": "integer"
+          },
+          "window_seconds": {
+            "type": "integer"
+          },
+          "models": {
+            "items": {
+              "properties": {
+                "model_name": {
+                  "type": "string"
+                },
+                "model_version": {
+                  "type": "string"
+                },
+                "arm": {
+                  "$ref": "#/components/schemas/Arm"
+                },
+                "points": {
+                  "items": {
+                    "properties": {
+                      "at": {
+                        "format": "date-time",
+                        "type": "string"
+                      },
+                      "requests_per_second": {
+                        "type": "number"
+                      },
+                      "records_per_second": {
+                        "type": "number"
+                      },
+                      "p50_ms": {
+                        "description": "Model time; absent without requests in the interval",
+                        "type": "number"
+                      },
+                      "p99_ms": {
+                        "type": "number"
+                      }
+                    },
+                    "required": [
+                      "at",
+                      "requests_per_second",
+                      "records_per_second"
+                    ],
+                    "type": "object"
+                  },
+                  "type": "array"
+                }
+              },
+              "required": [
+                "model_name",
+                "model_version",
+                "arm",
+                "points"
+              ],
+              "type": "object"
+            },
+            "type": "array"
+          }
+        },
+        "required": [
+          "interval_seconds",
+          "window_seconds",
+          "models"
+        ],
         "type": "object"
       },
       "ErrorEnvelope": {

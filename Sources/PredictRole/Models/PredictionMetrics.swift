@@ -6,6 +6,8 @@ struct PredictionMetrics: Sendable {
     let predictions: Counter
     let invalidRecords: Counter
     let latency: DurationHistogram
+    /// The same traffic, readable back for the dashboard's charts.
+    let traffic = TrafficMeter()
 
     static let buckets: [Duration] = [
         .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),

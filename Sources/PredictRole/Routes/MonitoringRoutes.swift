@@ -3,14 +3,15 @@ import Hummingbird
 import Kernel
 import MLCore
 
-/// `/api/v1/predict/feedback`, `/performance` and `/drift`: the truth for earlier predictions,
-/// the live metrics it gives, and how far what the models receive has moved from what they
-/// learnt. Any signed-in user: the clients who predict are the ones who learn the truth.
+/// `/api/v1/predict/feedback`, `/performance`, `/drift` and `/traffic`: the truth for earlier
+/// predictions, the live metrics it gives, how far what the models receive has moved from what
+/// they learnt, and the last hour's rate and latency. Any signed-in user: the clients who predict are the ones who learn the truth.
 struct MonitoringRoutes: Sendable {
     let slot: ModelSlot
     let intake: FeedbackIntake
     let performance: LivePerformance
     let driftWindow: Int
+    let traffic: TrafficHistory
     let tokens: TokenCodec
 
     static let maximumFeedbackItems = PredictionFeedback.maximumBatch
@@ -20,6 +21,7 @@ struct MonitoringRoutes: Sendable {
         users.post("feedback", use: feedback)
         users.get("performance", use: livePerformance)
         users.get("drift", use: drift)
+        users.get("traffic") { _, _ in traffic.report }
     }
 
     struct FeedbackResult: Encodable, ResponseEncodable {

@@ -58,7 +58,9 @@ struct PredictRoutes: Sendable {
         }.mapError { issues in
             RecordIssues(issues: issues.issues.map { FieldIssue(field: "features.\($0.field)", problem: $0.problem) })
         }
-        series.latency.record(ContinuousClock.now - start)
+        let elapsed = ContinuousClock.now - start
+        series.latency.record(elapsed)
+        series.traffic.record(elapsed, records: 1)
         switch result {
         case .success(let prediction):
             series.predictions.increment()
@@ -129,7 +131,9 @@ struct PredictRoutes: Sendable {
                 }
             }
         }
-        series.latency.record(ContinuousClock.now - start)
+        let elapsed = ContinuousClock.now - start
+        series.latency.record(elapsed)
+        series.traffic.record(elapsed, records: outcomes.count)
         let failures = outcomes.count { if case .failure = $0 { true } else { false } }
         series.predictions.increment(by: Int64(outcomes.count - failures))
         series.invalidRecords.increment(by: Int64(failures))

@@ -1437,7 +1437,7 @@ fileprivate extension UniversalServer where APIHandler: APIProtocol {
                     plot: try converter.getPathParameterAsURI(
                         in: metadata.pathParameters,
                         name: "plot",
-                        as: Components.Schemas.PlotName.self
+                        as: Swift.String.self
                     )
                 )
                 let headers: Operations.GetRunPlot.Input.Headers = .init(accept: try converter.extractAcceptHeaderIfPresent(in: request.headerFields))

@@ -642,11 +642,13 @@ enum TrainAPIDocument {
             }
           },
           {
+            "description": "A PlotName; any other name is a 404",
             "in": "path",
             "name": "plot",
             "required": true,
             "schema": {
-              "$ref": "#/components/schemas/PlotName"
+              "type": "string",
+              "maxLength": 64
             }
           }
         ],

@@ -2199,16 +2199,18 @@ internal enum Operations {
             internal struct Path: Sendable, Hashable {
                 /// - Remark: Generated from `#/paths/api/v1/train/runs/{run_id}/plots/{plot}/GET/path/run_id`.
                 internal var runId: Swift.String
+                /// A PlotName; any other name is a 404
+                ///
                 /// - Remark: Generated from `#/paths/api/v1/train/runs/{run_id}/plots/{plot}/GET/path/plot`.
-                internal var plot: Components.Schemas.PlotName
+                internal var plot: Swift.String
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - runId:
-                ///   - plot:
+                ///   - plot: A PlotName; any other name is a 404
                 internal init(
                     runId: Swift.String,
-                    plot: Components.Schemas.PlotName
+                    plot: Swift.String
                 ) {
                     self.runId = runId
                     self.plot = plot

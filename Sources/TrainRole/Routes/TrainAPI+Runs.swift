@@ -32,8 +32,10 @@ extension TrainAPI {
     }
 
     func getRunPlot(_ input: Operations.GetRunPlot.Input) async throws -> Operations.GetRunPlot.Output {
+        guard let plot = PlotName(rawValue: input.path.plot) else {
+            throw APIError.notFound("No plot '\(input.path.plot)'; runs draw \(PlotName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         let run = try await trackedRun(input.path.runId)
-        let plot = input.path.plot
         guard let svg = try? await tracker.downloadArtifact(runID: run.runID, path: Self.artifactPath(plot)) else {
             throw APIError.notFound("Run '\(run.runID)' has no \(plot.rawValue) plot")
         }
