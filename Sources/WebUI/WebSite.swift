@@ -15,9 +15,13 @@ public enum WebSite {
     struct Asset: Sendable {
         let body: ByteBuffer
         let headers: HTTPFields
+        let entityTag: String
 
         init(bytes: [UInt8], contentType: String) {
             body = ByteBuffer(bytes: bytes)
+            // FNV-1a of the bytes: the file changes only with the binary, and a revalidation that
+            // matches answers 304 without the body.
+            entityTag = "\"" + String(bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }, radix: 16) + "\""
             var headers: HTTPFields = [
                 .contentType: contentType,
                 .contentSecurityPolicy: WebSite.contentSecurityPolicy,
@@ -27,6 +31,7 @@ public enum WebSite {
                 .cacheControl: "no-cache",
             ]
             headers[.xFrameOptions] = "DENY"
+            headers[.eTag] = entityTag
             self.headers = headers
         }
     }
@@ -49,12 +54,15 @@ public enum WebSite {
 
     public static func install(on routes: RouterGroup<AppRequestContext>) {
         for (path, asset) in assets {
-            routes.get(RouterPath(path)) { _, _ in response(asset) }
+            routes.get(RouterPath(path)) { request, _ in response(asset, ifNoneMatch: request.headers[.ifNoneMatch]) }
         }
     }
 
-    static func response(_ asset: Asset) -> Response {
-        Response(status: .ok, headers: asset.headers, body: .init(byteBuffer: asset.body))
+    static func response(_ asset: Asset, ifNoneMatch: String?) -> Response {
+        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == asset.entityTag }) {
+            return Response(status: .notModified, headers: asset.headers)
+        }
+        return Response(status: .ok, headers: asset.headers, body: .init(byteBuffer: asset.body))
     }
 }
 

@@ -80,8 +80,10 @@ final class LiveServer: Sendable {
 
     var client: HTTPTestClient { HTTPTestClient(baseURL: baseURL) }
 
-    func request(_ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil) async throws -> Reply {
-        try await client.request(method, path, body: body, contentType: contentType, token: token)
+    func request(
+        _ method: String, _ path: String, body: Data? = nil, contentType: String? = nil, token: String? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
+        try await client.request(method, path, body: body, contentType: contentType, token: token, headers: headers)
     }
 
     func json(_ method: String, _ path: String, _ object: [String: Any], token: String? = nil) async throws -> Reply {

@@ -11,7 +11,7 @@ import Testing
 @Suite struct TrafficHistoryTests {
     @Test func quantilesInterpolateInsideTheirBucket() throws {
         let meter = TrafficMeter()
-        // 100 requests: 50 at 40 µs (25–50 µs bucket), 49 at 2 ms (1–2.5 ms), 1 beyond every bound.
+        // 100 requests: 50 at 40 µs (25–50 µs bucket), 49 at 2 ms (1–2.5 ms), 1 at 3 s (2.5–5 s).
         for _ in 0..<50 { meter.record(.microseconds(40), records: 1) }
         for _ in 0..<49 { meter.record(.milliseconds(2), records: 10) }
         meter.record(.seconds(3), records: 1)
@@ -21,8 +21,11 @@ import Testing
         #expect(totals.latency(quantile: 0.5) == .microseconds(50))
         let p99 = try #require(totals.latency(quantile: 0.99))
         #expect(p99 > .milliseconds(2.4) && p99 <= .milliseconds(2.5), "\(p99)")
-        #expect(totals.latency(quantile: 1) == PredictionMetrics.buckets.last)
+        #expect(totals.latency(quantile: 1) == .seconds(5))
         #expect(TrafficMeter.Totals().latency(quantile: 0.5) == nil)
+        // Slower than every bound: the last one, not an invented figure.
+        meter.record(.seconds(60), records: 1000)
+        #expect(meter.totals.latency(quantile: 1) == TrafficMeter.bounds.last)
     }
 
     @Test func eachSampleIsTheTrafficSinceThePreviousAndOldPointsAgeOut() throws {

@@ -174,6 +174,11 @@ extension MLflowTrackingTests {
             }
             let listed = try await client.send(.get, "/api/v1/train/models", token: harness.admin).json()
             #expect(listed["models"]?.arrayCount == 2)
+            // Reading a run back needs the tracker: its failure is a 502, not a missing run.
+            let run = try await client.send(.get, "/api/v1/train/runs/0123456789abcdef", token: harness.admin)
+            #expect(run.status == .badGateway)
+            #expect(run.errorCode == "tracking_unavailable")
+            #expect(try await client.send(.get, "/api/v1/train/runs/not%20an%20id", token: harness.admin).status == .notFound)
         }
     }
 }

@@ -53,7 +53,7 @@ extension StoreBackend {
             try await tracker.uploadArtifact(runID: run, path: "model/bundle.json", data: Data("{}".utf8))
             #expect(try await tracker.downloadArtifact(runID: run, path: "model/bundle.json") == Data("{}".utf8))
             await #expect(throws: TrackingError.self) { try await tracker.uploadArtifact(runID: run, path: "../escape", data: Data()) }
-            await #expect(throws: TrackingError.self) { try await tracker.downloadArtifact(runID: run, path: "absent.json") }
+            await #expect(throws: MissingArtifact.self) { try await tracker.downloadArtifact(runID: run, path: "absent.json") }
             try await tracker.finishRun(runID: run, status: .finished)
 
             let found = try #require(try await tracker.searchRuns(RunSearch(experimentIDs: [experiment], metric: "f1", higherIsBetter: true)).first)

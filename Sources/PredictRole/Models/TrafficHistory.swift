@@ -49,8 +49,10 @@ final class TrafficHistory: Service, Sendable {
     }
 
     private struct State {
-        /// The totals each meter had at the previous sample, by meter.
-        var previous: [ObjectIdentifier: TrafficMeter.Totals] = [:]
+        /// Each meter with the totals it had at the previous sample. The meter is held so that a
+        /// new one cannot take a retired one's address (and its totals) between two samples.
+        var previous: [ObjectIdentifier: (meter: TrafficMeter, totals: TrafficMeter.Totals)] = [:]
+        var previousAt: Date?
         var series: [String: Series] = [:]
     }
 
@@ -81,15 +83,18 @@ final class TrafficHistory: Service, Sendable {
     /// Adds a point per served model: what its meter counted since the previous sample. A model
     /// no longer served keeps its points until they age out of the window.
     func sample(_ models: [LoadedModel], at now: Date) {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        let oldest = now.addingTimeInterval(-seconds * Double(capacity))
+        let nominal = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let oldest = now.addingTimeInterval(-nominal * Double(capacity))
         state.withLock { state in
-            var previous: [ObjectIdentifier: TrafficMeter.Totals] = [:]
+            // Rates over the time that really passed: a sleep can overrun its interval.
+            let seconds = state.previousAt.map { max(now.timeIntervalSince($0), 0.001) } ?? nominal
+            state.previousAt = now
+            var previous: [ObjectIdentifier: (meter: TrafficMeter, totals: TrafficMeter.Totals)] = [:]
             for model in models {
                 let meter = model.metrics.traffic
                 let totals = meter.totals
-                let delta = totals - (state.previous[ObjectIdentifier(meter)] ?? TrafficMeter.Totals())
-                previous[ObjectIdentifier(meter)] = totals
+                let delta = totals - (state.previous[ObjectIdentifier(meter)]?.totals ?? TrafficMeter.Totals())
+                previous[ObjectIdentifier(meter)] = (meter, totals)
                 let key = "\(model.name)\u{0}\(model.version)\u{0}\(model.arm.rawValue)"
                 let point = Point(
                     at: now, requestsPerSecond: Double(delta.requests) / seconds, recordsPerSecond: Double(delta.records) / seconds,

@@ -4,8 +4,12 @@ import Atomics
 /// counted with relaxed atomics so a request pays three increments. `TrafficHistory` reads them
 /// every interval; Prometheus has its own series, which cannot be read back.
 final class TrafficMeter: Sendable {
-    /// Upper bounds of the latency buckets; a last bucket holds everything slower.
-    static let bounds: [Duration] = PredictionMetrics.buckets
+    /// Upper bounds of the latency buckets, up to a batch's worst; a last bucket holds anything slower.
+    static let bounds: [Duration] = [
+        .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+        .milliseconds(1), .milliseconds(2.5), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+    ]
 
     struct Totals: Equatable, Sendable {
         var requests = 0

@@ -139,7 +139,11 @@ struct Promotion: Sendable {
             guard let value = run.metrics[name] else { return FieldProblem(field: field, problem: "the run does not report \(name)") }
             let higher = Self.gateMetric(name)?.higherIsBetter ?? true
             guard higher ? value < threshold : value > threshold else { return nil }
-            return FieldProblem(field: field, problem: "best candidate has \(SVGPlot.format(value)), needs \(higher ? "≥" : "≤") \(SVGPlot.format(threshold))")
+            // Four significant digits: a gate of 0.9999 must not read as "needs ≥ 1".
+            let figure = { (number: Double) in String(format: "%.4g", number) }
+            return FieldProblem(
+                field: field,
+                problem: "best candidate has \(figure(value)), needs \(higher ? "≥" : "≤") \(figure(threshold)) (short by \(figure(abs(threshold - value))))")
         }
     }
 

@@ -20,9 +20,7 @@ struct ArtifactDirectory: Sendable {
     }
 
     func read(_ url: URL, runID: String, path: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TrackingError("run '\(runID)' has no artifact '\(path)'")
-        }
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw MissingArtifact(runID: runID, path: path) }
         return data
     }
 }

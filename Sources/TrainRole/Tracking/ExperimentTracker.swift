@@ -70,6 +70,14 @@ public protocol ExperimentTracker: Sendable {
     func setAlias(modelName: String, alias: String, version: String) async throws
 }
 
+/// The run has no artifact at that path: an answer, where any other error is the tracker failing.
+public struct MissingArtifact: Error, Sendable, CustomStringConvertible {
+    public let runID: String
+    public let path: String
+
+    public var description: String { "run '\(runID)' has no artifact '\(path)'" }
+}
+
 /// A tracker call that failed; training goes on and the job result says so.
 public struct TrackingError: Error, Sendable, CustomStringConvertible {
     public let description: String

@@ -1,12 +1,15 @@
 import Foundation
 import Kernel
 import NIOHTTP1
+import Synchronization
 
 /// `ExperimentTracker` over MLflow's REST API (any MLflow server: a local one, DagsHub…): runs
 /// with params, metrics and tags in batches, artifacts through the tracking server's proxy,
 /// registered model versions and aliases.
 struct MLflowTracker: ExperimentTracker {
     let client: MLflowClient
+    /// A run's artifact location never changes: looked up once, not before every download.
+    let artifactURIs = ArtifactURICache()
 
     var kind: String { "mlflow" }
 
@@ -78,7 +81,11 @@ struct MLflowTracker: ExperimentTracker {
     }
 
     func downloadArtifact(runID: String, path: String) async throws -> Data {
-        Data(try await client.artifact(.GET, artifactURI: try await artifactURI(runID: runID), path: path))
+        do {
+            return Data(try await client.artifact(.GET, artifactURI: try await artifactURI(runID: runID), path: path))
+        } catch let error as MLflowClient.ServerError where error.status == 404 {
+            throw MissingArtifact(runID: runID, path: path)
+        }
     }
 
     func finishRun(runID: String, status: RunStatus) async throws {
@@ -147,8 +154,10 @@ struct MLflowTracker: ExperimentTracker {
     }
 
     private func artifactURI(runID: String) async throws -> String {
+        if let known = artifactURIs[runID] { return known }
         let answer = try await client.call(.GET, "runs/get", query: [("run_id", runID)])
         guard let uri = answer["run"]?["info"]?["artifact_uri"]?.stringValue else { throw TrackingError("run \(runID) has no artifact_uri") }
+        artifactURIs[runID] = uri
         return uri
     }
 
@@ -189,5 +198,21 @@ struct MLflowTracker: ExperimentTracker {
 
     private static func milliseconds(_ date: Date) -> Double {
         (date.timeIntervalSince1970 * 1000).rounded()
+    }
+}
+
+/// Artifact locations by run id, bounded: past its capacity it starts again empty.
+final class ArtifactURICache: Sendable {
+    private let entries = Mutex<[String: String]>([:])
+    private let capacity = 1024
+
+    subscript(runID: String) -> String? {
+        get { entries.withLock { $0[runID] } }
+        set {
+            entries.withLock { entries in
+                if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+                entries[runID] = newValue
+            }
+        }
     }
 }

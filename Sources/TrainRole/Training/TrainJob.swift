@@ -13,6 +13,8 @@ struct TrainJob: Sendable {
     /// Where runs recorded before compact bundles keep theirs.
     static let jsonBundleArtifact = "model/bundle.json"
     static let importanceArtifact = "feature_importance.json"
+    /// Which plots a run drew (`confusion_matrix,roc_curve,…`), so reading them back needs no probing.
+    static let plotsTag = "mlopsd_plots"
 
     let tracker: any ExperimentTracker
     let registry: any ModelRegistry
@@ -188,7 +190,9 @@ struct TrainJob: Sendable {
             var runMetrics = metrics
             for (name, value) in trained.crossValidation ?? [:] where value.isFinite { runMetrics["cv_\(name)"] = value }
             runMetrics["fit_seconds"] = trained.fitSeconds
-            try await tracker.log(runID: id, params: try Self.params(trained.bundle, request: request), metrics: runMetrics, tags: [:])
+            try await tracker.log(
+                runID: id, params: try Self.params(trained.bundle, request: request), metrics: runMetrics,
+                tags: [Self.plotsTag: plots.map { String($0.name.dropLast(".svg".count)) }.joined(separator: ",")])
             try await tracker.uploadArtifact(runID: id, path: Self.bundleArtifact, data: bundleData)
             try await tracker.uploadArtifact(runID: id, path: Self.importanceArtifact, data: importanceData)
             for (name, svg) in plots { try await tracker.uploadArtifact(runID: id, path: "plots/\(name)", data: Data(svg.utf8)) }

@@ -2,7 +2,7 @@
 // (#/page/argument…) that can be bookmarked; what a plain user may not do is not shown at all.
 "use strict";
 
-import { $, api, element, forget, isAdmin, keep, session, stopTimers } from "./core.js";
+import { $, api, element, forget, isAdmin, keep, navigation, session, stopTimers } from "./core.js";
 import { overview } from "./overview.js";
 import { dataset, datasets, dataVersion } from "./data.js";
 import { compareRuns, run, training } from "./training.js";
@@ -45,22 +45,29 @@ async function signOut() {
 }
 
 async function route() {
+  // In-page anchors (the skip link) are not pages.
+  if (location.hash && !location.hash.startsWith("#/")) return;
   if (!session.access) return signedOut();
   stopTimers();
-  const [name, ...parts] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const current = navigation.current;
+  const decoded = (part) => { try { return decodeURIComponent(part); } catch { return part; } };
+  const [name, ...parts] = location.hash.replace(/^#\/?/, "").split("/").map(decoded);
   const key = pages[name] ? name : "overview";
   for (const link of document.querySelectorAll("#nav a")) {
     if (link.getAttribute("href") === `#/${key}`) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
   }
   const page = $("page");
   page.setAttribute("aria-busy", "true");
+  let content;
   try {
-    page.replaceChildren(adminPages.has(key) && !isAdmin() ? element("p", {}, "This page is for admins.") : await pages[key](...parts));
+    content = adminPages.has(key) && !isAdmin() ? element("p", {}, "This page is for admins.") : await pages[key](...parts);
   } catch (error) {
-    page.replaceChildren(element("p", { role: "alert" }, error.message));
-  } finally {
-    page.removeAttribute("aria-busy");
+    content = element("p", { role: "alert" }, error.message);
   }
+  // The user moved on (or signed out) while this page loaded.
+  if (current !== navigation.current || !session.access) return;
+  page.replaceChildren(content);
+  page.removeAttribute("aria-busy");
   // Keyboard and screen-reader users land on the new page's heading, not at the old focus.
   const title = page.querySelector("h1");
   if (title) { title.tabIndex = -1; title.focus({ preventScroll: true }); document.title = `${title.textContent} · mlopsd`; }
@@ -69,6 +76,7 @@ async function route() {
 document.addEventListener("DOMContentLoaded", () => {
   $("login-form").addEventListener("submit", signIn);
   $("logout").addEventListener("click", signOut);
+  $("skip").addEventListener("click", (event) => { event.preventDefault(); $("main").focus(); });
   window.addEventListener("hashchange", route);
   signedOut();
 });

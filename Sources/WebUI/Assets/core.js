@@ -43,12 +43,12 @@ export function sortableTable(columns, rows, { sortBy = 0, descending = false, c
     });
     const headers = columns.map((c, index) => {
       if (!c.value) return element("th", { scope: "col" }, c.label);
-      const button = element("button", { type: "button", class: "sort" }, c.label, index === sortBy ? (descending ? " ▼" : " ▲") : "");
+      const button = element("button", { type: "button", class: "sort", "data-column": String(index) }, c.label, index === sortBy ? (descending ? " ▼" : " ▲") : "");
       button.addEventListener("click", () => {
         descending = index === sortBy ? !descending : Boolean(c.descending);
         sortBy = index;
         draw();
-        holder.querySelectorAll("th button")[index].focus();
+        holder.querySelector(`th button[data-column="${index}"]`).focus();
       });
       return element("th", { scope: "col", "aria-sort": index === sortBy ? (descending ? "descending" : "ascending") : "none" }, button);
     });
@@ -108,7 +108,16 @@ export async function imageURL(path) {
 }
 
 /// A file upload with progress: fetch cannot report an upload's progress, XMLHttpRequest can.
-export function upload(path, form, onProgress) {
+export async function upload(path, form, onProgress) {
+  try {
+    return await send(path, form, onProgress);
+  } catch (error) {
+    if (error.status !== 401 || !(await refresh())) throw error;
+    return send(path, form, onProgress);
+  }
+}
+
+function send(path, form, onProgress) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open("POST", path);
@@ -140,15 +149,22 @@ export function keep(tokens) {
   session.timer = setTimeout(refresh, Math.max(5000, expiresIn(session.access) - 60000));
 }
 
-async function refresh() {
-  try {
-    keep(await api("POST", "/api/v1/auth/refresh", { refresh_token: session.refresh }));
-    return true;
-  } catch {
-    forget();
-    session.onSignedOut();
-    return false;
-  }
+// A refresh token is good for one use: requests that meet a 401 together share one refresh.
+let refreshing = null;
+function refresh() {
+  refreshing ??= (async () => {
+    try {
+      keep(await api("POST", "/api/v1/auth/refresh", { refresh_token: session.refresh }));
+      return true;
+    } catch {
+      forget();
+      session.onSignedOut();
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
 }
 
 export function forget() {
@@ -157,16 +173,30 @@ export function forget() {
   stopTimers();
 }
 
-// Pages poll while something they show is moving; leaving the page stops its timers.
+// Pages poll what moves. Each navigation has a number: a page still loading when the user moves
+// on finds it changed, and neither draws nor keeps polling.
+export const navigation = { current: 0 };
 const timers = new Set();
+
+/// Runs `tick` every `milliseconds`, one at a time, until it answers false or the page changes.
 export function every(milliseconds, tick) {
-  const timer = setInterval(async () => {
-    try { if ((await tick()) === false) { clearInterval(timer); timers.delete(timer); } } catch { /* the next tick retries */ }
-  }, milliseconds);
-  timers.add(timer);
+  const page = navigation.current;
+  const schedule = () => {
+    const timer = setTimeout(async () => {
+      timers.delete(timer);
+      if (page !== navigation.current) return;
+      let again = true;
+      try { again = (await tick()) !== false; } catch { /* the next tick tries again */ }
+      if (again && page === navigation.current) schedule();
+    }, milliseconds);
+    timers.add(timer);
+  };
+  schedule();
 }
+
 export function stopTimers() {
-  for (const timer of timers) clearInterval(timer);
+  navigation.current += 1;
+  for (const timer of timers) clearTimeout(timer);
   timers.clear();
 }
 

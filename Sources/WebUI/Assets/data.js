@@ -102,11 +102,13 @@ function preprocessForm(datasetID, columns) {
 async function lineage(datasetID) {
   const processed = (await api("GET", `/api/v1/data/versions?parent=${encodeURIComponent(datasetID)}&limit=100`)).versions;
   if (processed.length === 0) return element("p", { id: "lineage" }, "Nothing made from this dataset yet.");
-  const branches = await Promise.all(processed.map(async (p) => {
+  // One request at a time: a dataset with many splits must not spend the edge's rate budget at once.
+  const branches = [];
+  for (const p of processed) {
     const features = (await api("GET", `/api/v1/data/versions?parent=${encodeURIComponent(p.version)}&limit=100`)).versions;
-    return element("li", {}, versionLink(p.version), ` processed split, target ${p.manifest.target} (${when(p.created_at)})`,
-      features.length ? element("ul", {}, features.map((f) => element("li", {}, versionLink(f.version), ` feature set, ${f.manifest.summary ? f.manifest.summary.feature_count : "?"} features`))) : null);
-  }));
+    branches.push(element("li", {}, versionLink(p.version), ` processed split, target ${p.manifest.target} (${when(p.created_at)})`,
+      features.length ? element("ul", {}, features.map((f) => element("li", {}, versionLink(f.version), ` feature set, ${f.manifest.summary ? f.manifest.summary.feature_count : "?"} features`))) : null));
+  }
   return element("ul", { id: "lineage", class: "tree" }, element("li", {}, datasetID, " raw upload", element("ul", {}, branches)));
 }
 

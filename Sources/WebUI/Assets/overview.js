@@ -22,7 +22,7 @@ export async function overview() {
     isAdmin() ? api("GET", "/api/v1/train/serving").catch(() => null) : null,
   ]);
   page.append(heading(2, "Champion"), championCard(served.models.find((m) => m.arm === "champion"), plan && plan.champion));
-  page.append(heading(2, "Served models"), table(
+  page.append(heading(2, "Served models"), served.models.length === 0 ? element("p", {}, "None yet.") : table(
     ["arm", "model", "version", "type", "loaded"],
     served.models.map((m) => [m.arm, m.name, m.version, m.model_type, when(m.loaded_at)])));
 

@@ -74,7 +74,7 @@ function leaderboard(registry) {
     const first = names.includes("f1") ? "f1" : names.includes("rmse") ? "rmse" : names[0];
     const columns = [
       { label: "compare", render: (v) => {
-        const box = element("input", { type: "checkbox", "aria-label": `compare ${v.name} v${v.version}` });
+        const box = element("input", { type: "checkbox", "aria-label": `compare ${v.name} v${v.version}`, checked: ticked.has(v.run_id) });
         box.addEventListener("change", () => {
           if (box.checked) ticked.add(v.run_id); else ticked.delete(v.run_id);
           compare.disabled = ticked.size !== 2;
@@ -97,8 +97,10 @@ function leaderboard(registry) {
 async function plots(detail) {
   return element("div", { class: "plots" }, await Promise.all(detail.plots.map(async (plot) => {
     const source = await imageURL(`/api/v1/train/runs/${encodeURIComponent(detail.run_id)}/plots/${plot}`);
-    return element("figure", {}, element("img", { src: source, alt: `${plot.replace(/_/g, " ")} of ${detail.name}`, width: "480", height: "400" }),
-      element("figcaption", {}, plot.replace(/_/g, " ")));
+    const image = element("img", { src: source, alt: `${plot.replace(/_/g, " ")} of ${detail.name}`, width: "480", height: "400" });
+    // Once drawn, the image keeps its pixels; the blob can go.
+    image.addEventListener("load", () => URL.revokeObjectURL(source), { once: true });
+    return element("figure", {}, image, element("figcaption", {}, plot.replace(/_/g, " ")));
   })));
 }
 

@@ -8,7 +8,9 @@ export async function users() {
   const page = element("div", {}, heading(1, "Users"));
   if (!isAdmin()) return page.append(element("p", {}, "Only admins manage accounts.")), page;
   const listing = await api("GET", "/api/v1/auth/users?limit=200");
-  const change = (username, fields) => api("PATCH", `/api/v1/auth/users/${encodeURIComponent(username)}`, fields).finally(reload);
+  const problem = element("p", { role: "alert", id: "users-error" });
+  const change = (username, fields) => api("PATCH", `/api/v1/auth/users/${encodeURIComponent(username)}`, fields)
+    .then(reload, (error) => { problem.textContent = `${username}: ${error.message}`; });
   const rows = listing.users.map((user) => {
     const toggle = element("button", { type: "button", "data-user": user.username, "aria-label": `${user.disabled ? "Enable" : "Disable"} ${user.username}` },
       user.disabled ? "Enable" : "Disable");
@@ -19,7 +21,7 @@ export async function users() {
     const own = session.user && user.username === session.user.username;
     return [user.username, user.email, user.role, user.disabled ? "disabled" : "active", own ? "" : element("span", {}, toggle, " ", role)];
   });
-  page.append(table(["username", "email", "role", "state", ""], rows));
+  page.append(problem, table(["username", "email", "role", "state", ""], rows));
 
   const username = element("input", { id: "new-username", required: true, autocomplete: "off" });
   const email = element("input", { id: "new-email", type: "email", required: true });
