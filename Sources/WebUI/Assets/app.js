@@ -77,6 +77,11 @@ document.addEventListener("DOMContentLoaded", () => {
   $("login-form").addEventListener("submit", signIn);
   $("logout").addEventListener("click", signOut);
   $("skip").addEventListener("click", (event) => { event.preventDefault(); $("main").focus(); });
+  // A link to the page already shown draws it again, with what changed since.
+  $("nav").addEventListener("click", (event) => {
+    const link = event.target.closest("a");
+    if (link && link.getAttribute("href") === location.hash) route();
+  });
   window.addEventListener("hashchange", route);
   signedOut();
 });

@@ -7,15 +7,17 @@ const roles = ["auth", "data", "train", "predict"];
 
 export async function overview() {
   const page = element("div", {}, heading(1, "Overview"));
-  // Liveness, which answers 200 while the process is up; readiness answers 503 when not ready,
-  // which the browser would log as a failed load.
+  // Liveness (the process answers) and readiness (its databases answer, and the predict role has
+  // a champion loaded); a role that is not ready answers 503 with what it waits for.
   const health = await Promise.all(roles.map(async (role) => {
-    try {
-      const report = await api("GET", `/api/v1/${role}/health`);
-      return [role, element("span", { class: "status-ok" }, "up"), report.version, `${Math.round(report.uptime_seconds)} s`];
-    } catch { return [role, element("span", { class: "status-bad" }, "unreachable"), "", ""]; }
+    const [live, ready] = await Promise.allSettled([api("GET", `/api/v1/${role}/health`), api("GET", `/api/v1/${role}/ready`)]);
+    if (live.status === "rejected") return [role, element("span", { class: "status-bad" }, "unreachable"), "", "", ""];
+    const readiness = ready.status === "fulfilled" ? element("span", { class: "status-ok" }, "ready")
+      : element("span", { class: "status-bad" }, ready.reason.details.length
+        ? `not ready: ${ready.reason.details.map((d) => `${d.field} ${d.problem}`).join("; ")}` : `not ready: ${ready.reason.message}`);
+    return [role, element("span", { class: "status-ok" }, "up"), readiness, live.value.version, `${Math.round(live.value.uptime_seconds)} s`];
   }));
-  page.append(heading(2, "Roles"), table(["role", "state", "version", "uptime"], health));
+  page.append(heading(2, "Roles"), table(["role", "live", "ready", "version", "uptime"], health));
 
   const [served, plan] = await Promise.all([
     api("GET", "/api/v1/predict/models").catch(() => ({ models: [] })),
