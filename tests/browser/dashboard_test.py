@@ -329,6 +329,11 @@ class Dashboard(unittest.TestCase):
         self.sign_in("admin", ADMIN_PASSWORD)
         self.heading("Overview")
         self.assertTrue(self.driver.find_elements(By.XPATH, "//h2[text()='Recent jobs']"), "an admin sees the jobs")
+        # The datasets and versions the first test made, listed with links to each.
+        self.go("datasets", "Datasets")
+        self.wait.until(lambda d: d.find_elements(By.XPATH, "//h2[text()='Uploaded']/following-sibling::table[1]//a[starts-with(., 'ds-')]"))
+        self.assertTrue(self.driver.find_elements(By.XPATH, "//h2[text()='Versions']/following-sibling::table[1]//a[starts-with(., 'fs-')]"))
+        self.shot("datasets")
         self.go("users", "Users")
         self.wait.until(visible.visibility_of_element_located((By.ID, "create-user")))
         viewer = "viewer-" + os.urandom(3).hex()
