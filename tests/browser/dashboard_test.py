@@ -25,6 +25,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as visible
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -67,7 +68,8 @@ def call(method, path, token=None, body=None, content_type="application/json"):
 class Dashboard(unittest.TestCase):
     def setUp(self):
         self.driver = browser(1280, 800)
-        self.wait = WebDriverWait(self.driver, 30)
+        # Pages redraw parts of themselves while polling: an element found a moment ago may be gone.
+        self.wait = WebDriverWait(self.driver, 30, ignored_exceptions=(StaleElementReferenceException,))
 
     def tearDown(self):
         self.driver.quit()
@@ -228,6 +230,21 @@ class Dashboard(unittest.TestCase):
         board = self.wait.until(visible.visibility_of_element_located((By.CSS_SELECTOR, "#train-progress table")))
         self.assertEqual(len(board.find_elements(By.CSS_SELECTOR, "tbody tr")), 3)
         self.shot("training-done")
+
+        # A long job, a search of 200 trials, is cancelled from the page; its fit stops.
+        finished = self.driver.find_element(By.CSS_SELECTOR, "#train-progress .job").get_attribute("data-job")
+        for checkbox in self.driver.find_elements(By.CSS_SELECTOR, "#train-types input[type=checkbox]"):
+            if checkbox.is_selected() != (checkbox.get_attribute("value") == "gradient_boosting"):
+                checkbox.click()
+        self.driver.find_element(By.ID, "train-tune").click()
+        trials = self.driver.find_element(By.ID, "train-trials")
+        trials.clear()
+        trials.send_keys("200")
+        self.driver.find_element(By.CSS_SELECTOR, "#train-form button[type=submit]").click()
+        self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#train-progress .job").get_attribute("data-job") != finished)
+        self.driver.find_element(By.CSS_SELECTOR, "#train-progress button[aria-label='Cancel this job']").click()
+        self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#train-progress .job").get_attribute("data-status") == "cancelled")
+        self.assertFalse(self.driver.find_elements(By.CSS_SELECTOR, "#train-progress button"), "no cancel once it ended")
 
         # The leaderboard of this experiment sorts by any metric, from the keyboard too.
         self.go("training", "Training")

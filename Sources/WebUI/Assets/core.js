@@ -231,18 +231,36 @@ export function form(id, children, submitLabel, action) {
   return node;
 }
 
+const finished = (status) => ["completed", "failed", "cancelled"].includes(status);
+
+/// Asks a role to cancel a job; the fit in progress stops at its next check.
+function cancelButton(role, job, label) {
+  const button = element("button", { type: "button", class: "small", "aria-label": label }, "Cancel");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      await api("POST", `/api/v1/${role}/jobs/${encodeURIComponent(job)}/cancel`);
+    } catch (error) {
+      button.replaceWith(element("span", { role: "alert" }, error.message));
+    }
+  });
+  return button;
+}
+
 /// A job's progress bar and message, polled until it ends; `done(job)` runs once when it has.
 export function jobProgress(role, jobID, done) {
   const bar = element("progress", { max: "100", value: "0", "aria-label": "progress" });
   const message = element("span", { role: "status" }, "queued");
-  const holder = element("p", { class: "job", "data-job": jobID }, bar, " ", message);
+  const cancel = cancelButton(role, jobID, "Cancel this job");
+  const holder = element("p", { class: "job", "data-job": jobID }, bar, " ", message, " ", cancel);
   every(1000, async () => {
     const job = await api("GET", `/api/v1/${role}/status/${encodeURIComponent(jobID)}`);
     bar.value = job.progress;
     bar.setAttribute("aria-label", `${job.job_type} ${job.progress}%`);
     message.textContent = job.status === "failed" ? `failed: ${job.error || job.message}` : `${job.status}: ${job.message || ""}`;
     holder.dataset.status = job.status;
-    if (["completed", "failed", "cancelled"].includes(job.status)) {
+    if (finished(job.status)) {
+      cancel.remove();
       done(job);
       return false;
     }
@@ -254,13 +272,14 @@ export function jobProgress(role, jobID, done) {
 /// The latest jobs of the given roles, newest first, refreshed every two seconds.
 export async function recentJobs(roles, limit = 10) {
   const load = async () => {
-    const listings = await Promise.all(roles.map((role) => api("GET", `/api/v1/${role}/jobs?limit=${limit}`).then((l) => l.jobs, () => [])));
+    const listings = await Promise.all(roles.map((role) =>
+      api("GET", `/api/v1/${role}/jobs?limit=${limit}`).then((l) => l.jobs.map((job) => ({ ...job, role })), () => [])));
     return listings.flat().sort((a, b) => (a.created_at < b.created_at ? 1 : -1)).slice(0, limit);
   };
-  const draw = (jobs) => table(["created", "type", "status", "progress", "message"],
+  const draw = (jobs) => table(["created", "type", "status", "progress", "message", ""],
     jobs.map((j) => [when(j.created_at), j.job_type, j.status,
       element("progress", { max: "100", value: String(j.progress), "aria-label": `${j.job_type} ${j.progress}%` }),
-      j.error || j.message || ""]));
+      j.error || j.message || "", finished(j.status) ? "" : cancelButton(j.role, j.job_id, `Cancel the ${j.job_type} job of ${when(j.created_at)}`)]));
   const holder = element("div", { id: "jobs" }, draw(await load()));
   every(2000, async () => { holder.replaceChildren(draw(await load())); });
   return holder;
