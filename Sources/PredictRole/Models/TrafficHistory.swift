@@ -83,7 +83,7 @@ final class TrafficHistory: Service, Sendable {
     /// Adds a point per served model: what its meter counted since the previous sample. A model
     /// no longer served keeps its points until they age out of the window.
     func sample(_ models: [LoadedModel], at now: Date) {
-        let nominal = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let nominal = interval.seconds
         let oldest = now.addingTimeInterval(-nominal * Double(capacity))
         state.withLock { state in
             // Rates over the time that really passed: a sleep can overrun its interval.
@@ -98,8 +98,8 @@ final class TrafficHistory: Service, Sendable {
                 let key = "\(model.name)\u{0}\(model.version)\u{0}\(model.arm.rawValue)"
                 let point = Point(
                     at: now, requestsPerSecond: Double(delta.requests) / seconds, recordsPerSecond: Double(delta.records) / seconds,
-                    p50Milliseconds: delta.latency(quantile: 0.5).map(Self.milliseconds),
-                    p99Milliseconds: delta.latency(quantile: 0.99).map(Self.milliseconds))
+                    p50Milliseconds: delta.latency(quantile: 0.5).map { $0.seconds * 1000 },
+                    p99Milliseconds: delta.latency(quantile: 0.99).map { $0.seconds * 1000 })
                 state.series[key, default: Series(modelName: model.name, modelVersion: model.version, arm: model.arm.rawValue, points: [])].points.append(point)
             }
             state.previous = previous
@@ -115,9 +115,5 @@ final class TrafficHistory: Service, Sendable {
         return Report(
             intervalSeconds: seconds, windowSeconds: seconds * capacity,
             models: state.withLock { Array($0.series.values) }.sorted { ($0.modelName, $0.modelVersion, $0.arm) < ($1.modelName, $1.modelVersion, $1.arm) })
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

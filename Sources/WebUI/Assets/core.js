@@ -233,19 +233,20 @@ export function form(id, children, submitLabel, action) {
 
 const finished = (status) => ["completed", "failed", "cancelled"].includes(status);
 
-/// Asks a role to cancel a job; the fit in progress stops at its next check.
-function cancelButton(role, job, label) {
-  const button = element("button", { type: "button", class: "small", "aria-label": label }, "Cancel");
+/// A small button that runs `run` once; a failure takes its place, named by the API. `label` says
+/// what it does to whom for screen readers, `text` is what it shows.
+export function actionButton(text, label, run) {
+  const button = element("button", { type: "button", class: "small", "aria-label": label }, text);
   button.addEventListener("click", async () => {
     button.disabled = true;
-    try {
-      await api("POST", `/api/v1/${role}/jobs/${encodeURIComponent(job)}/cancel`);
-    } catch (error) {
-      button.replaceWith(element("span", { role: "alert" }, error.message));
-    }
+    try { await run(); } catch (error) { button.replaceWith(element("span", { role: "alert" }, error.message)); }
   });
   return button;
 }
+
+/// Asks a role to cancel a job; the fit in progress stops at its next check.
+const cancelButton = (role, job, label) =>
+  actionButton("Cancel", label, () => api("POST", `/api/v1/${role}/jobs/${encodeURIComponent(job)}/cancel`));
 
 /// A job's progress bar and message, polled until it ends; `done(job)` runs once when it has.
 export function jobProgress(role, jobID, done) {

@@ -2,7 +2,7 @@
 // versions and the canary or shadow challenger.
 "use strict";
 
-import { api, bytes, element, field, form, heading, isAdmin, link, number, reload, select, table, when } from "./core.js";
+import { actionButton, api, bytes, element, field, form, heading, isAdmin, link, number, reload, select, table, when } from "./core.js";
 import { lowerIsBetter } from "./training.js";
 
 export async function models() {
@@ -25,16 +25,8 @@ export async function models() {
   return page;
 }
 
-/// A button that calls the API and redraws the page; `label` says what it does to whom for
-/// screen readers, `text` is what it shows.
-const action = (text, label, run) => {
-  const button = element("button", { type: "button", class: "small", "aria-label": label }, text);
-  button.addEventListener("click", async () => {
-    button.disabled = true;
-    try { await run(); reload(); } catch (error) { button.replaceWith(element("span", { role: "alert" }, error.message)); }
-  });
-  return button;
-};
+/// A button that calls the API, then draws the page again with what changed.
+const action = (text, label, call) => actionButton(text, label, async () => { await call(); reload(); });
 
 function registryTable(versions, plan) {
   const pinned = new Set((plan.pinned || []).map((p) => `${p.model_name}@${p.version}`));
